@@ -1,0 +1,229 @@
+// Package config owns rotatord's file format: decoding YAML with positions,
+// defaults, validation and secret references. Other packages only ever see a
+// *Config that Load or Parse returned without error.
+package config
+
+import (
+	"os"
+	"time"
+)
+
+// Values of the enumerated fields.
+const (
+	UseUserCreds   = "use-user-creds"
+	UseTargetCreds = "use-target-creds"
+
+	RotatorAPIKey = "api-key"
+	RotatorTarget = "target"
+
+	CredentialsStatic  = "static"
+	CredentialsDefault = "default"
+
+	CatchUpNextHour  = "next-hour"
+	CatchUpImmediate = "immediate"
+
+	GraceTimingAfter  = "after"
+	GraceTimingBefore = "before"
+
+	RetireDelete     = "delete"
+	RetireDeactivate = "deactivate"
+
+	SinkFile = "file"
+
+	FormatAWSCredentials = "aws-credentials"
+	FormatEnv            = "env"
+	FormatJSON           = "json"
+)
+
+// Defaults applied to fields the file leaves out. `rotatord validate --print`
+// shows them.
+const (
+	DefaultStatePath         = "/var/lib/rotatord/state.db"
+	DefaultProtectionKeyFile = "/etc/rotatord/protection.key"
+	DefaultWorkers           = 8
+	DefaultListen            = "127.0.0.1:9464"
+	DefaultControlSocket     = "/run/rotatord/rotatord.sock"
+	DefaultRegion            = "us-east-1"
+	DefaultRateLimit         = 5.0
+	DefaultRoleSessionName   = "rotatord"
+	DefaultVerifyTimeout     = 60 * time.Second
+	DefaultMaxVersions       = 10
+	DefaultFileMode          = os.FileMode(0o600)
+	DefaultProfile           = "default"
+)
+
+// Config is a whole rotatord configuration file.
+type Config struct {
+	// File is the path the configuration was read from. Relative paths in
+	// the file have been resolved against its directory.
+	File string `yaml:"-"`
+
+	Version       int             `yaml:"version"`
+	State         State           `yaml:"state"`
+	Workers       int             `yaml:"workers"`
+	Listen        string          `yaml:"listen"`
+	ControlSocket string          `yaml:"control_socket"`
+	Targets       []Target        `yaml:"targets"`
+	Secrets       []RotatedSecret `yaml:"secrets"`
+
+	// Warnings are problems that do not stop the daemon, such as an inline
+	// secret in a file that others can read. Each names its position.
+	Warnings []*Error `yaml:"-"`
+}
+
+// State configures the state store.
+type State struct {
+	Path              string `yaml:"path"`
+	ProtectionKeyFile string `yaml:"protection_key_file"`
+	ProtectionKeyEnv  string `yaml:"protection_key_env"`
+
+	// ProtectionKey is the decoded 32-byte AES-256 key, resolved by Load
+	// from ProtectionKeyFile or ProtectionKeyEnv.
+	ProtectionKey Secret `yaml:"-"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Target is an AWS account connection with the credentials of a privileged
+// IAM user (or role) allowed to manage other users' access keys.
+type Target struct {
+	Name     string `yaml:"name"`
+	Region   string `yaml:"region"`
+	Endpoint string `yaml:"endpoint"`
+
+	// Credentials is "static" (AccessKeyID and a secret access key) or
+	// "default" (the SDK's default chain: environment, profile, web
+	// identity, instance role).
+	Credentials         string `yaml:"credentials"`
+	AccessKeyID         string `yaml:"access_key_id"`
+	SecretAccessKey     Secret `yaml:"secret_access_key"`
+	SecretAccessKeyFile string `yaml:"secret_access_key_file"`
+	SecretAccessKeyEnv  string `yaml:"secret_access_key_env"`
+
+	// RoleARN, when set, is assumed on top of the credentials above.
+	RoleARN         string `yaml:"role_arn"`
+	ExternalID      string `yaml:"external_id"`
+	RoleSessionName string `yaml:"role_session_name"`
+
+	// RateLimit is the most IAM calls per second rotatord makes for this
+	// target.
+	RateLimit float64 `yaml:"rate_limit"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// RotatedSecret is one IAM user's access key pair that rotatord owns. Its
+// fields carry the reference product's options with the same meaning.
+type RotatedSecret struct {
+	// Name is a path such as /team-a/ci/deployer; folders are implicit.
+	Name   string `yaml:"name"`
+	Target string `yaml:"target"`
+
+	// AuthenticationCredentials is "use-user-creds" (the secret's own key
+	// signs the rotation) or "use-target-creds" (the target's credentials
+	// do, on the user's behalf).
+	AuthenticationCredentials string `yaml:"authentication_credentials"`
+	// RotatorType is "api-key" (rotate this secret's key) or "target"
+	// (rotate the target's own key).
+	RotatorType string `yaml:"rotator_type"`
+
+	// AccessKeyID and the secret access key are the bootstrap value; once
+	// the state store holds a version, the store wins.
+	AccessKeyID         string `yaml:"access_key_id"`
+	SecretAccessKey     Secret `yaml:"secret_access_key"`
+	SecretAccessKeyFile string `yaml:"secret_access_key_file"`
+	SecretAccessKeyEnv  string `yaml:"secret_access_key_env"`
+	// UserName optionally names the IAM user; otherwise it is looked up
+	// from the access key.
+	UserName string `yaml:"user_name"`
+
+	GraceRotation    bool   `yaml:"grace_rotation"`
+	AutoRotate       bool   `yaml:"auto_rotate"`
+	RotationInterval int    `yaml:"rotation_interval"` // days, 1..365
+	RotationHour     int    `yaml:"rotation_hour"`     // UTC, 0..23
+	RotationSchedule string `yaml:"rotation_schedule"` // cron expression; replaces interval+hour
+	CatchUp          string `yaml:"catch_up"`
+	DeleteProtection bool   `yaml:"delete_protection"`
+
+	AdoptUnknownKeys bool     `yaml:"adopt_unknown_keys"`
+	VerifyTimeout    Duration `yaml:"verify_timeout"`
+	GracePeriod      int      `yaml:"grace_period"` // days; 0: until the next rotation
+	GraceTiming      string   `yaml:"grace_timing"`
+	Retire           string   `yaml:"retire"`
+	MaxVersions      int      `yaml:"max_versions"`
+
+	Sinks []Sink `yaml:"sinks"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Graceful reports whether rotations keep two valid keys.
+func (s *RotatedSecret) Graceful() bool { return s.GraceRotation }
+
+// Sink is where each new current value of a secret is delivered. Type says
+// which of the other fields apply.
+type Sink struct {
+	Type string `yaml:"type"`
+
+	// type: file
+	Path    string   `yaml:"path"`
+	Format  string   `yaml:"format"`
+	Profile string   `yaml:"profile"`
+	Mode    FileMode `yaml:"mode"`
+	Owner   string   `yaml:"owner"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Pos is a position in the configuration file, 1-based.
+type Pos struct {
+	Line int
+	Col  int
+}
+
+// Duration is a time.Duration written as "30s", "2m".
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalYAML implements yaml.Marshaler.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// FileMode is a file permission written in octal, such as "0600".
+type FileMode os.FileMode
+
+// MarshalYAML implements yaml.Marshaler.
+func (m FileMode) MarshalYAML() (any, error) { return "0" + formatOctal(uint32(m)), nil }
+
+func formatOctal(v uint32) string {
+	if v == 0 {
+		return "0"
+	}
+	var b []byte
+	for v > 0 {
+		b = append([]byte{byte('0' + v%8)}, b...)
+		v /= 8
+	}
+	return string(b)
+}
+
+// TargetByName returns the named target, or nil.
+func (c *Config) TargetByName(name string) *Target {
+	for i := range c.Targets {
+		if c.Targets[i].Name == name {
+			return &c.Targets[i]
+		}
+	}
+	return nil
+}
+
+// SecretByName returns the named rotated secret, or nil.
+func (c *Config) SecretByName(name string) *RotatedSecret {
+	for i := range c.Secrets {
+		if c.Secrets[i].Name == name {
+			return &c.Secrets[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+// Package state keeps what rotatord knows about each rotated secret: its
+// versions (key ids, times, sealed values), the journal of an open rotation,
+// schedule facts and an append-only audit log. Every Update is durable (fsync)
+// before it returns: the rotation state machine relies on that to resume or
+// undo a rotation after a crash at any step.
+package state
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rotatord/rotatord/config"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotFound means the store holds no state for that secret.
+	ErrNotFound = errors.New("no state for this secret")
+	// ErrLocked means another process holds the state file.
+	ErrLocked = errors.New("state file is in use by another process")
+	// ErrWrongKey means the protection key cannot open this store's values.
+	ErrWrongKey = errors.New("protection key does not match the one this state file was sealed with")
+)
+
+// VersionState is where a version is in its life.
+type VersionState string
+
+// A version goes pending → current → previous → retired.
+const (
+	Pending  VersionState = "pending"
+	Current  VersionState = "current"
+	Previous VersionState = "previous"
+	Retired  VersionState = "retired"
+)
+
+// Version is one access key pair a secret has held.
+type Version struct {
+	// N numbers the secret's versions from 1, in creation order.
+	N           int
+	AccessKeyID string
+	// Created is when the key was created (IAM's CreateDate when known).
+	Created time.Time
+	State   VersionState
+	// Value is the secret access key. It is sealed at rest and empty once
+	// the version is retired or pruned past max_versions.
+	Value config.Secret
+	// Delivered maps a sink's ID to when that sink acknowledged this version.
+	Delivered map[string]time.Time
+	// Replaced is when the version stopped being current.
+	Replaced time.Time
+	// Retired is when the version was retired (its key deleted or
+	// deactivated in IAM).
+	Retired time.Time
+	// Imported marks a version rotatord did not create: the bootstrap key
+	// from the configuration.
+	Imported bool
+}
+
+// Step is the last completed step of an open rotation.
+type Step string
+
+// The steps of the rotation state machine, in order. A journal records the
+// last one that completed; recovery continues from there.
+const (
+	StepBegun      Step = "begun"      // rotation recorded
+	StepInspected  Step = "inspected"  // IAM keys listed, user known
+	StepRoomMade   Step = "room-made"  // at most one key left in IAM
+	StepCreating   Step = "creating"   // CreateAccessKey may have been sent
+	StepCreated    Step = "created"    // new key persisted as pending
+	StepVerified   Step = "verified"   // new key authenticates as the user
+	StepDelivering Step = "delivering" // at least one sink lacks the new key
+	StepDelivered  Step = "delivered"  // every sink holds the new key
+	StepPromoted   Step = "promoted"   // pending is current; the old key is being retired
+)
+
+// Journal is the record of an open rotation.
+type Journal struct {
+	RotationID string
+	Started    time.Time
+	Step       Step
+	// Manual marks a rotation an operator asked for.
+	Manual bool
+	// CurrentKeyID is the secret's current key when the rotation began.
+	CurrentKeyID string
+	// KeysAtInspect are the user's key ids that IAM listed at inspect: a
+	// key the user holds later that is neither here nor in the store is an
+	// orphan of this rotation.
+	KeysAtInspect []string
+	// NewKeyID is the key created by this rotation, once persisted.
+	NewKeyID string
+	// CreateAttempts counts CreateAccessKey calls sent by this rotation.
+	CreateAttempts int
+	// DeliveryAttempts counts delivery rounds; NextDelivery is when the
+	// next may start.
+	DeliveryAttempts int
+	NextDelivery     time.Time
+}
+
+// Secret is the state of one rotated secret.
+type Secret struct {
+	Name     string
+	UserName string
+	UserARN  string
+	// Versions in ascending N.
+	Versions []Version
+	// LastRotation is when the last rotation finished, or the current key's
+	// IAM CreateDate if rotatord never rotated it.
+	LastRotation time.Time
+	// Journal is the open rotation, nil when none is.
+	Journal *Journal
+	// LastError is the last failure's message (never a secret) and when.
+	LastError   string
+	LastErrorAt time.Time
+	// Archived marks the state of a secret removed from the configuration.
+	Archived bool
+}
+
+// Current returns the current version, or nil.
+func (s *Secret) Current() *Version { return s.find(func(v *Version) bool { return v.State == Current }) }
+
+// Pending returns the pending version, or nil.
+func (s *Secret) Pending() *Version { return s.find(func(v *Version) bool { return v.State == Pending }) }
+
+// Previous returns the previous version, or nil.
+func (s *Secret) Previous() *Version {
+	return s.find(func(v *Version) bool { return v.State == Previous })
+}
+
+// ByKeyID returns the version holding that access key id, or nil.
+func (s *Secret) ByKeyID(id string) *Version {
+	return s.find(func(v *Version) bool { return v.AccessKeyID == id })
+}
+
+// ByN returns version n, or nil.
+func (s *Secret) ByN(n int) *Version { return s.find(func(v *Version) bool { return v.N == n }) }
+
+// NextN is the number the next version gets.
+func (s *Secret) NextN() int {
+	if len(s.Versions) == 0 {
+		return 1
+	}
+	return s.Versions[len(s.Versions)-1].N + 1
+}
+
+func (s *Secret) find(match func(*Version) bool) *Version {
+	for i := len(s.Versions) - 1; i >= 0; i-- {
+		if match(&s.Versions[i]) {
+			return &s.Versions[i]
+		}
+	}
+	return nil
+}
+
+// Event is one audit record. It may name key ids, never a secret value.
+type Event struct {
+	// Seq is assigned by the store: strictly increasing across the store.
+	Seq        uint64
+	Time       time.Time
+	Secret     string
+	RotationID string
+	Kind       string
+	KeyID      string
+	Detail     string
+}
+
+// Tx is one read-modify-write of a secret inside Update.
+type Tx struct {
+	// Secret is the state to modify; a new Secret{Name: name} if the store
+	// had none. Changes are written when the Update function returns nil.
+	Secret *Secret
+	// Events are the audit events to append with the change.
+	Events []Event
+	now    func() time.Time
+}
+
+// NewTx returns a Tx over s. Store implementations call it; now stamps events.
+func NewTx(s *Secret, now func() time.Time) *Tx { return &Tx{Secret: s, now: now} }
+
+// Audit appends an audit event for this secret to be written with the change.
+func (tx *Tx) Audit(rotationID, kind, keyID, detail string) {
+	tx.Events = append(tx.Events, Event{
+		Time: tx.now().UTC(), Secret: tx.Secret.Name, RotationID: rotationID,
+		Kind: kind, KeyID: keyID, Detail: detail,
+	})
+}
+
+// Store is where secret state lives. Implementations: the bbolt file (Open),
+// and later a distributed engine. Every method is safe for concurrent use.
+type Store interface {
+	// Get returns a copy of the named secret's state, or ErrNotFound.
+	Get(ctx context.Context, name string) (*Secret, error)
+	// Update runs fn on a copy of the named secret's state and, if fn
+	// returns nil, writes the modified state and tx.Events atomically and
+	// durably before returning. If fn returns an error nothing is written
+	// and Update returns that error.
+	Update(ctx context.Context, name string, fn func(tx *Tx) error) error
+	// List returns every secret's state, sorted by name.
+	List(ctx context.Context) ([]*Secret, error)
+	// History returns the named secret's audit events, oldest first.
+	History(ctx context.Context, name string) ([]Event, error)
+	// Close releases the store.
+	Close() error
+}
