@@ -117,10 +117,14 @@ type Secret struct {
 }
 
 // Current returns the current version, or nil.
-func (s *Secret) Current() *Version { return s.find(func(v *Version) bool { return v.State == Current }) }
+func (s *Secret) Current() *Version {
+	return s.find(func(v *Version) bool { return v.State == Current })
+}
 
 // Pending returns the pending version, or nil.
-func (s *Secret) Pending() *Version { return s.find(func(v *Version) bool { return v.State == Pending }) }
+func (s *Secret) Pending() *Version {
+	return s.find(func(v *Version) bool { return v.State == Pending })
+}
 
 // Previous returns the previous version, or nil.
 func (s *Secret) Previous() *Version {

@@ -1,0 +1,164 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// The records below are the on-disk form (JSON) of schema version 1. They
+// are separate from the exported types so that those can change without
+// changing the file, and so that a value is only ever written sealed:
+// versionRecord has no field that can hold a config.Secret.
+
+type secretRecord struct {
+	Name         string          `json:"name"`
+	UserName     string          `json:"user_name,omitempty"`
+	UserARN      string          `json:"user_arn,omitempty"`
+	Versions     []versionRecord `json:"versions,omitempty"`
+	LastRotation time.Time       `json:"last_rotation,omitzero"`
+	Journal      *journalRecord  `json:"journal,omitempty"`
+	LastError    string          `json:"last_error,omitempty"`
+	LastErrorAt  time.Time       `json:"last_error_at,omitzero"`
+	Archived     bool            `json:"archived,omitempty"`
+}
+
+type versionRecord struct {
+	N           int    `json:"n"`
+	AccessKeyID string `json:"access_key_id"`
+	State       string `json:"state"`
+	// Sealed is the value sealed by Sealer.Seal; absent when the value is
+	// empty or the version retired.
+	Sealed    []byte               `json:"sealed,omitempty"`
+	Created   time.Time            `json:"created,omitzero"`
+	Delivered map[string]time.Time `json:"delivered,omitempty"`
+	Replaced  time.Time            `json:"replaced,omitzero"`
+	Retired   time.Time            `json:"retired,omitzero"`
+	Imported  bool                 `json:"imported,omitempty"`
+}
+
+type journalRecord struct {
+	RotationID       string    `json:"rotation_id"`
+	Started          time.Time `json:"started,omitzero"`
+	Step             string    `json:"step"`
+	Manual           bool      `json:"manual,omitempty"`
+	CurrentKeyID     string    `json:"current_key_id,omitempty"`
+	KeysAtInspect    []string  `json:"keys_at_inspect,omitempty"`
+	NewKeyID         string    `json:"new_key_id,omitempty"`
+	CreateAttempts   int       `json:"create_attempts,omitempty"`
+	DeliveryAttempts int       `json:"delivery_attempts,omitempty"`
+	NextDelivery     time.Time `json:"next_delivery,omitzero"`
+}
+
+// eventRecord is an Event without its Seq, which is the record's key.
+type eventRecord struct {
+	Time       time.Time `json:"time"`
+	Secret     string    `json:"secret"`
+	RotationID string    `json:"rotation_id,omitempty"`
+	Kind       string    `json:"kind"`
+	KeyID      string    `json:"key_id,omitempty"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// encodeSecret seals s's values and encodes it. Retired versions and empty
+// values are written without a value whatever s holds.
+func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
+	r := secretRecord{
+		Name: s.Name, UserName: s.UserName, UserARN: s.UserARN,
+		LastRotation: utc(s.LastRotation), LastError: s.LastError,
+		LastErrorAt: utc(s.LastErrorAt), Archived: s.Archived,
+	}
+	for _, v := range s.Versions {
+		vr := versionRecord{
+			N: v.N, AccessKeyID: v.AccessKeyID, State: string(v.State),
+			Created: utc(v.Created), Replaced: utc(v.Replaced), Retired: utc(v.Retired),
+			Imported: v.Imported,
+		}
+		if v.State != Retired && !v.Value.IsZero() {
+			vr.Sealed = sl.Seal(s.Name, v.AccessKeyID, v.Value)
+		}
+		if len(v.Delivered) > 0 {
+			vr.Delivered = make(map[string]time.Time, len(v.Delivered))
+			for id, t := range v.Delivered {
+				vr.Delivered[id] = utc(t)
+			}
+		}
+		r.Versions = append(r.Versions, vr)
+	}
+	if j := s.Journal; j != nil {
+		r.Journal = &journalRecord{
+			RotationID: j.RotationID, Started: utc(j.Started), Step: string(j.Step),
+			Manual: j.Manual, CurrentKeyID: j.CurrentKeyID,
+			KeysAtInspect: slices.Clone(j.KeysAtInspect), NewKeyID: j.NewKeyID,
+			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
+			NextDelivery: utc(j.NextDelivery),
+		}
+	}
+	return json.Marshal(r)
+}
+
+// decodeSecret decodes and unseals a record that encodeSecret wrote. The
+// result shares no memory with anything else.
+func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
+	var r secretRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	s := &Secret{
+		Name: r.Name, UserName: r.UserName, UserARN: r.UserARN,
+		LastRotation: r.LastRotation, LastError: r.LastError,
+		LastErrorAt: r.LastErrorAt, Archived: r.Archived,
+	}
+	for _, vr := range r.Versions {
+		v := Version{
+			N: vr.N, AccessKeyID: vr.AccessKeyID, State: VersionState(vr.State),
+			Created: vr.Created, Replaced: vr.Replaced, Retired: vr.Retired,
+			Imported: vr.Imported, Delivered: vr.Delivered,
+		}
+		if len(vr.Sealed) > 0 {
+			val, err := sl.Open(r.Name, vr.AccessKeyID, vr.Sealed)
+			if err != nil {
+				return nil, fmt.Errorf("version %d (%s): %w", vr.N, vr.AccessKeyID, err)
+			}
+			v.Value = val
+		}
+		s.Versions = append(s.Versions, v)
+	}
+	if j := r.Journal; j != nil {
+		s.Journal = &Journal{
+			RotationID: j.RotationID, Started: j.Started, Step: Step(j.Step),
+			Manual: j.Manual, CurrentKeyID: j.CurrentKeyID,
+			KeysAtInspect: j.KeysAtInspect, NewKeyID: j.NewKeyID,
+			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
+			NextDelivery: j.NextDelivery,
+		}
+	}
+	return s, nil
+}
+
+func encodeEvent(e Event) ([]byte, error) {
+	return json.Marshal(eventRecord{
+		Time: utc(e.Time), Secret: e.Secret, RotationID: e.RotationID,
+		Kind: e.Kind, KeyID: e.KeyID, Detail: e.Detail,
+	})
+}
+
+func decodeEvent(seq uint64, data []byte) (Event, error) {
+	var r eventRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return Event{}, fmt.Errorf("decode event %d: %w", seq, err)
+	}
+	return Event{
+		Seq: seq, Time: r.Time, Secret: r.Secret, RotationID: r.RotationID,
+		Kind: r.Kind, KeyID: r.KeyID, Detail: r.Detail,
+	}, nil
+}
+
+// utc returns t in UTC without a monotonic reading; the zero time stays zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
