@@ -1,0 +1,142 @@
+// Package file is the sink that writes credentials to a local file, in one
+// of three formats: the AWS shared credentials file (one profile of it), an
+// environment file, or the JSON that an AWS credential_process prints.
+//
+// Every write replaces the file atomically (a temporary file in the same
+// directory, renamed over it), so readers see the old or the new content,
+// never a mix. A symlink at the path is replaced by a regular file, not
+// followed.
+package file
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/sink"
+)
+
+var _ sink.Sink = (*File)(nil)
+
+// File is a sink that writes a credential to one file. It is safe for
+// concurrent use; Puts of the same path, from any File in the process, are
+// serialized.
+type File struct {
+	path    string // absolute and cleaned
+	format  string
+	profile string // for aws-credentials only
+	mode    os.FileMode
+	owner   *owner // nil: the daemon's user and group
+}
+
+// New returns the sink that c describes. c has passed config validation,
+// so c.Type is "file" and c.Path is set; New still applies the defaults for
+// an empty Format (aws-credentials), Profile (default) and Mode (0600), and
+// resolves c.Owner ("user", "user:group", ":group", numeric "uid:gid")
+// against the account database now, so an unknown user fails at load time.
+// Without an Owner the file belongs to the daemon's user.
+func New(c config.Sink) (*File, error) {
+	f := &File{
+		format:  c.Format,
+		profile: c.Profile,
+		mode:    os.FileMode(c.Mode),
+	}
+	if c.Path == "" {
+		return nil, fmt.Errorf("file sink: path is empty")
+	}
+	abs, err := filepath.Abs(c.Path)
+	if err != nil {
+		return nil, fmt.Errorf("file sink %s: %w", c.Path, err)
+	}
+	f.path = abs
+	if f.format == "" {
+		f.format = config.FormatAWSCredentials
+	}
+	if f.mode == 0 {
+		f.mode = config.DefaultFileMode
+	}
+	switch f.format {
+	case config.FormatAWSCredentials:
+		if f.profile == "" {
+			f.profile = config.DefaultProfile
+		}
+		if !validProfile(f.profile) {
+			return nil, fmt.Errorf("file sink %s: profile %q: want a name without spaces, brackets, '#' or ';'", f.path, f.profile)
+		}
+	case config.FormatEnv, config.FormatJSON:
+		f.profile = ""
+	default:
+		return nil, fmt.Errorf("file sink %s: unknown format %q", f.path, f.format)
+	}
+	if f.mode&^os.ModePerm != 0 {
+		return nil, fmt.Errorf("file sink %s: mode %#o: want permission bits only", f.path, uint32(c.Mode))
+	}
+	if c.Owner != "" {
+		o, err := parseOwner(c.Owner)
+		if err != nil {
+			return nil, fmt.Errorf("file sink %s: %w", f.path, err)
+		}
+		f.owner = &o
+	}
+	return f, nil
+}
+
+// validProfile reports whether name can be written as an INI section header
+// that the AWS SDK reads back as name.
+func validProfile(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("[]#;", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Put writes c's access key id and secret access key to the file and
+// returns once the new file is durable (file and directory synced). For
+// aws-credentials it changes only its profile's section and keeps the rest
+// of the file byte for byte. Put does not start if ctx is already done.
+// Errors name the path and the failing step, never the secret access key
+// or the file's contents.
+func (f *File) Put(ctx context.Context, c sink.Credential) error {
+	if err := ctx.Err(); err != nil {
+		return f.errorf("%w", err)
+	}
+	if err := checkValue(c.AccessKeyID); err != nil {
+		return f.errorf("access key id %w", err)
+	}
+	if err := checkValue(c.SecretAccessKey.Reveal()); err != nil {
+		return f.errorf("secret access key %w", err)
+	}
+	unlock, err := lockPath(ctx, f.path)
+	if err != nil {
+		return f.errorf("%w", err)
+	}
+	defer unlock()
+
+	var old []byte
+	if f.format == config.FormatAWSCredentials {
+		if old, err = readExisting(f.path); err != nil {
+			return f.errorf("read: %w", err)
+		}
+	}
+	data, err := render(f.format, f.profile, old, c.AccessKeyID, c.SecretAccessKey.Reveal())
+	if err != nil {
+		return f.errorf("%w", err)
+	}
+	if err := writeAtomic(f.path, data, f.mode, f.owner); err != nil {
+		return f.errorf("write: %w", err)
+	}
+	return nil
+}
+
+// errorf returns an error prefixed with "file sink PATH: ".
+func (f *File) errorf(format string, args ...any) error {
+	return fmt.Errorf("file sink %s: "+format, append([]any{f.path}, args...)...)
+}

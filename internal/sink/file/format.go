@@ -1,0 +1,51 @@
+package file
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rotatord/rotatord/config"
+)
+
+// render returns the new contents of the file for format, given its current
+// contents (nil if it does not exist). Only aws-credentials reads them.
+func render(format, profile string, old []byte, id, secret string) ([]byte, error) {
+	switch format {
+	case config.FormatAWSCredentials:
+		return updateCredentials(old, profile, id, secret), nil
+	case config.FormatEnv:
+		return []byte("AWS_ACCESS_KEY_ID=" + id + "\nAWS_SECRET_ACCESS_KEY=" + secret + "\n"), nil
+	case config.FormatJSON:
+		// The credential_process format. The values are checked by
+		// checkValue, so they need no JSON escaping.
+		return []byte(`{"Version":1,"AccessKeyId":"` + id + `","SecretAccessKey":"` + secret + `"}` + "\n"), nil
+	}
+	return nil, fmt.Errorf("unknown format %q", format)
+}
+
+// errEmptyValue and errBadValue say what is wrong with a credential value
+// without showing it.
+var (
+	errEmptyValue = errors.New("is empty")
+	errBadValue   = errors.New("holds a character other than A-Z a-z 0-9 + / = - _ .")
+)
+
+// checkValue makes sure v can be written unquoted into every format: an INI
+// value, a shell and systemd assignment, a JSON string. AWS access keys use
+// only [A-Za-z0-9+/]; the few extra characters allowed here are as safe.
+// The error never contains v.
+func checkValue(v string) error {
+	if v == "" {
+		return errEmptyValue
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '+', c == '/', c == '=', c == '-', c == '_', c == '.':
+		default:
+			return errBadValue
+		}
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+package sink
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rotatord/rotatord/config"
+)
+
+// ID returns a stable identifier of c's destination, the key under which
+// the state store records which versions that sink holds. It depends only
+// on the fields that say where the sink writes, never on the sink's place
+// in the file, so reordering or reformatting the configuration keeps it;
+// changing the destination makes a new ID (a sink that must be delivered
+// to again). IDs may be logged: they never contain a secret.
+//
+//   - file, format aws-credentials: "file:" + path + "#" + profile, such
+//     as "file:/run/rotatord/deployer.ini#deployer" (defaults applied);
+//   - file, other formats: "file:" + path;
+//   - any other type: type + ":" + the first 16 hex digits of the SHA-256
+//     of its non-empty destination fields, because some of them, such as a
+//     webhook URL, are secret. Such IDs are opaque but still stable: a new
+//     config field that is left empty does not change them.
+//
+// Paths are cleaned, and '%' and '#' in them escaped as %25 and %23, so
+// that no two destinations share an ID.
+func ID(c config.Sink) string {
+	switch c.Type {
+	case config.SinkFile:
+		path := c.Path
+		if path != "" {
+			path = filepath.Clean(path)
+		}
+		path = strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+		format := c.Format
+		if format == "" {
+			format = config.FormatAWSCredentials
+		}
+		if format != config.FormatAWSCredentials {
+			return "file:" + path
+		}
+		profile := c.Profile
+		if profile == "" {
+			profile = config.DefaultProfile
+		}
+		return "file:" + path + "#" + profile
+	}
+	return c.Type + ":" + digest(c)
+}
+
+// digest hashes every non-zero field of c but Type and Pos, as sorted
+// "yaml_name=value" lines, secret values included (read through reflection,
+// which bypasses config.Secret's redaction).
+func digest(c config.Sink) string {
+	v := reflect.ValueOf(c)
+	var fields []string
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if !f.IsExported() || f.Name == "Type" || f.Name == "Pos" || v.Field(i).IsZero() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			name = f.Name
+		}
+		var b strings.Builder
+		encode(&b, v.Field(i))
+		fields = append(fields, name+"="+b.String())
+	}
+	sort.Strings(fields)
+	h := sha256.New()
+	for _, f := range fields {
+		h.Write([]byte(strconv.Itoa(len(f))))
+		h.Write([]byte{':'})
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// encode writes v unambiguously (lengths before strings) without calling
+// any String or Format method, so that secrets are hashed, not redacted.
+func encode(b *strings.Builder, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		b.WriteString(strconv.Itoa(v.Len()) + ":" + v.String())
+	case reflect.Bool:
+		b.WriteString(strconv.FormatBool(v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		b.WriteString(strconv.FormatInt(v.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		b.WriteString(strconv.FormatUint(v.Uint(), 10))
+	case reflect.Float32, reflect.Float64:
+		b.WriteString(strconv.FormatFloat(v.Float(), 'g', -1, 64))
+	case reflect.Slice, reflect.Array:
+		b.WriteString("[" + strconv.Itoa(v.Len()))
+		for i := 0; i < v.Len(); i++ {
+			b.WriteString(",")
+			encode(b, v.Index(i))
+		}
+		b.WriteString("]")
+	case reflect.Map:
+		keys := v.MapKeys()
+		enc := make([]string, len(keys))
+		for i, k := range keys {
+			var kb strings.Builder
+			encode(&kb, k)
+			kb.WriteString("=")
+			encode(&kb, v.MapIndex(k))
+			enc[i] = kb.String()
+		}
+		sort.Strings(enc)
+		b.WriteString("{" + strings.Join(enc, ",") + "}")
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			b.WriteString("nil")
+			return
+		}
+		encode(b, v.Elem())
+	case reflect.Struct:
+		b.WriteString("{")
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				b.WriteString(v.Type().Field(i).Name + ":")
+				encode(b, v.Field(i))
+				b.WriteString(";")
+			}
+		}
+		b.WriteString("}")
+	default:
+		b.WriteString(v.Kind().String())
+	}
+}
