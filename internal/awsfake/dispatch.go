@@ -1,0 +1,207 @@
+package awsfake
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxBody bounds the request bodies the server reads.
+const maxBody = 1 << 20
+
+// handler performs one action for an authenticated caller and returns its
+// result (nil for actions without output) or an *apiError. Handlers run
+// with s.mu held.
+type handler func(s *Server, c *call) (any, *apiError)
+
+// call is one authenticated request as a handler sees it.
+type call struct {
+	action string
+	params url.Values // query protocols' input
+	body   []byte     // JSON protocols' input
+	caller principal
+	now    time.Time
+}
+
+// service is one AWS service the server speaks for. To add one (Secrets
+// Manager, SSM, DynamoDB), add a value with its SigV4 signing name, its
+// protocol (a jsonProtocol with its X-Amz-Target prefix) and its actions to
+// services.
+type service struct {
+	signingName string // the service in the SigV4 credential scope
+	proto       protocol
+	actions     map[string]handler
+}
+
+var services = []*service{iamService, stsService}
+
+// route finds the service and action r asks for. scope is the service name
+// from the credential scope, "" if the request is unsigned. A request no
+// service understands gets a nil service.
+func route(r *http.Request, body []byte, scope string) (*service, string, url.Values) {
+	for _, svc := range services {
+		if scope != "" && svc.signingName != scope {
+			continue
+		}
+		if action, params, ok := svc.proto.decode(r, body); ok {
+			return svc, action, params
+		}
+	}
+	return nil, "", nil
+}
+
+// unroutable answers a request no service understands, in the protocol it
+// looks like, and names it "service:Action" for Unhandled.
+func unroutable(r *http.Request, body []byte, scope string) (string, protocol, *apiError) {
+	svc, action := scope, ""
+	var p protocol
+	var aerr *apiError
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		prefix, a, _ := strings.Cut(t, ".")
+		if svc == "" {
+			svc = prefix
+		}
+		action, p = a, jsonProtocol{}
+		aerr = p.unknownAction(t)
+	} else {
+		params, _ := url.ParseQuery(string(body))
+		action, p = params.Get("Action"), queryProtocol{}
+		if action == "" {
+			action = r.Method + " " + r.URL.Path
+		}
+		aerr = queryProtocol{version: params.Get("Version")}.unknownAction(action)
+	}
+	if svc == "" {
+		svc = "unsigned"
+	}
+	return svc + ":" + action, p, aerr
+}
+
+// ServeHTTP answers one AWS API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := newRequestID()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		_, p, _ := unroutable(r, nil, "")
+		p.writeError(w, errValidation("cannot read request body: "+err.Error()), requestID)
+		return
+	}
+	var auth authHeader
+	var authErr *apiError
+	if h := r.Header.Get("Authorization"); h == "" {
+		authErr = errMissingAuth()
+	} else {
+		auth, authErr = parseAuthorization(h)
+	}
+
+	svc, action, params := route(r, body, auth.service)
+	if svc == nil {
+		name, p, aerr := unroutable(r, body, auth.service)
+		s.recordUnhandled(name)
+		p.writeError(w, aerr, requestID)
+		return
+	}
+	h, ok := svc.actions[action]
+	if !ok {
+		s.recordUnhandled(svc.signingName + ":" + action)
+		svc.proto.writeError(w, svc.proto.unknownAction(action), requestID)
+		return
+	}
+
+	s.countCall(action)
+	if !s.delay(r, action) {
+		return // the client went away during the latency
+	}
+	if hold := s.takeHold(action); hold != nil {
+		defer hold.finish()
+		hold.wait(s.closingChan())
+	}
+	f := s.takeFault(action)
+	if f != nil && !f.After {
+		s.logCall(action, auth.keyID, f.code())
+		f.answer(w, svc.proto, requestID)
+		return
+	}
+
+	result, aerr := s.perform(r, h, auth, authErr, &call{action: action, params: params, body: body})
+	if f != nil {
+		s.logCall(action, auth.keyID, f.code())
+		f.answer(w, svc.proto, requestID)
+		return
+	}
+	if aerr != nil {
+		s.logCall(action, auth.keyID, aerr.code)
+		svc.proto.writeError(w, aerr, requestID)
+		return
+	}
+	s.logCall(action, auth.keyID, "")
+	svc.proto.writeResult(w, action, requestID, result)
+}
+
+// perform authenticates the request and runs the action's handler on c,
+// all under s.mu. It fills in c's caller and time.
+func (s *Server) perform(r *http.Request, h handler, auth authHeader, authErr *apiError, c *call) (any, *apiError) {
+	if authErr != nil {
+		return nil, authErr
+	}
+	s.lock()
+	defer s.mu.Unlock()
+	c.now = s.nowLocked()
+	var aerr *apiError
+	if c.caller, aerr = s.authenticateLocked(r, c.body, auth, c.now); aerr != nil {
+		return nil, aerr
+	}
+	return h(s, c)
+}
+
+// recordUnhandled remembers and logs a request the server cannot answer.
+func (s *Server) recordUnhandled(name string) {
+	s.lock()
+	s.unhandled = append(s.unhandled, name)
+	logger := s.logger
+	s.mu.Unlock()
+	logger.Error("awsfake: unhandled request", "action", name)
+}
+
+// Unhandled returns the requests the server could not answer because it
+// does not implement their service or action, as "service:Action", oldest
+// first. A test asserts it is empty.
+func (s *Server) Unhandled() []string {
+	s.lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.unhandled...)
+}
+
+func (s *Server) countCall(action string) {
+	s.lock()
+	s.calls[action]++
+	s.mu.Unlock()
+}
+
+// Calls returns how many requests for action (e.g. "CreateAccessKey") the
+// server has received, whatever their outcome (faults and authentication
+// failures included). Only implemented actions are counted, by name across
+// services; see Unhandled for the others.
+func (s *Server) Calls(action string) int {
+	s.lock()
+	defer s.mu.Unlock()
+	return s.calls[action]
+}
+
+func (s *Server) closingChan() <-chan struct{} {
+	s.lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+func (s *Server) logCall(action, keyID, code string) {
+	s.lock()
+	logger := s.logger
+	s.mu.Unlock()
+	if code == "" {
+		code = "OK"
+	}
+	logger.Debug("awsfake: call", "action", action, "access_key_id", keyID, "result", code)
+}

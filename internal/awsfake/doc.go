@@ -1,0 +1,39 @@
+// Package awsfake is an AWS endpoint for tests and for `rotatord demo`.
+//
+// A [Server] speaks the real wire protocols, so the real aws-sdk-go-v2
+// clients work against it unchanged: point them at its URL with
+// BaseEndpoint. It serves IAM and STS (the awsQuery protocol) on one
+// endpoint and tells them apart by the service name in the SigV4 credential
+// scope. Every request must carry a valid SigV4 signature made with a key the
+// server holds; the server recomputes the signature from the request, so a
+// changed body or a wrong secret is rejected as AWS would reject it.
+//
+// The server models what rotatord depends on:
+//   - IAM users, each with at most two access keys, and the actions
+//     CreateUser, GetUser, ListAccessKeys, CreateAccessKey, UpdateAccessKey,
+//     DeleteAccessKey and GetAccessKeyLastUsed;
+//   - STS GetCallerIdentity and AssumeRole, with session credentials;
+//   - eventual consistency: keys created through CreateAccessKey can be made
+//     valid only some time after their creation ([Server.SetKeyDelay]);
+//   - a two-level permission model: an admin principal may act on any user,
+//     any other principal only on its own keys;
+//   - fault injection per action: error responses, errors after the action
+//     took effect, dropped connections, latency and holds.
+//
+// Choices where AWS offers more than a test needs:
+//   - permissions are not policies: a user or role is admin or not;
+//   - any principal of the account may assume a role unless the role names
+//     its trusted users (Role.TrustedUsers); a role with an ExternalID
+//     demands it;
+//   - the signature's date is not checked against the clock, so tests may
+//     use a fake clock (WithClock) far from the SDK's real signing time;
+//   - faults, latency and holds apply to the next calls of an action
+//     whatever their credentials, before authentication.
+//
+// An action the server does not implement fails loudly: the client gets an
+// InvalidAction (query protocols) or UnknownOperationException (JSON
+// protocols) error, and the call is recorded in [Server.Unhandled] so a test
+// can assert that none happened.
+//
+// The package does not import "testing": the demo binary links it.
+package awsfake

@@ -1,0 +1,160 @@
+package awsfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// protocol is one AWS wire protocol: how a request names its action and
+// carries its input, and how answers are encoded. awsQuery (IAM, STS) is
+// implemented; the awsJson protocols (Secrets Manager, SSM, DynamoDB) slot
+// in as jsonProtocol values.
+type protocol interface {
+	// decode reports whether r is a request of this protocol (and service
+	// version) and returns the action it asks for and its input.
+	decode(r *http.Request, body []byte) (action string, params url.Values, ok bool)
+	// writeResult answers with the result v of action; v nil means an
+	// action without output.
+	writeResult(w http.ResponseWriter, action, requestID string, v any)
+	// writeError answers with e.
+	writeError(w http.ResponseWriter, e *apiError, requestID string)
+	// unknownAction is the error for an action the service lacks.
+	unknownAction(action string) *apiError
+}
+
+// queryProtocol is awsQuery: form-encoded POST bodies with Action and
+// Version, XML answers.
+type queryProtocol struct {
+	version string // e.g. "2010-05-08"; "" matches no request
+	xmlns   string
+}
+
+func (p queryProtocol) decode(r *http.Request, body []byte) (string, url.Values, bool) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		return "", nil, false
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return "", nil, false
+	}
+	params, err := url.ParseQuery(string(body))
+	if err != nil || params.Get("Version") != p.version || p.version == "" {
+		return "", nil, false
+	}
+	return params.Get("Action"), params, true
+}
+
+type responseMetadata struct {
+	RequestID string `xml:"RequestId"`
+}
+
+func (p queryProtocol) writeResult(w http.ResponseWriter, action, requestID string, v any) {
+	var buf bytes.Buffer
+	enc := xml.NewEncoder(&buf)
+	start := xml.StartElement{
+		Name: xml.Name{Local: action + "Response"},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: p.xmlns}},
+	}
+	err := enc.EncodeToken(start)
+	if err == nil && v != nil {
+		err = enc.EncodeElement(v, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
+	}
+	if err == nil {
+		err = enc.EncodeElement(responseMetadata{requestID}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
+	}
+	if err == nil {
+		err = enc.EncodeToken(start.End())
+	}
+	if err == nil {
+		err = enc.Flush()
+	}
+	if err != nil {
+		p.writeError(w, errInternal(fmt.Errorf("encode %s result: %w", action, err)), requestID)
+		return
+	}
+	writeBody(w, http.StatusOK, "text/xml", requestID, buf.Bytes())
+}
+
+type queryError struct {
+	XMLName   xml.Name `xml:"ErrorResponse"`
+	Xmlns     string   `xml:"xmlns,attr,omitempty"`
+	Type      string   `xml:"Error>Type"`
+	Code      string   `xml:"Error>Code"`
+	Message   string   `xml:"Error>Message"`
+	RequestID string   `xml:"RequestId"`
+}
+
+func (p queryProtocol) writeError(w http.ResponseWriter, e *apiError, requestID string) {
+	typ := "Sender"
+	if e.status >= 500 {
+		typ = "Receiver"
+	}
+	b, err := xml.Marshal(queryError{Xmlns: p.xmlns, Type: typ, Code: e.code, Message: e.message, RequestID: requestID})
+	if err != nil { // cannot happen: all fields are strings
+		panic(err)
+	}
+	writeBody(w, e.status, "text/xml", requestID, b)
+}
+
+func (p queryProtocol) unknownAction(action string) *apiError {
+	return &apiError{http.StatusBadRequest, "InvalidAction",
+		fmt.Sprintf("Could not find operation %s for version %s", action, p.version)}
+}
+
+// jsonProtocol is awsJson1.0/1.1: the action in X-Amz-Target
+// ("prefix.Action"), JSON bodies both ways.
+type jsonProtocol struct {
+	targetPrefix string // e.g. "secretsmanager"; "" matches no request
+	contentType  string // e.g. "application/x-amz-json-1.1"
+}
+
+func (p jsonProtocol) decode(r *http.Request, _ []byte) (string, url.Values, bool) {
+	prefix, action, ok := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	if !ok || p.targetPrefix == "" || prefix != p.targetPrefix {
+		return "", nil, false
+	}
+	return action, nil, true
+}
+
+func (p jsonProtocol) writeResult(w http.ResponseWriter, action, requestID string, v any) {
+	if v == nil {
+		v = struct{}{}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		p.writeError(w, errInternal(fmt.Errorf("encode %s result: %w", action, err)), requestID)
+		return
+	}
+	writeBody(w, http.StatusOK, p.ctype(), requestID, b)
+}
+
+func (p jsonProtocol) writeError(w http.ResponseWriter, e *apiError, requestID string) {
+	b, _ := json.Marshal(map[string]string{"__type": e.code, "message": e.message})
+	writeBody(w, e.status, p.ctype(), requestID, b)
+}
+
+func (p jsonProtocol) unknownAction(action string) *apiError {
+	return &apiError{http.StatusBadRequest, "UnknownOperationException", "Unknown operation " + action}
+}
+
+func (p jsonProtocol) ctype() string {
+	if p.contentType == "" {
+		return "application/x-amz-json-1.1"
+	}
+	return p.contentType
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType, requestID string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("X-Amzn-Requestid", requestID)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
