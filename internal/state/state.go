@@ -89,7 +89,8 @@ type Journal struct {
 	KeysAtInspect []string
 	// NewKeyID is the key created by this rotation, once persisted.
 	NewKeyID string
-	// CreateAttempts counts CreateAccessKey calls sent by this rotation.
+	// CreateAttempts counts CreateAccessKey calls of this rotation whose
+	// answer was lost (and whose orphan was removed).
 	CreateAttempts int
 	// DeliveryAttempts counts delivery rounds; NextDelivery is when the
 	// next may start.

@@ -1,0 +1,244 @@
+package iamrotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/rotatord/rotatord/internal/failpoint"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// errBusy: a rotation of this secret is already open.
+var errBusy = errors.New("a rotation of this secret is already open")
+
+// begin records a new rotation and the current key id. A secret the store
+// does not know yet gets its bootstrap key imported as version 1.
+func (ru *run) begin(ctx context.Context, manual bool) error {
+	boot := ru.sec.Bootstrap
+	err := ru.update(ctx, func(tx *state.Tx) error {
+		s := tx.Secret
+		if s.Journal != nil {
+			return errBusy
+		}
+		cur := s.Current()
+		if cur == nil {
+			if boot.ID == "" {
+				return fmt.Errorf("%w: the store holds no version and the configuration gives no access_key_id", ErrNoKey)
+			}
+			s.Versions = append(s.Versions, state.Version{
+				N: s.NextN(), AccessKeyID: boot.ID, State: state.Current, Value: boot.Secret, Imported: true,
+			})
+			tx.Audit("", "version.imported", boot.ID, "bootstrap key from the configuration")
+			cur = s.Current()
+		}
+		id := newRotationID()
+		s.Journal = &state.Journal{
+			RotationID: id, Started: ru.now(), Step: state.StepBegun, Manual: manual, CurrentKeyID: cur.AccessKeyID,
+		}
+		why := "scheduled"
+		if manual {
+			why = "manual"
+		}
+		tx.Audit(id, "rotation.begun", cur.AccessKeyID, why)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	j := ru.st.Journal
+	ru.log = ru.log.With("rotation_id", j.RotationID)
+	if boot.ID != "" && boot.ID != j.CurrentKeyID && ru.st.ByKeyID(boot.ID) == nil {
+		ru.log.Warn("the configured access_key_id is not a key rotatord knows; the state store wins",
+			"configured_key_id", boot.ID, "current_key_id", j.CurrentKeyID)
+	}
+	ru.log.Info("rotation begun", "step", "begin", "current_key_id", j.CurrentKeyID, "manual", manual)
+	failpoint.Hit("begun")
+	return nil
+}
+
+// inspect finds the IAM user and lists its keys, detecting drift: the
+// current key missing or inactive.
+func (ru *run) inspect(ctx context.Context) error {
+	c, err := ru.adminIAM()
+	if err != nil {
+		return fmt.Errorf("inspect: %w", err)
+	}
+	j := ru.st.Journal
+	user, arn := ru.st.UserName, ru.st.UserARN
+	if user == "" || arn == "" {
+		if user, arn, err = ru.findUser(ctx, c, j.CurrentKeyID); err != nil {
+			return fmt.Errorf("inspect: %w", err)
+		}
+	}
+	keys, err := ru.listKeys(ctx, c, user)
+	if err != nil {
+		return fmt.Errorf("inspect: %w", err)
+	}
+	cur := findKey(keys, j.CurrentKeyID)
+	drift := ""
+	switch {
+	case cur == nil:
+		drift = "current key " + j.CurrentKeyID + " is missing in IAM"
+	case cur.Status != types.StatusTypeActive:
+		drift = "current key " + j.CurrentKeyID + " is " + strings.ToLower(string(cur.Status)) + " in IAM"
+	}
+	err = ru.update(ctx, func(tx *state.Tx) error {
+		s := tx.Secret
+		s.UserName, s.UserARN = user, arn
+		s.Journal.KeysAtInspect = keyIDs(keys)
+		s.Journal.Step = state.StepInspected
+		if cur != nil && cur.CreateDate != nil {
+			if s.LastRotation.IsZero() {
+				s.LastRotation = cur.CreateDate.UTC()
+			}
+			if v := s.ByKeyID(j.CurrentKeyID); v != nil && v.Created.IsZero() {
+				v.Created = cur.CreateDate.UTC()
+			}
+		}
+		for i := range s.Versions {
+			v := &s.Versions[i]
+			if v.State == state.Previous && findKey(keys, v.AccessKeyID) == nil {
+				retire(v, ru.now())
+				tx.Audit(j.RotationID, "key.gone", v.AccessKeyID, "previous key no longer in IAM")
+			}
+		}
+		if drift != "" {
+			tx.Audit(j.RotationID, "drift.detected", j.CurrentKeyID, drift)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("inspect: record: %w", err)
+	}
+	if drift != "" {
+		ru.log.Warn("drift detected", "step", "inspect", "detail", drift)
+	}
+	ru.log.Info("inspected", "step", "inspect", "user", user, "keys", strings.Join(keyIDs(keys), ","))
+	failpoint.Hit("inspected")
+	return nil
+}
+
+// findUser names the IAM user whose key is keyID, and its ARN.
+func (ru *run) findUser(ctx context.Context, c *iam.Client, keyID string) (name, arn string, err error) {
+	name = ru.cfg().UserName
+	if name == "" && !ru.usesOwnKey() {
+		cctx, cancel := ru.callCtx(ctx)
+		out, err := c.GetAccessKeyLastUsed(cctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(keyID)})
+		cancel()
+		if err != nil {
+			return "", "", fmt.Errorf("find the user of access key %s: %w", keyID, err)
+		}
+		name = aws.ToString(out.UserName)
+	}
+	in := &iam.GetUserInput{}
+	if name != "" {
+		in.UserName = aws.String(name)
+	}
+	cctx, cancel := ru.callCtx(ctx)
+	defer cancel()
+	out, err := c.GetUser(cctx, in)
+	if err != nil {
+		return "", "", fmt.Errorf("get user %s: %w", name, err)
+	}
+	if out.User == nil || aws.ToString(out.User.UserName) == "" {
+		return "", "", fmt.Errorf("get user %s: empty answer", name)
+	}
+	return aws.ToString(out.User.UserName), aws.ToString(out.User.Arn), nil
+}
+
+// makeRoom leaves the user at most one key besides the one to create: keys
+// other than the current one are deleted when rotatord issued them (oldest
+// first), and keys it never issued only with adopt_unknown_keys.
+func (ru *run) makeRoom(ctx context.Context) error {
+	c, err := ru.adminIAM()
+	if err != nil {
+		return fmt.Errorf("make room: %w", err)
+	}
+	j, user := ru.st.Journal, ru.st.UserName
+	keys := ru.keys
+	if keys == nil {
+		if keys, err = ru.listKeys(ctx, c, user); err != nil {
+			return fmt.Errorf("make room: %w", err)
+		}
+	}
+	doomed, err := ru.chooseDoomed(keys, j.CurrentKeyID)
+	if err != nil {
+		return fmt.Errorf("make room: %w", err)
+	}
+	for _, k := range doomed {
+		if err := ru.deleteKey(ctx, c, user, aws.ToString(k.AccessKeyId)); err != nil {
+			return fmt.Errorf("make room: %w", err)
+		}
+		ru.log.Info("deleted key to make room", "step", "make-room", "access_key_id", aws.ToString(k.AccessKeyId))
+	}
+	err = ru.update(ctx, func(tx *state.Tx) error {
+		s := tx.Secret
+		for _, k := range doomed {
+			id := aws.ToString(k.AccessKeyId)
+			if v := s.ByKeyID(id); v != nil {
+				retire(v, ru.now())
+			}
+			tx.Audit(j.RotationID, "key.deleted", id, "make room for the new key")
+		}
+		s.Journal.Step = state.StepRoomMade
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("make room: record: %w", err)
+	}
+	ru.keys = nil
+	failpoint.Hit("room-made")
+	return nil
+}
+
+// chooseDoomed picks the keys to delete so that one key slot is free.
+func (ru *run) chooseDoomed(keys []types.AccessKeyMetadata, currentID string) ([]types.AccessKeyMetadata, error) {
+	need := len(keys) - 1
+	if need <= 0 {
+		return nil, nil
+	}
+	var known, unknown []types.AccessKeyMetadata
+	for _, k := range keys {
+		id := aws.ToString(k.AccessKeyId)
+		switch {
+		case id == currentID:
+		case ru.st.ByKeyID(id) != nil:
+			known = append(known, k)
+		default:
+			unknown = append(unknown, k)
+		}
+	}
+	oldestFirst := func(ks []types.AccessKeyMetadata) {
+		sort.SliceStable(ks, func(a, b int) bool {
+			return aws.ToTime(ks[a].CreateDate).Before(aws.ToTime(ks[b].CreateDate))
+		})
+	}
+	oldestFirst(known)
+	oldestFirst(unknown)
+	doomed := known[:min(need, len(known))]
+	if rest := need - len(doomed); rest > 0 {
+		if !ru.cfg().AdoptUnknownKeys {
+			ids := keyIDs(unknown)
+			return nil, fmt.Errorf("%w: IAM user %s holds %s besides the current key %s; delete it in IAM yourself, or set adopt_unknown_keys: true to let rotatord delete it",
+				ErrUnknownKey, ru.st.UserName, strings.Join(ids, " and "), currentID)
+		}
+		doomed = append(slices.Clone(doomed), unknown[:rest]...)
+	}
+	return doomed, nil
+}
+
+// retire marks a version retired and wipes its value.
+func retire(v *state.Version, now time.Time) {
+	v.State = state.Retired
+	v.Value = ""
+	v.Retired = now
+}

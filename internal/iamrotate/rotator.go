@@ -1,0 +1,270 @@
+// Package iamrotate runs the rotation state machine of one rotated secret
+// against IAM and STS: begin, inspect, make room, create, verify, deliver,
+// finish. Every step is written to the state store before the next starts,
+// so a crash anywhere is resumed (or undone) by the next Rotate of the same
+// secret. It knows nothing about schedules; it reaches the store and the sinks
+// only through the small interfaces below.
+package iamrotate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/sink"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// Store is what a rotation needs of the state store.
+type Store interface {
+	Get(ctx context.Context, name string) (*state.Secret, error)
+	Update(ctx context.Context, name string, fn func(tx *state.Tx) error) error
+}
+
+// Sink delivers a credential to one destination.
+type Sink interface {
+	Put(ctx context.Context, c sink.Credential) error
+}
+
+// Destination is a sink with the stable ID its delivery state is kept under.
+type Destination struct {
+	ID   string
+	Sink Sink
+}
+
+// Secret is everything one rotation needs to know about the secret it
+// rotates.
+type Secret struct {
+	// Config holds the secret's options (validated).
+	Config *config.RotatedSecret
+	// AWS is the target's region, endpoint, HTTP client and retryer. Its
+	// Credentials are ignored: the rotation picks them per step.
+	AWS aws.Config
+	// TargetCredentials are the target's credentials, used with
+	// use-target-creds. For a target whose key rotatord rotates, they come
+	// from the store (see StoreCredentials).
+	TargetCredentials aws.CredentialsProvider
+	// Bootstrap is the key the secret holds before rotatord first rotates
+	// it: the configured access key id and (optional) secret access key.
+	// The store wins once it holds a version.
+	Bootstrap Key
+	// Sinks receive each new value.
+	Sinks []Destination
+}
+
+// Key is an access key pair; Secret may be empty when unknown.
+type Key struct {
+	ID     string
+	Secret config.Secret
+}
+
+// Options tune a Rotator. The zero value gives production behaviour.
+type Options struct {
+	// Logger receives one line per step. Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// Sleep waits between retries; it returns early with ctx's error.
+	// Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// CallTimeout bounds one AWS call, so that a hung call counts as an
+	// ambiguous failure. Default 30s.
+	CallTimeout time.Duration
+	// RetryBase and RetryMax shape the backoff of verify and of sink
+	// deliveries. Defaults 250ms and 2s.
+	RetryBase, RetryMax time.Duration
+	// DeliveryAttempts is how many times one sink is tried within one
+	// rotation run before the rotation is left delivering. Default 3.
+	DeliveryAttempts int
+}
+
+// Rotator runs rotations. It is safe for concurrent use on different
+// secrets; the caller must not run two rotations of one secret at once (the
+// journal check in begin refuses the second).
+type Rotator struct {
+	store Store
+	opts  Options
+}
+
+// New returns a Rotator over store.
+func New(store Store, opts Options) *Rotator {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 30 * time.Second
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = 250 * time.Millisecond
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 2 * time.Second
+	}
+	if opts.DeliveryAttempts <= 0 {
+		opts.DeliveryAttempts = 3
+	}
+	return &Rotator{store: store, opts: opts}
+}
+
+// Result tells what a Rotate call did.
+type Result struct {
+	RotationID string
+	// Resumed is true when Rotate continued a rotation left open.
+	Resumed bool
+	// OldKeyID and NewKeyID are the current key before and after.
+	OldKeyID, NewKeyID string
+	// Version is the new version's number.
+	Version int
+}
+
+// Rotate rotates the secret's key once: it continues the secret's open
+// rotation if there is one (after a crash or a failed delivery), otherwise
+// starts a new one. It returns ErrDeliveryPending (wrapped) when the new key
+// is verified but a sink still lacks it: the rotation stays open, both keys
+// stay valid, and the next Rotate retries the delivery.
+func (r *Rotator) Rotate(ctx context.Context, sec Secret, manual bool) (*Result, error) {
+	name := sec.Config.Name
+	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
+	if err := ru.load(ctx); err != nil {
+		return nil, fmt.Errorf("rotate %s: %w", name, err)
+	}
+	res := &Result{}
+	if ru.st.Journal != nil {
+		res.Resumed = true
+		ru.log = ru.log.With("rotation_id", ru.st.Journal.RotationID)
+		ru.log.Info("resuming open rotation", "step", ru.st.Journal.Step)
+	} else if err := ru.begin(ctx, manual); err != nil {
+		return nil, fmt.Errorf("rotate %s: %w", name, err)
+	}
+	res.RotationID = ru.st.Journal.RotationID
+	res.OldKeyID = ru.st.Journal.CurrentKeyID
+	if err := ru.drive(ctx); err != nil {
+		return res, fmt.Errorf("rotate %s: %w", name, err)
+	}
+	if cur := ru.st.Current(); cur != nil {
+		res.NewKeyID, res.Version = cur.AccessKeyID, cur.N
+	}
+	return res, nil
+}
+
+// drive runs the steps from the journal's last completed one to the end.
+func (ru *run) drive(ctx context.Context) error {
+	for ru.st.Journal != nil {
+		if err := ctx.Err(); err != nil {
+			return err // the journal stays open; the next run resumes
+		}
+		var err error
+		switch step := ru.st.Journal.Step; step {
+		case state.StepBegun:
+			err = ru.inspect(ctx)
+		case state.StepInspected:
+			err = ru.makeRoom(ctx)
+		case state.StepRoomMade, state.StepCreating:
+			err = ru.create(ctx)
+		case state.StepCreated:
+			err = ru.verify(ctx)
+		case state.StepVerified, state.StepDelivering:
+			err = ru.deliver(ctx)
+		case state.StepDelivered:
+			err = ru.promote(ctx)
+		case state.StepPromoted:
+			err = ru.finish(ctx)
+		default:
+			err = fmt.Errorf("journal holds unknown step %q; this state file was written by a newer rotatord", step)
+		}
+		if err != nil {
+			return ru.fail(ctx, err)
+		}
+	}
+	return nil
+}
+
+// fail handles a step's error. The rotation is closed as failed when no key
+// of it can be left in IAM: before create, after a create that certainly made
+// no key, after a failed verification (whose key was deleted). Otherwise it
+// stays open, and the next run resumes it: an orphan is removed, a delivery
+// retried, an old key retired.
+func (ru *run) fail(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	j := ru.st.Journal
+	var clean noKeyLeft
+	closeIt := j != nil && (stepBefore(j.Step, state.StepCreating) || errors.As(err, &clean) || errors.Is(err, ErrVerify))
+	msg := err.Error()
+	uerr := ru.update(ctx, func(tx *state.Tx) error {
+		s := tx.Secret
+		s.LastError, s.LastErrorAt = msg, ru.now()
+		if s.Journal == nil {
+			return nil
+		}
+		if closeIt {
+			tx.Audit(s.Journal.RotationID, "rotation.failed", "", msg)
+			s.Journal = nil
+		} else {
+			tx.Audit(s.Journal.RotationID, "rotation.stalled", s.Journal.NewKeyID, msg)
+		}
+		return nil
+	})
+	ru.log.Error("rotation failed", "step", stepOf(j), "err", err, "open", !closeIt)
+	if uerr != nil {
+		return errors.Join(err, fmt.Errorf("record failure: %w", uerr))
+	}
+	return err
+}
+
+func stepOf(j *state.Journal) state.Step {
+	if j == nil {
+		return ""
+	}
+	return j.Step
+}
+
+var stepOrder = []state.Step{
+	state.StepBegun, state.StepInspected, state.StepRoomMade, state.StepCreating,
+	state.StepCreated, state.StepVerified, state.StepDelivering, state.StepDelivered,
+	state.StepPromoted,
+}
+
+func stepBefore(a, b state.Step) bool {
+	ia, ib := -1, -1
+	for i, s := range stepOrder {
+		if s == a {
+			ia = i
+		}
+		if s == b {
+			ib = i
+		}
+	}
+	return ia < ib
+}
+
+func newRotationID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
