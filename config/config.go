@@ -218,11 +218,24 @@ func (c *Config) TargetByName(name string) *Target {
 	return nil
 }
 
-// SecretByName returns the named rotated secret, or nil.
+// SecretByName returns the named rotated secret, or nil. name may be
+// written without its leading "/" (see CanonicalName).
 func (c *Config) SecretByName(name string) *RotatedSecret {
+	name = CanonicalName(name)
 	for i := range c.Secrets {
 		if c.Secrets[i].Name == name {
 			return &c.Secrets[i]
+		}
+	}
+	return nil
+}
+
+// TargetRotator returns the secret with rotator_type: target for the named
+// target, or nil. A valid configuration has at most one per target.
+func (c *Config) TargetRotator(target string) *RotatedSecret {
+	for i := range c.Secrets {
+		if s := &c.Secrets[i]; s.Target == target && s.RotatorType == RotatorTarget {
+			return s
 		}
 	}
 	return nil

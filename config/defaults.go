@@ -1,0 +1,79 @@
+package config
+
+// setDefaults fills in what the file left out. A field with a default that
+// the file gave explicitly keeps its value, even a zero one (workers: 0 is
+// an error, not 8). Defaults that only apply with another field
+// (role_session_name with role_arn, profile with aws-credentials) are set
+// only then, so validation can still tell that the file set them.
+func setDefaults(c *Config, col *collector) {
+	orString(&c.State.Path, DefaultStatePath)
+	if c.State.ProtectionKeyEnv == "" {
+		orString(&c.State.ProtectionKeyFile, DefaultProtectionKeyFile)
+	}
+	if !col.given("workers") {
+		c.Workers = DefaultWorkers
+	}
+	orString(&c.Listen, DefaultListen)
+	orString(&c.ControlSocket, DefaultControlSocket)
+	for i := range c.Targets {
+		targetDefaults(&c.Targets[i], indexPath("targets", i), col)
+	}
+	for i := range c.Secrets {
+		secretDefaults(&c.Secrets[i], indexPath("secrets", i), col)
+	}
+}
+
+func orString(p *string, def string) {
+	if *p == "" {
+		*p = def
+	}
+}
+
+func targetDefaults(t *Target, path string, col *collector) {
+	orString(&t.Region, DefaultRegion)
+	orString(&t.Credentials, CredentialsStatic)
+	if t.RoleARN != "" {
+		orString(&t.RoleSessionName, DefaultRoleSessionName)
+	}
+	if !col.given(path + ".rate_limit") {
+		t.RateLimit = DefaultRateLimit
+	}
+}
+
+func secretDefaults(s *RotatedSecret, path string, col *collector) {
+	s.Name = CanonicalName(s.Name)
+	orString(&s.RotatorType, RotatorAPIKey)
+	if s.RotatorType == RotatorTarget {
+		orString(&s.AuthenticationCredentials, UseTargetCreds)
+	} else {
+		orString(&s.AuthenticationCredentials, UseUserCreds)
+	}
+	if !col.given(path + ".grace_rotation") {
+		s.GraceRotation = true
+	}
+	orString(&s.CatchUp, CatchUpNextHour)
+	if !col.given(path + ".verify_timeout") {
+		s.VerifyTimeout = Duration(DefaultVerifyTimeout)
+	}
+	orString(&s.GraceTiming, GraceTimingAfter)
+	orString(&s.Retire, RetireDelete)
+	if !col.given(path + ".max_versions") {
+		s.MaxVersions = DefaultMaxVersions
+	}
+	for j := range s.Sinks {
+		sinkDefaults(&s.Sinks[j], indexPath(path+".sinks", j), col)
+	}
+}
+
+func sinkDefaults(k *Sink, path string, col *collector) {
+	if k.Type != SinkFile {
+		return
+	}
+	orString(&k.Format, FormatAWSCredentials)
+	if k.Format == FormatAWSCredentials {
+		orString(&k.Profile, DefaultProfile)
+	}
+	if !col.given(path + ".mode") {
+		k.Mode = FileMode(DefaultFileMode)
+	}
+}

@@ -1,0 +1,78 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// LoadOptions changes how LoadWith reaches the world outside the file.
+type LoadOptions struct {
+	// LookupEnv looks up an environment variable for the *_env fields; nil
+	// means os.LookupEnv.
+	LookupEnv func(key string) (string, bool)
+}
+
+// Load reads the configuration file at path, parses and validates it as
+// Parse does, then resolves every secret reference: each *_file is read
+// and trimmed of trailing white space, each *_env looked up, and the
+// protection key decoded into State.ProtectionKey. It adds warnings about
+// who can read the files that hold secrets.
+//
+// On failure the error is Errors, holding every problem in the file and
+// every reference that could not be resolved, sorted by line and column;
+// the *Config then holds only File and Warnings.
+func Load(path string) (*Config, error) { return LoadWith(path, LoadOptions{}) }
+
+// LoadWith is Load with options.
+func LoadWith(path string, o LoadOptions) (*Config, error) {
+	lookup := o.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	data, info, err := readConfig(path)
+	if err != nil {
+		return &Config{File: path}, Errors{{File: path, Msg: "cannot read the file: " + err.Error()}}
+	}
+	c, col := parse(path, data)
+	r := &resolver{collector: col, c: c, lookup: lookup}
+	r.resolve()
+	if info.Mode().Perm()&0o044 != 0 {
+		r.inlineWarnings(info.Mode().Perm())
+	}
+	return finish(c, col)
+}
+
+// readConfig reads the file and its mode. Its error leaves out the path,
+// which every message names already.
+func readConfig(path string) ([]byte, fs.FileInfo, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		var info fs.FileInfo
+		if info, err = os.Stat(path); err == nil {
+			return data, info, nil
+		}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return nil, nil, err
+}
+
+// inlineWarnings warns about each inline secret in a configuration file
+// that group or others can read.
+func (r *resolver) inlineWarnings(mode fs.FileMode) {
+	warn := func(path string, s Secret) {
+		if s != "" && r.given(path) {
+			r.warnf(path, "is written inline in a file that %s can read (mode %04o); move it to secret_access_key_file, or chmod 600 %s",
+				readers(uint32(mode)), uint32(mode), r.c.File)
+		}
+	}
+	for i, t := range r.c.Targets {
+		warn(indexPath("targets", i)+".secret_access_key", t.SecretAccessKey)
+	}
+	for i, s := range r.c.Secrets {
+		warn(indexPath("secrets", i)+".secret_access_key", s.SecretAccessKey)
+	}
+}

@@ -1,0 +1,155 @@
+package config
+
+import (
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// maxSocketPath is the most bytes a unix socket path may have (sun_path
+// holds 108 with the terminating NUL).
+const maxSocketPath = 107
+
+// checker runs the semantic rules over a decoded, defaulted configuration.
+// Each rule reports at the position of the value it is about.
+type checker struct {
+	*collector
+	c *Config
+}
+
+// validate checks every rule and reports every problem.
+func validate(c *Config, col *collector) {
+	k := &checker{collector: col, c: c}
+	k.top()
+	k.state()
+	names := map[string]int{}
+	for i := range c.Targets {
+		if !k.failed(indexPath("targets", i)) {
+			k.target(i, names)
+		}
+	}
+	k.secrets()
+	k.sinkPaths()
+}
+
+func (k *checker) top() {
+	c := k.c
+	switch {
+	case !k.given("version"):
+		k.errorf("version", "required; start the file with version: 1")
+	case c.Version != 1:
+		k.errorf("version", "%d is not supported; this rotatord reads version 1", c.Version)
+	}
+	k.intRange("workers", c.Workers, 1, 1024, "")
+	k.listen(c.Listen)
+	if k.path("control_socket", c.ControlSocket) && len(c.ControlSocket) > maxSocketPath {
+		k.errorf("control_socket", "is %d bytes long; a unix socket path must be at most %d bytes", len(c.ControlSocket), maxSocketPath)
+	}
+	if !k.given("secrets") {
+		k.warnf("", "no secrets are configured; rotatord has nothing to rotate")
+	}
+}
+
+func (k *checker) state() {
+	s := k.c.State
+	if k.given("state.protection_key_file") && k.given("state.protection_key_env") {
+		k.errorf("state.protection_key_env", "set either protection_key_file or protection_key_env, not both")
+	}
+	k.path("state.path", s.Path)
+	k.path("state.protection_key_file", s.ProtectionKeyFile)
+	k.envName("state.protection_key_env", s.ProtectionKeyEnv)
+}
+
+func (k *checker) listen(l string) {
+	host, port, err := net.SplitHostPort(l)
+	if err != nil || strings.ContainsAny(host, " /") {
+		k.errorf("listen", "%s is not host:port; write it as 127.0.0.1:9464, or :9464 for every interface", quote(l))
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		k.errorf("listen", "port %s is not a number from 0 to 65535", quote(port))
+	}
+}
+
+// intRange reports v outside lo..hi. unit, when set, follows the range.
+func (k *checker) intRange(path string, v, lo, hi int, unit string) bool {
+	if v >= lo && v <= hi {
+		return true
+	}
+	msg := strconv.Itoa(v) + " is out of range " + strconv.Itoa(lo) + ".." + strconv.Itoa(hi)
+	if unit != "" {
+		msg += " " + unit
+	}
+	k.errorf(path, "%s", msg)
+	return false
+}
+
+// enum reports v when it is not one of allowed.
+func (k *checker) enum(path, v string, allowed ...string) bool {
+	if slices.Contains(allowed, v) {
+		return true
+	}
+	k.errorf(path, "%s is not one of %s", quote(v), strings.Join(allowed, ", "))
+	return false
+}
+
+// path checks a file path value, when given; it reports whether the path is
+// usable.
+func (k *checker) path(path, p string) bool {
+	if p == "" {
+		return false
+	}
+	if hasControl(p) {
+		k.errorf(path, "holds a control character (a newline?); write the path on one line")
+		return false
+	}
+	if strings.HasSuffix(p, "/") {
+		k.errorf(path, "names a directory; name the file itself")
+		return false
+	}
+	return true
+}
+
+// envName checks the name of an environment variable, when given. It never
+// shows a malformed name: it may be the secret itself.
+func (k *checker) envName(path, name string) bool {
+	if name == "" {
+		return false
+	}
+	if !envNameRe.MatchString(name) {
+		k.errorf(path, "is not the name of an environment variable (letters, digits and _, not starting with a digit)")
+		return false
+	}
+	return true
+}
+
+// secretRef checks a secret access key given inline, as a file or as an
+// environment variable under path, and returns which of the three fields
+// are set.
+func (k *checker) secretRef(path string, inline Secret, file, env string) []string {
+	k.path(path+".secret_access_key_file", file)
+	k.envName(path+".secret_access_key_env", env)
+	var set []string
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{{"secret_access_key", inline != ""}, {"secret_access_key_file", file != ""}, {"secret_access_key_env", env != ""}} {
+		if f.on || k.failed(joinPath(path, f.name)) {
+			set = append(set, f.name)
+		}
+	}
+	return set
+}
+
+// atMostOneSecret reports every secret field after the first one set.
+func (k *checker) atMostOneSecret(path string, set []string) {
+	for _, f := range set[min(1, len(set)):] {
+		k.errorf(joinPath(path, f), "set only one of secret_access_key_file, secret_access_key_env and secret_access_key (%s is set too)", set[0])
+	}
+}
+
+// fieldLine names another entity with its line, for messages about pairs.
+func (k *checker) fieldLine(path string) string {
+	return path + " (line " + strconv.Itoa(k.pos.at(path).Line) + ")"
+}
