@@ -204,7 +204,7 @@ func (ru *run) verify(ctx context.Context) error {
 	}
 	if err := ru.update(ctx, func(tx *state.Tx) error {
 		tx.Secret.Journal.Step = state.StepVerified
-		tx.Audit(tx.Secret.Journal.RotationID, "key.verified", p.AccessKeyID, fmt.Sprintf("after %d attempts", attempts))
+		tx.Audit(tx.Secret.Journal.RotationID, "key.verified", p.AccessKeyID, fmt.Sprintf("attempts: %d", attempts))
 		return nil
 	}); err != nil {
 		return fmt.Errorf("verify: record: %w", err)

@@ -219,7 +219,7 @@ func (ru *run) fail(ctx context.Context, err error) error {
 		}
 		return nil
 	})
-	ru.log.Error("rotation failed", "step", stepOf(j), "err", err, "open", !closeIt)
+	ru.log.Error("rotation failed", "after_step", stepOf(j), "err", err, "left_open", !closeIt)
 	if uerr != nil {
 		return errors.Join(err, fmt.Errorf("record failure: %w", uerr))
 	}

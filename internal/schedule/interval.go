@@ -52,9 +52,6 @@ func NextHour(t time.Time, hour int) time.Time {
 	return n
 }
 
-// parser reads rotation_schedule the way config validates it.
-var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // Next returns when the secret next rotates after now, given its last
 // rotation; ok is false for a secret that is not rotated automatically.
 func Next(s *config.RotatedSecret, last, now time.Time) (next time.Time, ok bool, err error) {
@@ -62,7 +59,7 @@ func Next(s *config.RotatedSecret, last, now time.Time) (next time.Time, ok bool
 		return time.Time{}, false, nil
 	}
 	if s.RotationSchedule != "" {
-		sch, err := parser.Parse(s.RotationSchedule)
+		sch, err := config.ParseSchedule(s.RotationSchedule)
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("rotation_schedule of %s: %w", s.Name, err)
 		}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/daemon"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+func (c *cli) rotateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate NAME",
+		Short: "Rotate one secret now, in this process",
+		Long: `Rotate the named secret's access key now: create a new key, verify it,
+deliver it to every sink, then retire the old one as the secret's mode says.
+If the secret has a rotation left open (after a crash or a failed delivery),
+rotate continues that rotation instead of starting another.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withEngine("rotatord rotate", func(e *daemon.Engine) error {
+				res, err := e.Rotate(c.ctx, args[0])
+				if err != nil {
+					return err
+				}
+				verb := "rotated"
+				if res.Resumed {
+					verb = "finished the open rotation of"
+				}
+				fmt.Fprintf(c.stdout, "%s %s: %s -> %s (version %d)\n", verb, config.CanonicalName(args[0]), res.OldKeyID, res.NewKeyID, res.Version)
+				return nil
+			})
+		},
+	}
+}
+
+func (c *cli) recoverCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "recover",
+		Short: "Continue every rotation left open by a crash",
+		Long: `Compare each open rotation's journal with IAM and continue it from its last
+completed step: remove orphan keys, retry pending deliveries, retire old keys.
+The daemon does this at start-up.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withEngine("rotatord recover", func(e *daemon.Engine) error {
+				names, err := e.Recover(c.ctx)
+				for _, n := range names {
+					fmt.Fprintf(c.stdout, "resumed %s\n", n)
+				}
+				if len(names) == 0 && err == nil {
+					fmt.Fprintln(c.stdout, "no open rotation")
+				}
+				return err
+			})
+		},
+	}
+}
+
+// withEngine loads the configuration, opens the store and runs fn with an
+// engine over both.
+func (c *cli) withEngine(holder string, fn func(e *daemon.Engine) error) error {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	return c.withStore(cfg, holder, func(st state.Store) error {
+		e, err := daemon.NewEngine(c.ctx, cfg, st, daemon.EngineOptions{Logger: c.log})
+		if err != nil {
+			return err
+		}
+		return fn(e)
+	})
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rotatord/rotatord/config"
+)
+
+// errReported marks an error whose report was already printed.
+var errReported = errors.New("configuration is invalid")
+
+func (c *cli) validateCommand() *cobra.Command {
+	var print bool
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the configuration file and exit",
+		Long: `Load and check the whole configuration: the YAML, every field, cross-field
+rules, and every secret reference (files, environment variables, the
+protection key). Every problem is reported at once with its file, line,
+column and field path. With --print, the effective configuration (defaults
+filled in, secrets redacted) is printed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(c.configPath)
+			var ce config.Errors
+			if err != nil && !errors.As(err, &ce) {
+				return err // the file could not be read at all
+			}
+			fmt.Fprint(c.stderr, config.Report(cfg, err))
+			if err != nil {
+				return errUsage{errReported}
+			}
+			if print {
+				out, err := cfg.Marshal()
+				if err != nil {
+					return err
+				}
+				_, err = c.stdout.Write(out)
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&print, "print", false, "print the effective configuration, secrets redacted")
+	return cmd
+}

@@ -1,0 +1,77 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/rotatord/rotatord/config"
+)
+
+// TargetAWS is how one target is reached: its AWS configuration (region,
+// endpoint, HTTP client, retryer) and its credentials.
+type TargetAWS struct {
+	Config      aws.Config
+	Credentials aws.CredentialsProvider
+}
+
+// awsBase is the AWS configuration of a target without credentials. It is
+// built explicitly, never from the environment, so that nothing but the
+// rotatord configuration decides where calls go. IAM calls go through the
+// SDK's standard retryer (throttling back-off included) without its
+// client-side retry quota, which would fail calls under heavy throttling.
+func awsBase(t *config.Target) aws.Config {
+	c := aws.Config{
+		Region:     t.Region,
+		HTTPClient: awshttp.NewBuildableClient(),
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 6
+				o.MaxBackoff = 20 * time.Second
+				o.RateLimiter = ratelimit.None
+			})
+		},
+	}
+	if t.Endpoint != "" {
+		c.BaseEndpoint = aws.String(t.Endpoint)
+	}
+	return c
+}
+
+// connectTarget builds a target's AWS configuration and credentials: static
+// keys, the SDK's default chain, and an assumed role on top of either.
+func connectTarget(ctx context.Context, t *config.Target) (*TargetAWS, error) {
+	base := awsBase(t)
+	var creds aws.CredentialsProvider
+	switch t.Credentials {
+	case config.CredentialsDefault:
+		dc, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(t.Region))
+		if err != nil {
+			return nil, fmt.Errorf("target %s: load the default credential chain: %w", t.Name, err)
+		}
+		creds = dc.Credentials
+	default:
+		creds = credentials.NewStaticCredentialsProvider(t.AccessKeyID, t.SecretAccessKey.Reveal(), "")
+	}
+	if t.RoleARN != "" {
+		withBase := base.Copy()
+		withBase.Credentials = creds
+		creds = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(withBase), t.RoleARN,
+			func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = t.RoleSessionName
+				if t.ExternalID != "" {
+					o.ExternalID = aws.String(t.ExternalID)
+				}
+			}))
+	}
+	return &TargetAWS{Config: base, Credentials: creds}, nil
+}

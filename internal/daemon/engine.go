@@ -1,0 +1,142 @@
+// Package daemon composes rotatord: configuration, state store, AWS targets,
+// sinks and the rotation engine ("rotate, then deliver").
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/sink"
+	"github.com/rotatord/rotatord/internal/sink/file"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// Engine rotates the secrets of one configuration against one store.
+type Engine struct {
+	cfg     *config.Config
+	store   state.Store
+	rot     *iamrotate.Rotator
+	log     *slog.Logger
+	targets map[string]*TargetAWS
+}
+
+// EngineOptions tune an Engine; the zero value is production behaviour.
+type EngineOptions struct {
+	Logger *slog.Logger
+	// Rotator options (clock, retry timing) for tests.
+	Rotator iamrotate.Options
+}
+
+// NewEngine connects every target of cfg. It makes no AWS call.
+func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o EngineOptions) (*Engine, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Rotator.Logger == nil {
+		o.Rotator.Logger = o.Logger
+	}
+	e := &Engine{cfg: cfg, store: store, log: o.Logger, targets: map[string]*TargetAWS{}}
+	for i := range cfg.Targets {
+		t := &cfg.Targets[i]
+		ta, err := connectTarget(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if rs := cfg.TargetRotator(t.Name); rs != nil {
+			// The target's own key is rotated: its current key lives in the store.
+			ta.Credentials = iamrotate.StoreCredentials(store, rs.Name,
+				credentials.NewStaticCredentialsProvider(t.AccessKeyID, t.SecretAccessKey.Reveal(), ""))
+		}
+		e.targets[t.Name] = ta
+	}
+	e.rot = iamrotate.New(store, o.Rotator)
+	return e, nil
+}
+
+// Config returns the engine's configuration.
+func (e *Engine) Config() *config.Config { return e.cfg }
+
+// ErrUnknownSecret: the configuration has no secret of that name.
+var ErrUnknownSecret = errors.New("no such secret in the configuration")
+
+// Spec assembles what a rotation of the named secret needs.
+func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
+	rs := e.cfg.SecretByName(config.CanonicalName(name))
+	if rs == nil {
+		return iamrotate.Secret{}, fmt.Errorf("%w: %s (see `rotatord list`)", ErrUnknownSecret, name)
+	}
+	t := e.cfg.TargetByName(rs.Target)
+	ta := e.targets[rs.Target]
+	spec := iamrotate.Secret{Config: rs, AWS: ta.Config, TargetCredentials: ta.Credentials}
+	switch rs.RotatorType {
+	case config.RotatorTarget:
+		spec.Bootstrap = iamrotate.Key{ID: t.AccessKeyID, Secret: t.SecretAccessKey}
+	default:
+		spec.Bootstrap = iamrotate.Key{ID: rs.AccessKeyID, Secret: rs.SecretAccessKey}
+	}
+	for i, sc := range rs.Sinks {
+		s, err := newSink(sc)
+		if err != nil {
+			return iamrotate.Secret{}, fmt.Errorf("secret %s: sinks[%d]: %w", rs.Name, i, err)
+		}
+		spec.Sinks = append(spec.Sinks, iamrotate.Destination{ID: sink.ID(sc), Sink: s})
+	}
+	return spec, nil
+}
+
+// newSink builds one sink from its configuration: the one place sinks are
+// wired.
+func newSink(c config.Sink) (iamrotate.Sink, error) {
+	switch c.Type {
+	case config.SinkFile:
+		return file.New(c)
+	default:
+		return nil, fmt.Errorf("sink type %q is not supported", c.Type)
+	}
+}
+
+// Rotate rotates the named secret now, or continues its open rotation.
+func (e *Engine) Rotate(ctx context.Context, name string) (*iamrotate.Result, error) {
+	spec, err := e.Spec(name)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res, err := e.rot.Rotate(ctx, spec, true)
+	if err == nil {
+		e.log.Debug("rotation took", "secret", spec.Config.Name, "duration", time.Since(start))
+	}
+	return res, err
+}
+
+// Recover continues every open rotation of a configured secret, as after a
+// crash. It returns the names it resumed and the errors joined.
+func (e *Engine) Recover(ctx context.Context) ([]string, error) {
+	all, err := e.store.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	var resumed []string
+	var errs []error
+	for _, st := range all {
+		if st.Journal == nil {
+			continue
+		}
+		if e.cfg.SecretByName(st.Name) == nil {
+			e.log.Warn("open rotation of a secret no longer configured; left as is", "secret", st.Name)
+			continue
+		}
+		resumed = append(resumed, st.Name)
+		if _, err := e.Rotate(ctx, st.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return resumed, errors.Join(errs...)
+}

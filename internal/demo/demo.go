@@ -1,0 +1,230 @@
+// Package demo shows rotatord at work without an AWS account: it starts the
+// built-in AWS endpoint (awsfake) on loopback, seeds an IAM user, writes a
+// configuration into a temporary directory and rotates the user's key a few
+// times, printing what each step did and what the sink file holds.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/daemon"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// Options tune the demo.
+type Options struct {
+	// Rotations is how many times the key is rotated (default 3).
+	Rotations int
+	// Dir is where the configuration, state and sink go; empty means a new
+	// temporary directory, removed at the end unless Keep.
+	Dir  string
+	Keep bool
+	// Logger receives the rotation's step log lines.
+	Logger *slog.Logger
+}
+
+const (
+	user    = "demo-app"
+	secret  = "/demo/app"
+	profile = "demo"
+)
+
+// Run runs the demo, writing its narrative to w.
+func Run(ctx context.Context, w io.Writer, o Options) (err error) {
+	if o.Rotations <= 0 {
+		o.Rotations = 3
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(w, nil))
+	}
+	dir, cleanup, err := workDir(o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	fake := awsfake.New()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: listen on loopback: %w", err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- fake.Serve(sctx, ln) }()
+	defer func() {
+		stop()
+		err = errors.Join(err, <-served)
+	}()
+	endpoint := "http://" + ln.Addr().String()
+
+	admin := fake.SeedUser("rotatord-admin", true)
+	app := fake.SeedUser(user, false)
+	cfgPath, err := writeFiles(dir, endpoint, admin, app)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "rotatord demo\n  fake AWS endpoint: %s (IAM and STS, SigV4 checked)\n  IAM user %q holds %s\n  configuration:     %s\n\n",
+		endpoint, user, app.AccessKeyID, cfgPath)
+
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	st, err := state.Open(cfg.State.Path, []byte(cfg.State.ProtectionKey.Reveal()), state.WithHolder("rotatord demo"))
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer st.Close()
+	eng, err := daemon.NewEngine(ctx, cfg, st, daemon.EngineOptions{Logger: o.Logger})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	sinkPath := cfg.Secrets[0].Sinks[0].Path
+	keys := []aws.Credentials{app}
+	for i := 1; i <= o.Rotations; i++ {
+		fmt.Fprintf(w, "── rotation %d of %d ──\n", i, o.Rotations)
+		res, err := eng.Rotate(ctx, secret)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		fmt.Fprintf(w, "  %s -> %s (version %d)\n", res.OldKeyID, res.NewKeyID, res.Version)
+		var ids []string
+		for _, k := range fake.Keys(user) {
+			ids = append(ids, k.ID+" ("+k.Status+")")
+		}
+		fmt.Fprintf(w, "  IAM keys of %s: %s\n", user, strings.Join(ids, ", "))
+		got, err := showSink(w, sinkPath)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, got)
+		fmt.Fprintf(w, "  the sink's key %s: %s\n", got.AccessKeyID, check(ctx, endpoint, got))
+		if n := len(keys); n >= 2 {
+			fmt.Fprintf(w, "  previous key %s: %s\n", keys[n-2].AccessKeyID, check(ctx, endpoint, keys[n-2]))
+		}
+		if n := len(keys); n >= 3 {
+			fmt.Fprintf(w, "  the key before %s: %s\n", keys[n-3].AccessKeyID, check(ctx, endpoint, keys[n-3]))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "Graceful rotation keeps two valid keys: the new one and the previous one.\n"+
+		"Every value is sealed in %s; `rotatord -c %s list` and `history %s` show it\n"+
+		"(with --keep, once the demo has stopped; the fake endpoint stops with it).\n", cfg.State.Path, cfgPath, secret)
+	return nil
+}
+
+func workDir(o Options) (string, func(), error) {
+	if o.Dir != "" {
+		if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+			return "", nil, fmt.Errorf("demo: %w", err)
+		}
+		return o.Dir, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "rotatord-demo-")
+	if err != nil {
+		return "", nil, fmt.Errorf("demo: %w", err)
+	}
+	if o.Keep {
+		return dir, func() {}, nil
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// writeFiles writes the protection key, the target's secret and the
+// configuration into dir, and returns the configuration's path.
+func writeFiles(dir, endpoint string, admin, app aws.Credentials) (string, error) {
+	key, err := state.NewProtectionKey()
+	if err != nil {
+		return "", err
+	}
+	cfg := fmt.Sprintf(`# Written by rotatord demo.
+version: 1
+state:
+  path: state.db
+  protection_key_file: protection.key
+targets:
+  - name: demo
+    region: us-east-1
+    endpoint: %s
+    access_key_id: %s
+    secret_access_key_file: target.secret
+secrets:
+  - name: %s
+    target: demo
+    authentication_credentials: use-target-creds
+    rotator_type: api-key
+    access_key_id: %s
+    grace_rotation: true
+    auto_rotate: true
+    rotation_interval: 30
+    rotation_hour: 3
+    sinks:
+      - type: file
+        path: credentials
+        format: aws-credentials
+        profile: %s
+`, endpoint, admin.AccessKeyID, secret, app.AccessKeyID, profile)
+	files := map[string]string{"protection.key": key, "target.secret": admin.SecretAccessKey + "\n", "rotatord.yaml": cfg}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			return "", fmt.Errorf("demo: %w", err)
+		}
+	}
+	return filepath.Join(dir, "rotatord.yaml"), nil
+}
+
+// showSink prints the sink file with its secret masked and returns the key
+// the AWS SDK reads from it.
+func showSink(w io.Writer, path string) (aws.Credentials, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("demo: read sink: %w", err)
+	}
+	sc, err := awsconfig.LoadSharedConfigProfile(context.Background(), profile, func(o *awsconfig.LoadSharedConfigOptions) {
+		o.CredentialsFiles = []string{path}
+		o.ConfigFiles = []string{}
+	})
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("demo: the AWS SDK cannot read the sink: %w", err)
+	}
+	text := strings.ReplaceAll(string(raw), sc.Credentials.SecretAccessKey, config.Redacted)
+	fmt.Fprintf(w, "  sink %s:\n", path)
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		fmt.Fprintf(w, "    | %s\n", line)
+	}
+	return sc.Credentials, nil
+}
+
+// check signs sts:GetCallerIdentity with the key and says what happened.
+func check(ctx context.Context, endpoint string, k aws.Credentials) string {
+	c := sts.NewFromConfig(aws.Config{
+		Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
+		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+	})
+	out, err := c.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return "rejected (" + ae.ErrorCode() + ")"
+		}
+		return "error: " + err.Error()
+	}
+	return "authenticates as " + aws.ToString(out.Arn)
+}
