@@ -230,3 +230,33 @@ func TestSecondProcessNamesHolder(t *testing.T) {
 		t.Errorf("the second process took %s to fail; want at once", took)
 	}
 }
+
+// TestDeliveryPendingExitCode: a sink that cannot take the new key leaves
+// the rotation open (exit 3, both keys valid, strict mode included); once
+// the sink can, the same command finishes it.
+func TestDeliveryPendingExitCode(t *testing.T) {
+	w := newWorld(t, secretOpts{graceful: false, sink: "later/credentials"})
+	_, stderr, code := w.run("rotate", "/team/app")
+	if code != exitPending || !strings.Contains(stderr, "both keys stay valid") {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 3 saying both keys stay valid", code, stderr)
+	}
+	if _, err := w.whoami(w.app); err != nil {
+		t.Fatalf("the old key stopped working while delivery is pending: %v", err)
+	}
+	if list := w.mustRun("list"); !strings.Contains(list, "delivering") {
+		t.Errorf("list does not show the rotation delivering:\n%s", list)
+	}
+	if err := os.Mkdir(filepath.Join(w.dir, "later"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out := w.mustRun("rotate", "/team/app")
+	if !strings.Contains(out, "finished the open rotation") {
+		t.Errorf("rerun printed %q, want it to finish the open rotation", out)
+	}
+	if _, err := w.whoami(w.app); err == nil {
+		t.Errorf("strict mode: the old key still works after the rotation finished")
+	}
+	if n := w.fake.Calls("CreateAccessKey"); n != 1 {
+		t.Errorf("CreateAccessKey called %d times, want 1", n)
+	}
+}

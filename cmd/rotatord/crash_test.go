@@ -89,3 +89,27 @@ func TestCrashMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoverAfterKill: `rotatord recover` finishes a rotation a SIGKILL
+// left open, as the daemon will at start-up.
+func TestRecoverAfterKill(t *testing.T) {
+	w := newWorld(t, secretOpts{graceful: false})
+	w.killAt("verified", "rotate", "/team/app")
+	if s := w.stored(); s.Journal == nil {
+		t.Fatal("no open rotation after the kill")
+	}
+	out := w.mustRun("recover")
+	if out != "resumed /team/app\n" {
+		t.Errorf("recover printed %q", out)
+	}
+	s := w.stored()
+	if s.Journal != nil {
+		t.Fatalf("journal still open at %s", s.Journal.Step)
+	}
+	if ids := w.fake.Keys("app"); len(ids) != 1 || ids[0].ID != s.Current().AccessKeyID {
+		t.Fatalf("IAM keys %v, want only %s", ids, s.Current().AccessKeyID)
+	}
+	if out := w.mustRun("recover"); out != "no open rotation\n" {
+		t.Errorf("second recover printed %q", out)
+	}
+}

@@ -71,6 +71,7 @@ type secretOpts struct {
 	graceful bool
 	auth     string
 	extra    string // more YAML lines for the secret
+	sink     string // the sink file, relative to the world's directory (default "credentials")
 }
 
 func newWorld(t *testing.T, o secretOpts) *world {
@@ -86,6 +87,9 @@ func newWorld(t *testing.T, o secretOpts) *world {
 	w.keyB64 = key
 	if o.auth == "" {
 		o.auth = "use-user-creds"
+	}
+	if o.sink == "" {
+		o.sink = "credentials"
 	}
 	w.write("protection.key", key)
 	w.write("admin.secret", w.admin.SecretAccessKey+"\n")
@@ -111,12 +115,17 @@ secrets:
     verify_timeout: 10s
 %s    sinks:
       - type: file
-        path: credentials
+        path: %s
         format: aws-credentials
         profile: app
-`, url, w.admin.AccessKeyID, o.auth, w.app.AccessKeyID, o.graceful, o.extra))
+`, url, w.admin.AccessKeyID, o.auth, w.app.AccessKeyID, o.graceful, o.extra, o.sink))
 	w.cfg = filepath.Join(w.dir, "rotatord.yaml")
 	t.Cleanup(w.scan)
+	t.Cleanup(func() {
+		if u := fake.Unhandled(); len(u) > 0 {
+			t.Errorf("awsfake got requests it does not handle: %v", u)
+		}
+	})
 	return w
 }
 

@@ -50,7 +50,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	if !errors.Is(err, errReported) {
+	switch {
+	case errors.Is(err, errReported):
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "rotatord: interrupted (%v); an open rotation continues with `rotatord rotate NAME` or `rotatord recover`\n", err)
+	default:
 		fmt.Fprintf(stderr, "rotatord: %v\n", err)
 	}
 	var ue errUsage

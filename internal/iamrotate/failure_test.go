@@ -259,3 +259,42 @@ func (e *env) history(name string) []string {
 	}
 	return kinds
 }
+
+// TestDrift: the current key deleted outside rotatord. Signed by the target,
+// the rotation reports the drift and repairs it with a new key; signed by
+// that very key, it fails and says how to recover.
+func TestDrift(t *testing.T) {
+	t.Run(config.UseTargetCreds, func(t *testing.T) {
+		e := newEnv(t)
+		spec := e.spec(e.secretConfig(func(c *config.RotatedSecret) {
+			c.AuthenticationCredentials, c.UserName = config.UseTargetCreds, "app"
+		}))
+		if err := e.fake.DeleteKey(e.app.AccessKeyID); err != nil {
+			t.Fatal(err)
+		}
+		res := e.mustRotate(spec)
+		if got := e.keyIDs("app"); !slices.Equal(got, []string{res.NewKeyID}) {
+			t.Fatalf("IAM keys %v, want only the new %s", got, res.NewKeyID)
+		}
+		if !slices.Contains(e.history("/team/app"), "drift.detected") {
+			t.Errorf("no drift.detected event: %v", e.history("/team/app"))
+		}
+		got := e.sinkKey("app")
+		e.wantWorks(got.AccessKeyID, got.SecretAccessKey, "app")
+	})
+	t.Run(config.UseUserCreds, func(t *testing.T) {
+		e := newEnv(t)
+		if err := e.fake.DeleteKey(e.app.AccessKeyID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.rotate(e.spec(e.secretConfig()))
+		for _, want := range []string{"InvalidClientTokenId", "AWS rejects the current key " + e.app.AccessKeyID, "use-target-creds"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("got %v, want it to say %q", err, want)
+			}
+		}
+		if n := e.fake.Calls("CreateAccessKey"); n != 0 {
+			t.Errorf("CreateAccessKey called %d times, want 0", n)
+		}
+	})
+}

@@ -105,6 +105,11 @@ func newEnv(t *testing.T) *env {
 		Now:    clock.Now, Sleep: clock.Sleep,
 	})
 	t.Cleanup(e.scanForLeaks)
+	t.Cleanup(func() {
+		if u := fake.Unhandled(); len(u) > 0 {
+			t.Errorf("awsfake got requests it does not handle: %v", u)
+		}
+	})
 	return e
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/failpoint"
 	"github.com/rotatord/rotatord/internal/state"
 )
@@ -76,12 +77,12 @@ func (ru *run) inspect(ctx context.Context) error {
 	user, arn := ru.st.UserName, ru.st.UserARN
 	if user == "" || arn == "" {
 		if user, arn, err = ru.findUser(ctx, c, j.CurrentKeyID); err != nil {
-			return fmt.Errorf("inspect: %w", err)
+			return fmt.Errorf("inspect: %w", ru.ownKeyHint(err))
 		}
 	}
 	keys, err := ru.listKeys(ctx, c, user)
 	if err != nil {
-		return fmt.Errorf("inspect: %w", err)
+		return fmt.Errorf("inspect: %w", ru.ownKeyHint(err))
 	}
 	cur := findKey(keys, j.CurrentKeyID)
 	drift := ""
@@ -135,7 +136,11 @@ func (ru *run) findUser(ctx context.Context, c *iam.Client, keyID string) (name,
 		out, err := c.GetAccessKeyLastUsed(cctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(keyID)})
 		cancel()
 		if err != nil {
-			return "", "", fmt.Errorf("find the user of access key %s: %w", keyID, err)
+			hint := ""
+			if apiCode(err) == "AccessDenied" {
+				hint = "; IAM also answers AccessDenied for a key that no longer exists: if it was deleted outside rotatord, set user_name for this secret"
+			}
+			return "", "", fmt.Errorf("find the user of access key %s: %w%s", keyID, err, hint)
 		}
 		name = aws.ToString(out.UserName)
 	}
@@ -241,4 +246,19 @@ func retire(v *state.Version, now time.Time) {
 	v.State = state.Retired
 	v.Value = ""
 	v.Retired = now
+}
+
+// ownKeyHint explains an authentication failure of a rotation signed with
+// the secret's own key: that key no longer works, so it cannot rotate
+// itself.
+func (ru *run) ownKeyHint(err error) error {
+	if !ru.usesOwnKey() || !slices.Contains([]string{"InvalidClientTokenId", "SignatureDoesNotMatch"}, apiCode(err)) {
+		return err
+	}
+	next := "reactivate the key in IAM"
+	if ru.cfg().RotatorType == config.RotatorAPIKey {
+		next = "rotate once with authentication_credentials: use-target-creds, or " + next
+	}
+	return fmt.Errorf("%w; AWS rejects the current key %s, which signs this rotation: it was deleted, deactivated or replaced outside rotatord; %s",
+		err, ru.st.Journal.CurrentKeyID, next)
 }
