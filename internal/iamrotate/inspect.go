@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/failpoint"
@@ -128,10 +129,17 @@ func (ru *run) inspect(ctx context.Context) error {
 	return nil
 }
 
-// findUser names the IAM user whose key is keyID, and its ARN.
+// findUser names the IAM user whose key is keyID, and its ARN. When the
+// secret's own key signs, sts:GetCallerIdentity answers both and needs no
+// permission (AWS's policy for users who rotate their own keys grants no
+// iam:GetUser). With the target's credentials, GetAccessKeyLastUsed names
+// the user (unless user_name does) and GetUser gives its ARN.
 func (ru *run) findUser(ctx context.Context, c *iam.Client, keyID string) (name, arn string, err error) {
+	if ru.usesOwnKey() {
+		return ru.whoAmI(ctx, keyID)
+	}
 	name = ru.cfg().UserName
-	if name == "" && !ru.usesOwnKey() {
+	if name == "" {
 		cctx, cancel := ru.callCtx(ctx)
 		out, err := c.GetAccessKeyLastUsed(cctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(keyID)})
 		cancel()
@@ -144,20 +152,52 @@ func (ru *run) findUser(ctx context.Context, c *iam.Client, keyID string) (name,
 		}
 		name = aws.ToString(out.UserName)
 	}
-	in := &iam.GetUserInput{}
-	if name != "" {
-		in.UserName = aws.String(name)
-	}
 	cctx, cancel := ru.callCtx(ctx)
 	defer cancel()
-	out, err := c.GetUser(cctx, in)
+	out, err := c.GetUser(cctx, &iam.GetUserInput{UserName: aws.String(name)})
 	if err != nil {
 		return "", "", fmt.Errorf("get user %s: %w", name, err)
 	}
-	if out.User == nil || aws.ToString(out.User.UserName) == "" {
+	if out.User == nil || aws.ToString(out.User.Arn) == "" {
 		return "", "", fmt.Errorf("get user %s: empty answer", name)
 	}
 	return aws.ToString(out.User.UserName), aws.ToString(out.User.Arn), nil
+}
+
+// whoAmI asks STS whose the current key is.
+func (ru *run) whoAmI(ctx context.Context, keyID string) (name, arn string, err error) {
+	creds, err := ru.adminCredentials()
+	if err != nil {
+		return "", "", err
+	}
+	cfg := ru.sec.AWS.Copy()
+	cfg.Credentials = creds
+	cctx, cancel := ru.callCtx(ctx)
+	defer cancel()
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(cctx, nil)
+	if err != nil {
+		return "", "", fmt.Errorf("find the user of access key %s: %w", keyID, err)
+	}
+	arn = aws.ToString(out.Arn)
+	name, ok := userFromARN(arn)
+	if !ok {
+		return "", "", fmt.Errorf("access key %s belongs to %s, which is not an IAM user", keyID, arn)
+	}
+	if want := ru.cfg().UserName; want != "" && want != name {
+		return "", "", fmt.Errorf("access key %s belongs to IAM user %s, but user_name says %s", keyID, name, want)
+	}
+	return name, arn, nil
+}
+
+// userFromARN returns the user name of an IAM user ARN
+// (arn:PARTITION:iam::ACCOUNT:user/PATH/NAME).
+func userFromARN(arn string) (string, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !strings.HasPrefix(parts[5], "user/") {
+		return "", false
+	}
+	res := parts[5]
+	return res[strings.LastIndex(res, "/")+1:], true
 }
 
 // makeRoom leaves the user at most one key besides the one to create: keys

@@ -146,3 +146,22 @@ func TestTargetRotator(t *testing.T) {
 		})
 	}
 }
+
+func TestUserFromARN(t *testing.T) {
+	for _, tt := range []struct {
+		arn, want string
+		ok        bool
+	}{
+		{"arn:aws:iam::123456789012:user/app", "app", true},
+		{"arn:aws:iam::123456789012:user/division/team/Bob", "Bob", true},
+		{"arn:aws-cn:iam::123456789012:user/x", "x", true},
+		{"arn:aws:sts::123456789012:assumed-role/r/s", "", false},
+		{"arn:aws:iam::123456789012:role/r", "", false},
+		{"garbage", "", false},
+	} {
+		got, ok := userFromARN(tt.arn)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("userFromARN(%q) = %q, %v; want %q, %v", tt.arn, got, ok, tt.want, tt.ok)
+		}
+	}
+}
