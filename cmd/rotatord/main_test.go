@@ -17,8 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
 	"github.com/rotatord/rotatord/internal/state"
@@ -279,16 +277,7 @@ func (w *world) sinkKey() aws.Credentials {
 
 // whoami signs sts:GetCallerIdentity with the key.
 func (w *world) whoami(k aws.Credentials) (string, error) {
-	c := sts.NewFromConfig(aws.Config{
-		Region: "us-east-1", BaseEndpoint: aws.String(w.url),
-		Credentials: credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	})
-	out, err := c.GetCallerIdentity(context.Background(), nil)
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.Arn), nil
+	return awsfake.Whoami(context.Background(), w.url, k)
 }
 
 // scan fails the test if any secret access key of the world appears in

@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/rotatord/rotatord/config"
@@ -49,16 +47,7 @@ func setup(t *testing.T, files map[string]string) (*config.Config, *state.Bolt) 
 }
 
 func whoami(ctx context.Context, url, id, secret string) (string, error) {
-	c := sts.NewFromConfig(aws.Config{
-		Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	})
-	out, err := c.GetCallerIdentity(ctx, nil)
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.Arn), nil
+	return awsfake.Whoami(ctx, url, aws.Credentials{AccessKeyID: id, SecretAccessKey: secret})
 }
 
 func code(err error) string {

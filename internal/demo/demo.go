@@ -17,8 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/rotatord/rotatord/config"
@@ -213,12 +211,7 @@ func showSink(w io.Writer, path string) (aws.Credentials, error) {
 
 // check signs sts:GetCallerIdentity with the key and says what happened.
 func check(ctx context.Context, endpoint string, k aws.Credentials) string {
-	c := sts.NewFromConfig(aws.Config{
-		Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	})
-	out, err := c.GetCallerIdentity(ctx, nil)
+	arn, err := awsfake.Whoami(ctx, endpoint, k)
 	if err != nil {
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
@@ -226,5 +219,5 @@ func check(ctx context.Context, endpoint string, k aws.Credentials) string {
 		}
 		return "error: " + err.Error()
 	}
-	return "authenticates as " + aws.ToString(out.Arn)
+	return "authenticates as " + arn
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awsfake"
@@ -218,16 +217,7 @@ func (e *env) keyIDs(user string) []string {
 // whoami calls STS GetCallerIdentity signed with the key: the real check
 // that a key works.
 func (e *env) whoami(id, secret string) (string, error) {
-	c := sts.NewFromConfig(aws.Config{
-		Region: "us-east-1", BaseEndpoint: aws.String(e.url),
-		Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	})
-	out, err := c.GetCallerIdentity(context.Background(), nil)
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.Arn), nil
+	return awsfake.Whoami(context.Background(), e.url, aws.Credentials{AccessKeyID: id, SecretAccessKey: secret})
 }
 
 func (e *env) wantWorks(id, secret, user string) {
