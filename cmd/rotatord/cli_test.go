@@ -260,3 +260,23 @@ func TestDeliveryPendingExitCode(t *testing.T) {
 		t.Errorf("CreateAccessKey called %d times, want 1", n)
 	}
 }
+
+// TestUsageErrors: bad command lines exit 2 and say what to do.
+func TestUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rotate"}, "needs one secret name"},
+		{[]string{"get", "a", "b"}, "needs one secret name"},
+		{[]string{"list", "extra"}, "takes no arguments"},
+		{[]string{"list", "--bogus"}, "unknown flag"},
+		{[]string{"--log-format", "xml", "list"}, "--log-format"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tt.args, strings.NewReader(""), &stdout, &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("rotatord %v: exit %d, stderr %q; want exit %d saying %q", tt.args, code, stderr.String(), exitUsage, tt.want)
+		}
+	}
+}

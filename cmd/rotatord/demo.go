@@ -16,7 +16,7 @@ loopback, seed an IAM user, write a configuration, protection key and state
 file into a temporary directory, and rotate the user's key a few times,
 showing what each step did, what the sink file holds, and which keys still
 authenticate.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format := c.logFormat
 			if format == "auto" {

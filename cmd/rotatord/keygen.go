@@ -21,7 +21,7 @@ func (c *cli) keygenCommand() *cobra.Command {
 store. It is 32 random bytes in base64, as "openssl rand -base64 32" writes.
 Keep it apart from the state file; a lost key makes the stored values
 unreadable.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key, err := state.NewProtectionKey()
 			if err != nil {

@@ -119,3 +119,19 @@ func (c *cli) loadConfig() (*config.Config, error) {
 	}
 	return cfg, nil
 }
+
+// oneName accepts exactly one argument, the secret's name.
+func oneName(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return errUsage{fmt.Errorf("%s needs one secret name, got %d arguments (see %s --help)", cmd.Name(), len(args), cmd.CommandPath())}
+	}
+	return nil
+}
+
+// noArgs accepts no argument.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) != 0 {
+		return errUsage{fmt.Errorf("%s takes no arguments, got %q (see %s --help)", cmd.Name(), args, cmd.CommandPath())}
+	}
+	return nil
+}

@@ -18,7 +18,7 @@ func (c *cli) rotateCommand() *cobra.Command {
 deliver it to every sink, then retire the old one as the secret's mode says.
 If the secret has a rotation left open (after a crash or a failed delivery),
 rotate continues that rotation instead of starting another.`,
-		Args: cobra.ExactArgs(1),
+		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withEngine("rotatord rotate", func(e *daemon.Engine) error {
 				res, err := e.Rotate(c.ctx, args[0])
@@ -43,7 +43,7 @@ func (c *cli) recoverCommand() *cobra.Command {
 		Long: `Compare each open rotation's journal with IAM and continue it from its last
 completed step: remove orphan keys, retry pending deliveries, retire old keys.
 The daemon does this at start-up.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withEngine("rotatord recover", func(e *daemon.Engine) error {
 				names, err := e.Recover(c.ctx)

@@ -19,7 +19,7 @@ func (c *cli) listCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List every secret: key id, state, last and next rotation, last error",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := c.loadConfig()
 			if err != nil {
@@ -123,7 +123,7 @@ func (c *cli) getCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Show a secret's current (or given) version; --reveal prints the secret access key",
-		Args:  cobra.ExactArgs(1),
+		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withSecretState(args[0], "rotatord get", func(s *state.Secret) error {
 				v := s.Current()
@@ -156,7 +156,7 @@ func (c *cli) historyCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "history NAME",
 		Short: "Show a secret's versions and audit events",
-		Args:  cobra.ExactArgs(1),
+		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := c.loadConfig()
 			if err != nil {

@@ -22,7 +22,7 @@ rules, and every secret reference (files, environment variables, the
 protection key). Every problem is reported at once with its file, line,
 column and field path. With --print, the effective configuration (defaults
 filled in, secrets redacted) is printed.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(c.configPath)
 			var ce config.Errors
