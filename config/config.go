@@ -43,6 +43,7 @@ const (
 	DefaultWorkers           = 8
 	DefaultListen            = "127.0.0.1:9464"
 	DefaultControlSocket     = "/run/rotatord/rotatord.sock"
+	DefaultShutdownTimeout   = 30 * time.Second
 	DefaultRegion            = "us-east-1"
 	DefaultRateLimit         = 5.0
 	DefaultRoleSessionName   = "rotatord"
@@ -58,13 +59,16 @@ type Config struct {
 	// the file have been resolved against its directory.
 	File string `yaml:"-"`
 
-	Version       int             `yaml:"version"`
-	State         State           `yaml:"state"`
-	Workers       int             `yaml:"workers"`
-	Listen        string          `yaml:"listen"`
-	ControlSocket string          `yaml:"control_socket"`
-	Targets       []Target        `yaml:"targets"`
-	Secrets       []RotatedSecret `yaml:"secrets"`
+	Version       int    `yaml:"version"`
+	State         State  `yaml:"state"`
+	Workers       int    `yaml:"workers"`
+	Listen        string `yaml:"listen"`
+	ControlSocket string `yaml:"control_socket"`
+	// ShutdownTimeout bounds how long SIGTERM waits for running rotations
+	// to finish before stopping them at their next step.
+	ShutdownTimeout Duration        `yaml:"shutdown_timeout"`
+	Targets         []Target        `yaml:"targets"`
+	Secrets         []RotatedSecret `yaml:"secrets"`
 
 	// Warnings are problems that do not stop the daemon, such as an inline
 	// secret in a file that others can read. Each names its position.

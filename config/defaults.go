@@ -15,6 +15,9 @@ func setDefaults(c *Config, col *collector) {
 	}
 	orString(&c.Listen, DefaultListen)
 	orString(&c.ControlSocket, DefaultControlSocket)
+	if !col.given("shutdown_timeout") {
+		c.ShutdownTimeout = Duration(DefaultShutdownTimeout)
+	}
 	for i := range c.Targets {
 		targetDefaults(&c.Targets[i], indexPath("targets", i), col)
 	}

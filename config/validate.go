@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxSocketPath is the most bytes a unix socket path may have (sun_path
@@ -42,6 +43,9 @@ func (k *checker) top() {
 		k.errorf("version", "%d is not supported; this rotatord reads version 1", c.Version)
 	}
 	k.intRange("workers", c.Workers, 1, 1024, "")
+	if t := c.ShutdownTimeout.D(); t < time.Second || t > time.Hour {
+		k.errorf("shutdown_timeout", "%s is out of range 1s..1h", t)
+	}
 	k.listen(c.Listen)
 	if k.path("control_socket", c.ControlSocket) && len(c.ControlSocket) > maxSocketPath {
 		k.errorf("control_socket", "is %d bytes long; a unix socket path must be at most %d bytes", len(c.ControlSocket), maxSocketPath)
