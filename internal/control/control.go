@@ -1,0 +1,81 @@
+// Package control is the CLI's way into a running daemon: a small HTTP+JSON
+// protocol on a unix socket (mode 0600). The daemon serves a Backend; the
+// CLI's Client speaks to it, and falls back to opening the state store
+// itself when no daemon answers.
+package control
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// Errors that cross the socket keep their identity: the client returns
+// errors that wrap these, so the CLI can choose its exit status.
+var (
+	// ErrNoDaemon: no daemon answers on the socket (missing, or nobody
+	// listening). The CLI then opens the store itself.
+	ErrNoDaemon = errors.New("no rotatord daemon is running")
+	// ErrUnknownSecret: the configuration has no secret of that name.
+	ErrUnknownSecret = errors.New("no such secret in the configuration")
+	// ErrNotFound: the store holds no state (or no such version) for it.
+	ErrNotFound = state.ErrNotFound
+	// ErrDeliveryPending: see iamrotate.ErrDeliveryPending.
+	ErrDeliveryPending = iamrotate.ErrDeliveryPending
+)
+
+// SecretStatus is one row of `rotatord list`.
+type SecretStatus struct {
+	Name   string `json:"name"`
+	Target string `json:"target"` // "" for state of a secret no longer configured
+	KeyID  string `json:"key_id"`
+	// State is one of: new, ok, failed, queued, running, delivering,
+	// rotating (STEP), not configured.
+	State        string    `json:"state"`
+	LastRotation time.Time `json:"last_rotation"`
+	// NextRotation is zero for a secret that is not rotated automatically.
+	NextRotation time.Time `json:"next_rotation"`
+	LastError    string    `json:"last_error,omitempty"`
+}
+
+// SinkStatus is one sink's delivery state for the current and pending
+// versions (zero times: not delivered).
+type SinkStatus struct {
+	ID      string    `json:"id"`
+	Current time.Time `json:"current"`
+	Pending time.Time `json:"pending,omitempty"`
+}
+
+// SecretDetail is what `rotatord status NAME` shows.
+type SecretDetail struct {
+	SecretStatus
+	// Secret is the stored state; every secret value in it is redacted
+	// (it crosses the socket as config.Redacted, or "" when not kept).
+	Secret *state.Secret `json:"secret"`
+	Sinks  []SinkStatus  `json:"sinks"`
+}
+
+// Backend is what a daemon (or the CLI itself, over the store) offers.
+// Every method returns errors wrapping the sentinels above where they apply.
+type Backend interface {
+	// List returns every configured secret, then any state left of secrets
+	// no longer configured, sorted by name.
+	List(ctx context.Context) ([]SecretStatus, error)
+	// Status describes one secret.
+	Status(ctx context.Context, name string) (*SecretDetail, error)
+	// History returns the secret's audit events, oldest first.
+	History(ctx context.Context, name string) ([]state.Event, error)
+	// Rotate rotates the secret now (or finishes its open rotation) and
+	// returns when the rotation ends.
+	Rotate(ctx context.Context, name string) (*iamrotate.Result, error)
+	// Reveal returns version n of the secret (0: the current one) with its
+	// secret access key.
+	Reveal(ctx context.Context, name string, n int) (*state.Version, error)
+}
+
+// Redacted is how secret values look after crossing the socket.
+const Redacted = config.Redacted
