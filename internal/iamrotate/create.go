@@ -20,7 +20,7 @@ import (
 const maxLostCreates = 2
 
 // maxThrottledCreates bounds the retries of a throttled CreateAccessKey.
-const maxThrottledCreates = 5
+const maxThrottledCreates = 10
 
 // noKeyLeft wraps a create failure after which no key of this rotation is
 // left in IAM, so the rotation can be closed as failed.

@@ -156,6 +156,7 @@ func TestThrottling(t *testing.T) {
 	e := newEnv(t)
 	e.fake.FailNext("ListAccessKeys", 2, awsfake.Throttling)
 	e.fake.FailNext("CreateAccessKey", 2, awsfake.Throttling)
+	e.fake.FailNext("GetCallerIdentity", 3, awsfake.Throttling) // whoAmI (SDK retries) and verify (ours)
 	res := e.mustRotate(e.spec(e.secretConfig()))
 	if got := e.keyIDs("app"); !slices.Equal(got, []string{e.app.AccessKeyID, res.NewKeyID}) {
 		t.Fatalf("IAM keys %v", got)

@@ -173,15 +173,16 @@ func (ru *run) backoff(n int) time.Duration {
 	return min(d, ru.r.opts.RetryMax)
 }
 
-// retryAuth calls fn until it succeeds, fails with an error that is not a
-// not-yet-valid key, or the verify timeout passes. It returns fn's last error.
+// retryAuth calls fn until it succeeds, fails with an error that is neither
+// a not-yet-valid key nor throttling, or the verify timeout passes. It
+// returns fn's last error.
 func (ru *run) retryAuth(ctx context.Context, fn func(ctx context.Context) error) error {
 	deadline := ru.now().Add(ru.cfg().VerifyTimeout.D())
 	for n := 1; ; n++ {
 		cctx, cancel := ru.callCtx(ctx)
 		err := fn(cctx)
 		cancel()
-		if err == nil || !notAuthenticatedYet(err) || ctx.Err() != nil {
+		if err == nil || !(notAuthenticatedYet(err) || isThrottled(err)) || ctx.Err() != nil {
 			return err
 		}
 		d := ru.backoff(n)
