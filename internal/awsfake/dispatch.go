@@ -110,7 +110,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.countCall(action)
+	s.countCall(svc.signingName, action)
 	if !s.delay(r, action) {
 		return // the client went away during the latency
 	}
@@ -174,10 +174,37 @@ func (s *Server) Unhandled() []string {
 	return append([]string(nil), s.unhandled...)
 }
 
-func (s *Server) countCall(action string) {
+func (s *Server) countCall(service, action string) {
 	s.lock()
 	s.calls[action]++
+	if s.recording {
+		s.callLog = append(s.callLog, CallRecord{Service: service, Action: action, At: time.Now()})
+	}
 	s.mu.Unlock()
+}
+
+// CallRecord is one received call, stamped with the wall clock (not the
+// server's clock) when it arrived: what a rate limit is measured against.
+type CallRecord struct {
+	Service string // "iam", "sts"
+	Action  string
+	At      time.Time
+}
+
+// RecordCalls starts (or stops) recording every call's arrival in
+// CallLog.
+func (s *Server) RecordCalls(on bool) {
+	s.lock()
+	defer s.mu.Unlock()
+	s.recording = on
+}
+
+// CallLog returns the calls recorded since RecordCalls(true), in arrival
+// order.
+func (s *Server) CallLog() []CallRecord {
+	s.lock()
+	defer s.mu.Unlock()
+	return append([]CallRecord(nil), s.callLog...)
 }
 
 // Calls returns how many requests for action (e.g. "CreateAccessKey") the

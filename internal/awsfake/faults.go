@@ -1,6 +1,7 @@
 package awsfake
 
 import (
+	"math/rand"
 	"net/http"
 	"sync"
 	"time"
@@ -76,12 +77,28 @@ func (s *Server) FailNext(action string, n int, f Fault) {
 	s.faults[action] = append(s.faults[action], &queuedFault{Fault: f, left: n})
 }
 
-// takeFault consumes one call's worth of the first fault queued for action.
+// ThrottleRandomly answers the given fraction (0..1) of all later calls
+// with Throttling, before they take effect, chosen by a random source with
+// the given seed (so a failing test can be replayed). Queued faults
+// (FailNext) come first.
+func (s *Server) ThrottleRandomly(fraction float64, seed int64) {
+	s.lock()
+	defer s.mu.Unlock()
+	s.throttle = fraction
+	s.rnd = rand.New(rand.NewSource(seed))
+}
+
+// takeFault consumes one call's worth of the first fault queued for action,
+// or draws a random throttle.
 func (s *Server) takeFault(action string) *Fault {
 	s.lock()
 	defer s.mu.Unlock()
 	q := s.faults[action]
 	if len(q) == 0 {
+		if s.throttle > 0 && s.rnd.Float64() < s.throttle {
+			f := Throttling
+			return &f
+		}
 		return nil
 	}
 	f := q[0].Fault

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -177,5 +178,38 @@ func TestCloseReleasesHolds(t *testing.T) {
 	s.Hold("GetCallerIdentity")
 	if _, err := c.GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatalf("call after Close: %v", err)
+	}
+}
+
+// TestThrottleRandomlyAndCallLog: about the given fraction of calls is
+// throttled, and every call is logged with its arrival time.
+func TestThrottleRandomlyAndCallLog(t *testing.T) {
+	s, url := Start(t)
+	k := s.SeedUser("u", true)
+	s.RecordCalls(true)
+	s.ThrottleRandomly(0.3, 1)
+	c := iamClient(url, k)
+	throttled := 0
+	const n = 400
+	for range n {
+		_, err := c.ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{})
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "Throttling" {
+			throttled++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if throttled < n*20/100 || throttled > n*40/100 {
+		t.Errorf("%d of %d calls throttled, want about 30%%", throttled, n)
+	}
+	log := s.CallLog()
+	if len(log) != n {
+		t.Fatalf("call log holds %d calls, want %d", len(log), n)
+	}
+	for i, r := range log {
+		if r.Service != "iam" || r.Action != "ListAccessKeys" || r.At.IsZero() || i > 0 && r.At.Before(log[i-1].At) {
+			t.Fatalf("call %d logged as %+v", i, r)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -34,6 +35,10 @@ type Server struct {
 	sessions  map[string]*session // temporary credentials by key id
 	keyDelay  time.Duration
 	calls     map[string]int
+	callLog   []CallRecord // nil unless RecordCalls
+	recording bool
+	throttle  float64 // fraction of calls answered Throttling at random
+	rnd       *rand.Rand
 	unhandled []string
 	faults    map[string][]*queuedFault
 	latency   map[string]time.Duration
