@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"golang.org/x/time/rate"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/sink"
 	"github.com/rotatord/rotatord/internal/sink/file"
@@ -32,6 +34,11 @@ type EngineOptions struct {
 	Logger *slog.Logger
 	// Rotator options (clock, retry timing) for tests.
 	Rotator iamrotate.Options
+	// Limiters hold each target's rate_limit, by target name; a target
+	// without one is not limited. The daemon keeps them across reloads.
+	Limiters map[string]*rate.Limiter
+	// Retryer replaces the SDK's standard retryer (tests: a faster one).
+	Retryer func() aws.Retryer
 }
 
 // NewEngine connects every target of cfg. It makes no AWS call.
@@ -49,6 +56,12 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 		if err != nil {
 			return nil, err
 		}
+		if o.Retryer != nil {
+			ta.Config.Retryer = o.Retryer
+		}
+		if lim := o.Limiters[t.Name]; lim != nil {
+			ta.Config.APIOptions = append(ta.Config.APIOptions, iamRateLimit(lim))
+		}
 		if rs := cfg.TargetRotator(t.Name); rs != nil {
 			// The target's own key is rotated: its current key lives in the store.
 			ta.Credentials = iamrotate.StoreCredentials(store, rs.Name,
@@ -64,7 +77,7 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 func (e *Engine) Config() *config.Config { return e.cfg }
 
 // ErrUnknownSecret: the configuration has no secret of that name.
-var ErrUnknownSecret = errors.New("no such secret in the configuration")
+var ErrUnknownSecret = control.ErrUnknownSecret
 
 // Spec assembles what a rotation of the named secret needs.
 func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
@@ -104,16 +117,34 @@ func newSink(c config.Sink) (iamrotate.Sink, error) {
 
 // Rotate rotates the named secret now, or continues its open rotation.
 func (e *Engine) Rotate(ctx context.Context, name string) (*iamrotate.Result, error) {
+	return e.rotate(ctx, name, true)
+}
+
+func (e *Engine) rotate(ctx context.Context, name string, manual bool) (*iamrotate.Result, error) {
 	spec, err := e.Spec(name)
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	res, err := e.rot.Rotate(ctx, spec, true)
-	if err == nil {
-		e.log.Debug("rotation took", "secret", spec.Config.Name, "duration", time.Since(start))
+	return e.rot.Rotate(ctx, spec, manual)
+}
+
+// Discover records the key age of a secret rotatord never rotated.
+func (e *Engine) Discover(ctx context.Context, name string) (*state.Secret, error) {
+	spec, err := e.Spec(name)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	return e.rot.Discover(ctx, spec)
+}
+
+// RetirePrevious removes a graceful secret's previous key (grace_period
+// over).
+func (e *Engine) RetirePrevious(ctx context.Context, name string) error {
+	spec, err := e.Spec(name)
+	if err != nil {
+		return err
+	}
+	return e.rot.RetirePrevious(ctx, spec)
 }
 
 // Recover continues every open rotation of a configured secret, as after a

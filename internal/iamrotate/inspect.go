@@ -25,6 +25,9 @@ var errBusy = errors.New("a rotation of this secret is already open")
 // begin records a new rotation and the current key id. A secret the store
 // does not know yet gets its bootstrap key imported as version 1.
 func (ru *run) begin(ctx context.Context, manual bool) error {
+	if err := ru.importBootstrap(ctx); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
 	boot := ru.sec.Bootstrap
 	err := ru.update(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
@@ -32,16 +35,6 @@ func (ru *run) begin(ctx context.Context, manual bool) error {
 			return errBusy
 		}
 		cur := s.Current()
-		if cur == nil {
-			if boot.ID == "" {
-				return fmt.Errorf("%w: the store holds no version and the configuration gives no access_key_id", ErrNoKey)
-			}
-			s.Versions = append(s.Versions, state.Version{
-				N: s.NextN(), AccessKeyID: boot.ID, State: state.Current, Value: boot.Secret, Imported: true,
-			})
-			tx.Audit("", "version.imported", boot.ID, "bootstrap key from the configuration")
-			cur = s.Current()
-		}
 		id := newRotationID()
 		s.Journal = &state.Journal{
 			RotationID: id, Started: ru.now(), Step: state.StepBegun, Manual: manual, CurrentKeyID: cur.AccessKeyID,

@@ -1,0 +1,265 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/robfig/cron/v3"
+	"golang.org/x/time/rate"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/control"
+	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/schedule"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// Options configure Run. The zero value (with ConfigPath) is production.
+type Options struct {
+	ConfigPath string
+	Logger     *slog.Logger
+	// Runner schedules the secrets; nil: robfig/cron in UTC. Tests pass a
+	// schedule.Manual and drive its clock.
+	Runner schedule.Runner
+	// Now is the clock; default time.Now. With a Manual runner, its Now.
+	Now func() time.Time
+	// Rotator and Retryer tune the engine (tests).
+	Rotator iamrotate.Options
+	Retryer func() aws.Retryer
+	// Notify sends a systemd notification ("READY=1"…); nil: sd_notify.
+	Notify func(state string)
+	// Ready, if set, is called once the daemon serves.
+	Ready func(*Daemon)
+	// NoWatch turns off following the configuration file (SIGHUP still
+	// reloads).
+	NoWatch bool
+}
+
+// Daemon is a running rotatord: one configuration at a time, a worker pool,
+// a schedule entry per secret, the HTTP and control listeners.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	store   state.Store
+	runner  schedule.Runner
+	pool    *pool
+	metrics *metrics
+	now     func() time.Time
+	ready   atomic.Bool
+
+	mu       sync.Mutex // guards the fields below
+	cfg      *config.Config
+	engine   *Engine
+	entries  map[string]*entry
+	limiters map[string]*rate.Limiter
+	keyAge   map[string]time.Time // current key's creation, by secret
+}
+
+// entry is a secret's place in the schedule.
+type entry struct {
+	id       cron.EntryID // the rotation entry; 0 if none
+	retireID cron.EntryID // the grace-period entry; 0 if none
+	next     time.Time
+}
+
+// Run loads the configuration, opens the store, recovers open rotations,
+// schedules every secret and serves until ctx is done; then it stops
+// scheduling, lets running rotations reach their end (or, after
+// shutdown_timeout, their next step), closes the store and returns nil.
+func Run(ctx context.Context, o Options) error {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Notify == nil {
+		o.Notify = sdNotify
+	}
+	cfg, err := config.Load(o.ConfigPath)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		o.Logger.Warn("configuration", "warning", w.Error())
+	}
+	st, err := state.Open(cfg.State.Path, []byte(cfg.State.ProtectionKey.Reveal()),
+		state.WithHolder("rotatord run"), state.WithClock(o.Now))
+	if err != nil {
+		return fmt.Errorf("open state: %w", err)
+	}
+	defer st.Close()
+
+	d := &Daemon{
+		opts: o, log: o.Logger, store: st, now: o.Now, runner: o.Runner,
+		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{}, keyAge: map[string]time.Time{},
+	}
+	if d.runner == nil {
+		d.runner = schedule.New()
+	}
+	d.metrics = newMetrics(d)
+	if err := d.apply(ctx, cfg); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (listen in %s): %w", cfg.Listen, cfg.File, err)
+	}
+	srv := &http.Server{Handler: d.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	d.pool = newPool(workCtx, cfg.Workers, d.runJob)
+	stopControl, err := d.serveControl(workCtx, cfg.ControlSocket)
+	if err != nil {
+		return err
+	}
+	defer stopControl()
+
+	if err := d.startup(ctx); err != nil {
+		return err
+	}
+	d.runner.Start()
+	d.ready.Store(true)
+	o.Notify("READY=1")
+	d.log.Info("rotatord is running", "secrets", len(cfg.Secrets), "workers", cfg.Workers, "listen", ln.Addr().String(), "control_socket", cfg.ControlSocket)
+	if o.Ready != nil {
+		o.Ready(d)
+	}
+	d.loop(ctx)
+	return d.shutdown(cfg.ShutdownTimeout.D(), cancelWork)
+}
+
+// loop waits for SIGHUP, changes of the configuration file, watchdog ticks
+// and the end of ctx. Reloads run here, so a reload and a shutdown never
+// overlap.
+func (d *Daemon) loop(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var changed <-chan struct{}
+	if !d.opts.NoWatch {
+		w, err := watchFile(ctx, d.opts.ConfigPath, d.log)
+		if err != nil {
+			d.log.Warn("not following the configuration file; SIGHUP still reloads", "err", err)
+		} else {
+			changed = w
+		}
+	}
+	tick, stopTick := watchdog(d.opts.Notify)
+	defer stopTick()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			d.reload(ctx, "SIGHUP")
+		case <-changed:
+			d.reload(ctx, "file changed")
+		case <-tick:
+			d.opts.Notify("WATCHDOG=1")
+		}
+	}
+}
+
+// shutdown stops scheduling and waits for running jobs up to timeout; then
+// it cancels them, and they stop at their next step, leaving their journal
+// for the next start.
+func (d *Daemon) shutdown(timeout time.Duration, cancelWork context.CancelFunc) error {
+	d.opts.Notify("STOPPING=1")
+	d.ready.Store(false)
+	<-d.runner.Stop().Done()
+	dropped, idle := d.pool.close()
+	_, running := d.pool.counts()
+	d.log.Info("stopping", "running", running, "dropped_from_queue", dropped, "shutdown_timeout", timeout)
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+		d.log.Warn("shutdown_timeout passed; stopping running rotations at their next step (the next start resumes them)")
+		cancelWork()
+		<-idle
+	}
+	d.log.Info("stopped")
+	return nil
+}
+
+// apply makes cfg the running configuration: a new engine over the
+// store, with the targets' rate limiters kept across reloads.
+func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
+	d.mu.Lock()
+	lims := make(map[string]*rate.Limiter, len(cfg.Targets))
+	for _, t := range cfg.Targets {
+		lim := d.limiters[t.Name]
+		if lim == nil {
+			lim = newLimiter(t.RateLimit)
+		}
+		lim.SetLimit(rate.Limit(t.RateLimit))
+		lims[t.Name] = lim
+	}
+	d.mu.Unlock()
+	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{
+		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer,
+	})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.cfg, d.engine, d.limiters = cfg, eng, lims
+	d.mu.Unlock()
+	return nil
+}
+
+func (d *Daemon) rotatorOptions() iamrotate.Options {
+	o := d.opts.Rotator
+	if o.Now == nil {
+		o.Now = d.now
+	}
+	if o.Logger == nil {
+		o.Logger = d.log
+	}
+	return o
+}
+
+// current returns the running configuration and engine.
+func (d *Daemon) current() (*config.Config, *Engine) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg, d.engine
+}
+
+// Ready reports whether the daemon has finished starting and serves.
+func (d *Daemon) Ready() bool { return d.ready.Load() }
+
+// errUnknown wraps ErrUnknownSecret for a name.
+func errUnknown(name string) error {
+	return fmt.Errorf("%w: %s", ErrUnknownSecret, name)
+}
+
+// serveControl serves the CLI on the control socket until the returned
+// stop is called.
+func (d *Daemon) serveControl(ctx context.Context, path string) (stop func(), err error) {
+	s, err := control.Listen(ctx, path, d.backend(), d.log)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	go func() {
+		if err := s.Serve(ctx); err != nil {
+			d.log.Error("control socket", "err", err)
+		}
+	}()
+	return func() { _ = s.Close() }, nil
+}

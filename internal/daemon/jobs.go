@@ -1,0 +1,222 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/schedule"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// jobResult is what a job reports to whoever waits on it, and the job to
+// queue for the same secret once this one is out of the pool.
+type jobResult struct {
+	res  *iamrotate.Result
+	err  error
+	then *job
+}
+
+// startup recovers open rotations and schedules every secret: from the
+// store's last rotation; secrets of unknown age are discovered first;
+// overdue secrets with catch_up: immediate are queued now.
+func (d *Daemon) startup(ctx context.Context) error {
+	all, err := d.store.List(ctx)
+	if err != nil {
+		return err
+	}
+	states := make(map[string]*state.Secret, len(all))
+	for _, s := range all {
+		states[s.Name] = s
+	}
+	cfg, _ := d.current()
+	now := d.now()
+	for i := range cfg.Secrets {
+		rs := &cfg.Secrets[i]
+		st := states[rs.Name]
+		d.register(rs, st, now)
+		switch {
+		case st != nil && st.Journal != nil:
+			d.log.Info("resuming a rotation left open", "secret", rs.Name, "step", st.Journal.Step)
+			d.submit(job{secret: rs.Name, kind: jobRotate})
+		case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
+			d.submit(job{secret: rs.Name, kind: jobDiscover})
+		case st != nil && rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now):
+			d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
+			d.submit(job{secret: rs.Name, kind: jobRotate})
+		}
+	}
+	for _, s := range all {
+		if cfg.SecretByName(s.Name) == nil && !s.Archived {
+			d.log.Warn("the store holds state of a secret that is not configured; kept", "secret", s.Name)
+		}
+	}
+	return nil
+}
+
+// register replaces the secret's schedule entries according to its
+// configuration and state (nil: unknown). Entries of secrets that do not
+// rotate automatically are removed.
+func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.Time) {
+	var last time.Time
+	var prev *state.Version
+	if st != nil {
+		last, prev = st.LastRotation, st.Previous()
+		if cur := st.Current(); cur != nil {
+			d.mu.Lock()
+			d.keyAge[rs.Name] = cur.Created
+			d.mu.Unlock()
+		}
+	}
+	sch, err := schedule.For(rs, last)
+	if err != nil {
+		d.log.Error("cannot schedule", "secret", rs.Name, "err", err) // validation prevents this
+	}
+	name := rs.Name
+	d.mu.Lock()
+	e := d.entries[name]
+	if e == nil {
+		e = &entry{}
+		d.entries[name] = e
+	}
+	old, oldRetire := e.id, e.retireID
+	e.id, e.retireID, e.next = 0, 0, time.Time{}
+	if sch != nil {
+		e.id = d.runner.Schedule(sch, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
+		e.next = sch.Next(now)
+	}
+	retireAt, retire := time.Time{}, false
+	if prev != nil {
+		retireAt, retire = schedule.RetireAt(rs, prev.Replaced)
+	}
+	if retire && retireAt.After(now) {
+		e.retireID = d.runner.Schedule(schedule.Once{At: retireAt}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRetire}) }))
+	}
+	next := e.next
+	d.mu.Unlock()
+	for _, id := range []cron.EntryID{old, oldRetire} {
+		if id != 0 {
+			d.runner.Remove(id)
+		}
+	}
+	d.metrics.scheduled(name, last, next)
+	if retire && !retireAt.After(now) {
+		d.submit(job{secret: name, kind: jobRetire})
+	}
+}
+
+// retryDelivery replaces the secret's rotation entry with one that
+// retries its pending delivery after a backoff: 30s doubling to 1h.
+func (d *Daemon) retryDelivery(name string, attempts int) {
+	delay := 30 * time.Second
+	for i := 1; i < attempts && delay < time.Hour; i++ {
+		delay *= 2
+	}
+	delay = min(delay, time.Hour)
+	at := d.now().Add(delay)
+	d.mu.Lock()
+	e := d.entries[name]
+	if e == nil {
+		d.mu.Unlock()
+		return
+	}
+	old := e.id
+	e.id = d.runner.Schedule(schedule.Once{At: at}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
+	e.next = at
+	d.mu.Unlock()
+	if old != 0 {
+		d.runner.Remove(old)
+	}
+	d.metrics.next(name, at)
+	d.log.Info("delivery retry scheduled", "secret", name, "at", at, "attempt", attempts+1)
+}
+
+// unregister removes a secret's entries.
+func (d *Daemon) unregister(name string) {
+	d.mu.Lock()
+	e := d.entries[name]
+	delete(d.entries, name)
+	delete(d.keyAge, name)
+	d.mu.Unlock()
+	if e != nil {
+		for _, id := range []cron.EntryID{e.id, e.retireID} {
+			if id != 0 {
+				d.runner.Remove(id)
+			}
+		}
+	}
+	d.metrics.forget(name)
+}
+
+// submit queues a job; a secret already queued or running is not queued
+// twice.
+func (d *Daemon) submit(j job) {
+	if err := d.pool.submit(j); err != nil {
+		d.log.Debug("not queued", "secret", j.secret, "job", j.kind.String(), "reason", err)
+	}
+}
+
+// runJob runs one job on a worker and reschedules its secret after.
+func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
+	cfg, eng := d.current()
+	rs := cfg.SecretByName(j.secret)
+	if rs == nil {
+		return jobResult{err: errUnknown(j.secret)}
+	}
+	var res *iamrotate.Result
+	var err error
+	switch j.kind {
+	case jobDiscover:
+		_, err = eng.Discover(ctx, j.secret)
+	case jobRetire:
+		err = eng.RetirePrevious(ctx, j.secret)
+	default:
+		start := time.Now()
+		res, err = eng.rotate(ctx, j.secret, j.manual)
+		d.metrics.rotated(j.secret, err, time.Since(start))
+	}
+	if err != nil && ctx.Err() == nil {
+		d.log.Error("job failed", "secret", j.secret, "job", j.kind.String(), "err", err)
+	}
+	if ctx.Err() != nil {
+		// Stopping: the journal stays; the next start picks the secret up.
+		return jobResult{res: res, err: errors.Join(err, ctx.Err())}
+	}
+	then := d.afterJob(ctx, j, rs, err)
+	return jobResult{res: res, err: err, then: then}
+}
+
+// afterJob puts the secret back on its schedule with what the store now
+// says, or schedules a delivery retry. It returns the job to run next for
+// the secret: the rotation of a key found overdue by discovery, with
+// catch_up: immediate.
+func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, err error) *job {
+	st, gerr := d.store.Get(ctx, rs.Name)
+	if gerr != nil && !errors.Is(gerr, state.ErrNotFound) {
+		d.log.Error("read state after job", "secret", rs.Name, "err", gerr)
+		return nil
+	}
+	if errors.Is(gerr, state.ErrNotFound) {
+		st = nil
+	}
+	if errors.Is(err, iamrotate.ErrDeliveryPending) && st != nil && st.Journal != nil {
+		d.retryDelivery(rs.Name, st.Journal.DeliveryAttempts)
+		return nil
+	}
+	cfg, _ := d.current()
+	cur := cfg.SecretByName(rs.Name)
+	if cur == nil { // removed meanwhile
+		return nil
+	}
+	now := d.now()
+	d.register(cur, st, now)
+	if j.kind == jobDiscover && err == nil && st != nil && cur.CatchUp == config.CatchUpImmediate && schedule.Overdue(cur, st.LastRotation, now) {
+		d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
+		return &job{secret: rs.Name, kind: jobRotate}
+	}
+	return nil
+}

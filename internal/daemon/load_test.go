@@ -1,0 +1,91 @@
+package daemon
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// manySecrets seeds n users and returns a configuration whose secrets all
+// rotate at every hour's start (rotation_schedule: "@hourly"), with the
+// target's rate_limit.
+func manySecrets(w *world, n int, rateLimit string) string {
+	var b strings.Builder
+	b.WriteString(strings.Replace(w.header(""), "rate_limit: 1000", "rate_limit: "+rateLimit, 1))
+	for i := range n {
+		u := fmt.Sprintf("u%03d", i)
+		w.user(u)
+		b.WriteString(w.secretYAML(u, "auto_rotate: true", `rotation_schedule: "@hourly"`))
+	}
+	return b.String()
+}
+
+// checkAllRotatedOnce asserts that every user got exactly one new key.
+func checkAllRotatedOnce(t *testing.T, w *world) {
+	t.Helper()
+	for u := range w.users {
+		st := w.state("/app/" + u)
+		if st.Journal != nil || st.LastError != "" || len(w.fake.Keys(u)) != 2 || st.Current().N != 2 {
+			t.Fatalf("%s: journal %v, last error %q, %d keys, current version %d; want one finished rotation",
+				u, st.Journal, st.LastError, len(w.fake.Keys(u)), st.Current().N)
+		}
+	}
+}
+
+// TestRateLimit: 200 secrets due at once, 4 workers, rate_limit 20/s: all
+// rotate exactly once and IAM never sees more than 20 calls in any second.
+func TestRateLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 s of rate-limited calls")
+	}
+	const n, perSecond = 200, 20
+	w := newWorld(t)
+	w.start(manySecrets(w, n, fmt.Sprint(perSecond)))
+	w.fake.RecordCalls(true)
+	w.advance(t0.Add(time.Hour))
+	checkAllRotatedOnce(t, w)
+	if got := w.fake.Calls("CreateAccessKey"); got != n {
+		t.Errorf("CreateAccessKey called %d times for %d secrets", got, n)
+	}
+
+	var iam []time.Time
+	for _, c := range w.fake.CallLog() {
+		if c.Service == "iam" {
+			iam = append(iam, c.At)
+		}
+	}
+	if len(iam) < 2*n {
+		t.Fatalf("%d IAM calls recorded, want at least %d", len(iam), 2*n)
+	}
+	// Arrival times carry the network's jitter: allow one call over the
+	// limit in a window, never more.
+	worst := 0
+	for i := range iam {
+		j := i
+		for j < len(iam) && iam[j].Sub(iam[i]) < time.Second {
+			j++
+		}
+		worst = max(worst, j-i)
+	}
+	if worst > perSecond+1 {
+		t.Errorf("%d IAM calls within one second, rate_limit is %d", worst, perSecond)
+	}
+	took := iam[len(iam)-1].Sub(iam[0])
+	t.Logf("%d IAM calls in %s (%.1f/s), at most %d in any second", len(iam), took.Round(time.Millisecond), float64(len(iam)-1)/took.Seconds(), worst)
+}
+
+// TestThrottledIAM: with 30% of all AWS calls throttled, every rotation
+// still succeeds (the SDK's retryer, and rotatord's own retries of
+// CreateAccessKey and verify).
+func TestThrottledIAM(t *testing.T) {
+	const n = 50
+	w := newWorld(t)
+	w.start(manySecrets(w, n, "1000"))
+	w.fake.ThrottleRandomly(0.3, 42)
+	w.advance(t0.Add(time.Hour))
+	checkAllRotatedOnce(t, w)
+	if w.fake.Calls("ListAccessKeys") < n+5 {
+		t.Errorf("ListAccessKeys called %d times for %d secrets: no throttled call was retried?", w.fake.Calls("ListAccessKeys"), n)
+	}
+}

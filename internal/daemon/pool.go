@@ -1,0 +1,145 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// jobKind says what a job does to its secret.
+type jobKind int
+
+const (
+	jobRotate   jobKind = iota // rotate, or finish an open rotation
+	jobDiscover                // learn the age of a key rotatord never rotated
+	jobRetire                  // remove the previous key after grace_period
+)
+
+func (k jobKind) String() string {
+	return [...]string{"rotate", "discover", "retire"}[k]
+}
+
+// job is one unit of work on one secret. done, if set, receives the
+// result; it must have room for one value.
+type job struct {
+	secret string
+	kind   jobKind
+	manual bool
+	done   chan<- jobResult
+}
+
+// errBusy: a job for this secret is already queued or running.
+var errBusy = errors.New("a rotation of this secret is already queued or running")
+
+// errStopping: the daemon is shutting down and takes no new work.
+var errStopping = errors.New("rotatord is shutting down")
+
+// pool runs jobs on a fixed number of workers. At most one job per secret
+// is queued or running at any time: a secret already in the pool is not
+// queued twice.
+type pool struct {
+	run func(ctx context.Context, j job) jobResult
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []job
+	active  map[string]jobKind // queued or running, by secret
+	running map[string]bool
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// newPool starts n workers that call run for each job with ctx.
+func newPool(ctx context.Context, n int, run func(ctx context.Context, j job) jobResult) *pool {
+	p := &pool{run: run, active: map[string]jobKind{}, running: map[string]bool{}}
+	p.cond = sync.NewCond(&p.mu)
+	p.wg.Add(n)
+	for range n {
+		go p.worker(ctx)
+	}
+	return p
+}
+
+// submit queues j unless its secret already has a job queued or running.
+func (p *pool) submit(j job) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return errStopping
+	}
+	if _, ok := p.active[j.secret]; ok {
+		return errBusy
+	}
+	p.active[j.secret] = j.kind
+	p.queue = append(p.queue, j)
+	p.cond.Signal()
+	return nil
+}
+
+// status reports whether the secret is queued, running, or neither.
+func (p *pool) status(secret string) (queued, running bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, in := p.active[secret]
+	return in && !p.running[secret], p.running[secret]
+}
+
+// counts returns how many jobs are queued and running.
+func (p *pool) counts() (queued, running int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue), len(p.running)
+}
+
+func (p *pool) worker(ctx context.Context) {
+	defer p.wg.Done()
+	for {
+		p.mu.Lock()
+		for len(p.queue) == 0 && !p.closed {
+			p.cond.Wait()
+		}
+		if p.closed {
+			p.mu.Unlock()
+			return
+		}
+		j := p.queue[0]
+		p.queue[0] = job{}
+		p.queue = p.queue[1:]
+		p.running[j.secret] = true
+		p.mu.Unlock()
+
+		res := p.run(ctx, j)
+
+		p.mu.Lock()
+		delete(p.running, j.secret)
+		delete(p.active, j.secret)
+		p.mu.Unlock()
+		if j.done != nil {
+			j.done <- res
+		}
+		if res.then != nil {
+			_ = p.submit(*res.then)
+		}
+	}
+}
+
+// close stops taking jobs and drops the queued ones (their secrets are
+// scheduled again at the next start); it returns the dropped jobs' count
+// and a channel closed once the running jobs have returned.
+func (p *pool) close() (dropped int, idle <-chan struct{}) {
+	p.mu.Lock()
+	p.closed = true
+	dropped = len(p.queue)
+	for _, j := range p.queue {
+		delete(p.active, j.secret)
+		if j.done != nil {
+			j.done <- jobResult{err: errStopping}
+		}
+	}
+	p.queue = nil
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	ch := make(chan struct{})
+	go func() { p.wg.Wait(); close(ch) }()
+	return dropped, ch
+}

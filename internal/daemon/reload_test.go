@@ -1,0 +1,103 @@
+package daemon
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// TestReload: a valid file is applied as a diff (added scheduled, removed
+// unscheduled and archived, a changed schedule recomputed, an unchanged
+// secret's entry untouched); an invalid file changes nothing and sets the
+// reload metric to 0; fixing it sets it back to 1.
+func TestReload(t *testing.T) {
+	w := newWorld(t)
+	for _, u := range []string{"keep", "resched", "gone", "added"} {
+		w.user(u)
+	}
+	hourly := []string{"auto_rotate: true", `rotation_schedule: "@hourly"`}
+	cfg := w.header("") + w.secretYAML("keep", hourly...) + w.secretYAML("resched", hourly...) + w.secretYAML("gone", hourly...)
+	w.start(cfg)
+	w.advance(t0.Add(time.Hour)) // one rotation each, so "gone" has state to archive
+	ids := w.entryIDs()
+
+	// Valid: add one, remove one, reschedule one, keep one.
+	next := w.header("") + w.secretYAML("keep", hourly...) +
+		w.secretYAML("resched", "auto_rotate: true", `rotation_schedule: "@daily"`) + w.secretYAML("added", hourly...)
+	w.file("rotatord.yaml", next)
+	w.d.reload(context.Background(), "test")
+	after := w.entryIDs()
+	if after["/app/keep"] != ids["/app/keep"] {
+		t.Errorf("the unchanged secret was rescheduled")
+	}
+	if after["/app/resched"] == ids["/app/resched"] || after["/app/resched"] == 0 {
+		t.Errorf("the changed schedule was not recomputed")
+	}
+	if _, ok := after["/app/gone"]; ok {
+		t.Errorf("the removed secret is still scheduled")
+	}
+	if after["/app/added"] == 0 {
+		t.Errorf("the added secret is not scheduled")
+	}
+	if !w.state("/app/gone").Archived {
+		t.Errorf("the removed secret's state is not archived")
+	}
+	if got := testutil.ToFloat64(w.d.metrics.reloadOK); got != 1 {
+		t.Errorf("reload metric %v, want 1", got)
+	}
+	if want := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC); !w.next("/app/resched").Equal(want) {
+		t.Errorf("rescheduled secret next at %s, want %s", w.next("/app/resched"), want)
+	}
+
+	// Invalid: nothing changes, the metric says so.
+	w.file("rotatord.yaml", strings.Replace(next, "rotation_schedule: \"@daily\"", "rotation_interval: 400", 1))
+	w.d.reload(context.Background(), "test")
+	if got := testutil.ToFloat64(w.d.metrics.reloadOK); got != 0 {
+		t.Errorf("reload metric %v after an invalid file, want 0", got)
+	}
+	if again := w.entryIDs(); !sameIDs(again, after) {
+		t.Errorf("an invalid file changed the schedule: %v, was %v", again, after)
+	}
+	if !strings.Contains(w.logs.String(), "rotation_interval: 400 is out of range") {
+		t.Errorf("the log does not say why the file was refused")
+	}
+	// The old configuration still runs: the next hour rotates all three.
+	w.advance(t0.Add(2 * time.Hour))
+	if v := w.state("/app/added").Current(); v == nil || v.N != 2 {
+		t.Errorf("the running configuration stopped rotating after a refused reload")
+	}
+
+	w.file("rotatord.yaml", next)
+	w.d.reload(context.Background(), "test")
+	if got := testutil.ToFloat64(w.d.metrics.reloadOK); got != 1 {
+		t.Errorf("reload metric %v after the fix, want 1", got)
+	}
+	if !strings.Contains(w.notes.String(), "RELOADING=1") {
+		t.Errorf("no RELOADING=1 notification")
+	}
+}
+
+func (w *world) entryIDs() map[string]int {
+	w.d.mu.Lock()
+	defer w.d.mu.Unlock()
+	out := map[string]int{}
+	for name, e := range w.d.entries {
+		out[name] = int(e.id)
+	}
+	return out
+}
+
+func sameIDs(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

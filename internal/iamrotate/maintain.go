@@ -1,0 +1,122 @@
+package iamrotate
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// Discover records the age of a secret rotatord never rotated: the IAM
+// user, and the current key's CreateDate as the last rotation, so that the
+// schedule knows when it falls due. It does nothing for a secret whose last
+// rotation is known, and changes nothing in IAM.
+func (r *Rotator) Discover(ctx context.Context, sec Secret) (*state.Secret, error) {
+	name := sec.Config.Name
+	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
+	if err := ru.load(ctx); err != nil {
+		return nil, fmt.Errorf("discover %s: %w", name, err)
+	}
+	if !ru.st.LastRotation.IsZero() || ru.st.Journal != nil {
+		return ru.st, nil
+	}
+	if err := ru.importBootstrap(ctx); err != nil {
+		return nil, fmt.Errorf("discover %s: %w", name, err)
+	}
+	c, err := ru.adminIAM()
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", name, err)
+	}
+	cur := ru.st.Current()
+	user, arn, err := ru.findUser(ctx, c, cur.AccessKeyID)
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", name, err)
+	}
+	keys, err := ru.listKeys(ctx, c, user)
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", name, err)
+	}
+	k := findKey(keys, cur.AccessKeyID)
+	err = ru.update(ctx, func(tx *state.Tx) error {
+		s := tx.Secret
+		s.UserName, s.UserARN = user, arn
+		if k == nil || k.CreateDate == nil {
+			tx.Audit("", "drift.detected", cur.AccessKeyID, "current key is missing in IAM")
+			return nil
+		}
+		s.LastRotation = k.CreateDate.UTC()
+		if v := s.ByKeyID(cur.AccessKeyID); v != nil && v.Created.IsZero() {
+			v.Created = s.LastRotation
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: record: %w", name, err)
+	}
+	if k == nil {
+		ru.log.Warn("drift detected: the current key is missing in IAM; rotating repairs it", "access_key_id", cur.AccessKeyID)
+	} else {
+		ru.log.Info("discovered key age", "user", user, "access_key_id", cur.AccessKeyID, "created", aws.ToTime(k.CreateDate))
+	}
+	return ru.st, nil
+}
+
+// importBootstrap stores the configured key as version 1 of a secret the
+// store does not know yet.
+func (ru *run) importBootstrap(ctx context.Context) error {
+	if ru.st.Current() != nil {
+		return nil
+	}
+	boot := ru.sec.Bootstrap
+	if boot.ID == "" {
+		return fmt.Errorf("%w: the store holds no version and the configuration gives no access_key_id", ErrNoKey)
+	}
+	return ru.update(ctx, func(tx *state.Tx) error {
+		s := tx.Secret
+		if s.Current() != nil {
+			return nil
+		}
+		s.Versions = append(s.Versions, state.Version{
+			N: s.NextN(), AccessKeyID: boot.ID, State: state.Current, Value: boot.Secret, Imported: true,
+		})
+		tx.Audit("", "version.imported", boot.ID, "bootstrap key from the configuration")
+		return nil
+	})
+}
+
+// RetirePrevious removes a graceful secret's previous key once its
+// grace_period is over: deactivated, then deleted (or left inactive with
+// retire: deactivate). It does nothing while a rotation is open (make-room
+// deletes that key anyway) or when there is no previous key.
+func (r *Rotator) RetirePrevious(ctx context.Context, sec Secret) error {
+	name := sec.Config.Name
+	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
+	if err := ru.load(ctx); err != nil {
+		return fmt.Errorf("retire previous key of %s: %w", name, err)
+	}
+	prev := ru.st.Previous()
+	if prev == nil || ru.st.Journal != nil {
+		return nil
+	}
+	id := prev.AccessKeyID
+	c, err := ru.adminIAM()
+	if err == nil {
+		err = ru.retireOld(ctx, c, id)
+	}
+	if err != nil {
+		return fmt.Errorf("retire previous key of %s: %w", name, err)
+	}
+	err = ru.update(ctx, func(tx *state.Tx) error {
+		if v := tx.Secret.ByKeyID(id); v != nil && v.State == state.Previous {
+			retire(v, ru.now())
+		}
+		tx.Audit("", "key.retired", id, "grace period over ("+sec.Config.Retire+")")
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("retire previous key of %s: record: %w", name, err)
+	}
+	return nil
+}

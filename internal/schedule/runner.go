@@ -1,0 +1,165 @@
+package schedule
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Runner runs jobs on schedules: *cron.Cron in production (New), Manual in
+// tests. One entry per secret; an entry is replaced (Remove, Schedule) when
+// the secret's schedule changes.
+type Runner interface {
+	Schedule(s cron.Schedule, j cron.Job) cron.EntryID
+	Remove(id cron.EntryID)
+	Entry(id cron.EntryID) cron.Entry
+	Start()
+	// Stop stops scheduling; the context is done once running jobs end.
+	Stop() context.Context
+}
+
+var _ Runner = (*cron.Cron)(nil)
+
+// New returns robfig/cron's runner, in UTC (rotation_hour is UTC).
+func New() *cron.Cron { return cron.New(cron.WithLocation(time.UTC)) }
+
+// Once is a schedule that fires a single time, at At.
+type Once struct{ At time.Time }
+
+// Next implements cron.Schedule: At while it is after t, then never (the
+// zero time, which cron treats as "do not run").
+func (o Once) Next(t time.Time) time.Time {
+	if o.At.After(t) {
+		return o.At
+	}
+	return time.Time{}
+}
+
+// Manual is a Runner driven by a test's clock: nothing runs until Advance.
+// It computes each entry's next time as cron does (Next of the time it is
+// scheduled, then Next of each run's time).
+type Manual struct {
+	mu      sync.Mutex
+	now     time.Time
+	nextID  cron.EntryID
+	entries map[cron.EntryID]*cron.Entry
+	started bool
+}
+
+var _ Runner = (*Manual)(nil)
+
+// NewManual returns a Manual runner whose clock starts at now.
+func NewManual(now time.Time) *Manual {
+	return &Manual{now: now, entries: map[cron.EntryID]*cron.Entry{}}
+}
+
+// Now is the runner's clock, for the code under test.
+func (m *Manual) Now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.now
+}
+
+// Schedule implements Runner.
+func (m *Manual) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.nextID++
+	m.entries[m.nextID] = &cron.Entry{ID: m.nextID, Schedule: s, Job: j, Next: s.Next(m.now)}
+	return m.nextID
+}
+
+// Remove implements Runner.
+func (m *Manual) Remove(id cron.EntryID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.entries, id)
+}
+
+// Entry implements Runner.
+func (m *Manual) Entry(id cron.EntryID) cron.Entry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.entries[id]; ok {
+		return *e
+	}
+	return cron.Entry{}
+}
+
+// Entries returns every entry, soonest first (never-running ones last).
+func (m *Manual) Entries() []cron.Entry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]cron.Entry, 0, len(m.entries))
+	for _, e := range m.entries {
+		out = append(out, *e)
+	}
+	sortEntries(out)
+	return out
+}
+
+// Start implements Runner.
+func (m *Manual) Start() {
+	m.mu.Lock()
+	m.started = true
+	m.mu.Unlock()
+}
+
+// Stop implements Runner.
+func (m *Manual) Stop() context.Context {
+	m.mu.Lock()
+	m.started = false
+	m.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// Advance moves the clock to t, running every due entry in time order, each
+// at its own due time, as cron would have while the clock passed. Jobs run
+// synchronously, without the lock held; a job may schedule or remove
+// entries.
+func (m *Manual) Advance(t time.Time) {
+	for {
+		m.mu.Lock()
+		if !m.started {
+			m.now = t
+			m.mu.Unlock()
+			return
+		}
+		var due *cron.Entry
+		for _, e := range m.entries {
+			if !e.Next.IsZero() && !e.Next.After(t) && (due == nil || e.Next.Before(due.Next) || e.Next.Equal(due.Next) && e.ID < due.ID) {
+				due = e
+			}
+		}
+		if due == nil {
+			m.now = t
+			m.mu.Unlock()
+			return
+		}
+		m.now = due.Next
+		due.Prev = due.Next
+		due.Next = due.Schedule.Next(m.now)
+		job := due.Job
+		m.mu.Unlock()
+		job.Run()
+	}
+}
+
+func sortEntries(es []cron.Entry) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i].Next, es[j].Next
+		switch {
+		case a.IsZero():
+			return false
+		case b.IsZero():
+			return true
+		default:
+			return a.Before(b)
+		}
+	})
+}
