@@ -97,7 +97,9 @@ keys stay valid; run the same command again to retry the delivery).`,
 	pf.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(
 		c.validateCommand(),
+		c.runCommand(),
 		c.rotateCommand(),
+		c.statusCommand(),
 		c.recoverCommand(),
 		c.listCommand(),
 		c.getCommand(),

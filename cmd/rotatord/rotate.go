@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
-	"github.com/rotatord/rotatord/internal/state"
 )
 
 func (c *cli) rotateCommand() *cobra.Command {
@@ -17,11 +17,12 @@ func (c *cli) rotateCommand() *cobra.Command {
 		Long: `Rotate the named secret's access key now: create a new key, verify it,
 deliver it to every sink, then retire the old one as the secret's mode says.
 If the secret has a rotation left open (after a crash or a failed delivery),
-rotate continues that rotation instead of starting another.`,
+rotate continues that rotation instead of starting another. When a daemon
+runs, it does the rotation (through its control socket) and rotate waits.`,
 		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withEngine("rotatord rotate", func(e *daemon.Engine) error {
-				res, err := e.Rotate(c.ctx, args[0])
+			return c.withBackend("rotatord rotate", func(b control.Backend) error {
+				res, err := b.Rotate(c.ctx, args[0])
 				if err != nil {
 					return err
 				}
@@ -57,20 +58,4 @@ The daemon does this at start-up.`,
 			})
 		},
 	}
-}
-
-// withEngine loads the configuration, opens the store and runs fn with an
-// engine over both.
-func (c *cli) withEngine(holder string, fn func(e *daemon.Engine) error) error {
-	cfg, err := c.loadConfig()
-	if err != nil {
-		return err
-	}
-	return c.withStore(cfg, holder, func(st state.Store) error {
-		e, err := daemon.NewEngine(c.ctx, cfg, st, daemon.EngineOptions{Logger: c.log})
-		if err != nil {
-			return err
-		}
-		return fn(e)
-	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -11,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
-	"github.com/rotatord/rotatord/internal/schedule"
+	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -21,89 +22,189 @@ func (c *cli) listCommand() *cobra.Command {
 		Short: "List every secret: key id, state, last and next rotation, last error",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := c.loadConfig()
-			if err != nil {
-				return err
-			}
-			return c.withStore(cfg, "rotatord list", func(st state.Store) error {
-				all, err := st.List(c.ctx)
+			return c.withBackend("rotatord list", func(b control.Backend) error {
+				rows, err := b.List(c.ctx)
 				if err != nil {
 					return err
 				}
-				c.printList(cfg, all)
+				tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tTARGET\tKEY ID\tSTATE\tLAST ROTATION\tNEXT ROTATION\tLAST ERROR")
+				for _, r := range rows {
+					next := stamp(r.NextRotation)
+					if r.Target != "" && r.NextRotation.IsZero() {
+						next = "manual"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Target), dash(r.KeyID), r.State,
+						stamp(r.LastRotation), next, short(r.LastError))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+}
+
+func (c *cli) statusCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status NAME",
+		Short: "Show one secret: state, schedule, open rotation, each sink's delivery",
+		Args:  oneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withBackend("rotatord status", func(b control.Backend) error {
+				d, err := b.Status(c.ctx, args[0])
+				if err != nil {
+					return notFound(args[0], err)
+				}
+				printStatus(c.stdout, d)
 				return nil
 			})
 		},
 	}
 }
 
-func (c *cli) printList(cfg *config.Config, all []*state.Secret) {
-	byName := map[string]*state.Secret{}
-	for _, s := range all {
-		byName[s.Name] = s
+func printStatus(w io.Writer, d *control.SecretDetail) {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "name:\t%s\ntarget:\t%s\nstate:\t%s\nkey id:\t%s\nlast rotation:\t%s\nnext rotation:\t%s\n",
+		d.Name, dash(d.Target), d.State, dash(d.KeyID), stamp(d.LastRotation), stamp(d.NextRotation))
+	if d.LastError != "" {
+		fmt.Fprintf(tw, "last error:\t%s\n", d.LastError)
 	}
-	now := time.Now()
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTARGET\tKEY ID\tSTATE\tLAST ROTATION\tNEXT ROTATION\tLAST ERROR")
-	for i := range cfg.Secrets {
-		rs := &cfg.Secrets[i]
-		st := byName[rs.Name]
-		delete(byName, rs.Name)
-		keyID := rs.AccessKeyID
-		if rs.RotatorType == config.RotatorTarget {
-			keyID = cfg.TargetByName(rs.Target).AccessKeyID
+	if s := d.Secret; s != nil {
+		if s.UserName != "" {
+			fmt.Fprintf(tw, "IAM user:\t%s\n", s.UserARN)
 		}
-		var last time.Time
-		if st != nil {
-			if cur := st.Current(); cur != nil {
-				keyID = cur.AccessKeyID
+		if j := s.Journal; j != nil {
+			fmt.Fprintf(tw, "open rotation:\t%s since %s, last step %s, new key %s\n", j.RotationID, stamp(j.Started), j.Step, dash(j.NewKeyID))
+		}
+	}
+	_ = tw.Flush()
+	if len(d.Sinks) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SINK\tCURRENT DELIVERED\tPENDING DELIVERED")
+	for _, s := range d.Sinks {
+		pending := "-"
+		if d.Secret != nil && d.Secret.Pending() != nil {
+			pending = stamp(s.Pending)
+			if s.Pending.IsZero() {
+				pending = "not yet"
 			}
-			last = st.LastRotation
 		}
-		next := "manual"
-		if t, ok, err := schedule.Next(rs, last, now); err != nil {
-			next = "invalid schedule"
-		} else if ok {
-			next = stamp(t)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rs.Name, rs.Target, keyID, stateWord(st), stamp(last), next, lastError(st))
-	}
-	var gone []string
-	for n := range byName {
-		gone = append(gone, n)
-	}
-	sort.Strings(gone)
-	for _, n := range gone {
-		st := byName[n]
-		keyID := "-"
-		if cur := st.Current(); cur != nil {
-			keyID = cur.AccessKeyID
-		}
-		fmt.Fprintf(tw, "%s\t-\t%s\tnot configured\t%s\t-\t%s\n", n, keyID, stamp(st.LastRotation), lastError(st))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, stamp(s.Current), pending)
 	}
 	_ = tw.Flush()
 }
 
-func stateWord(st *state.Secret) string {
-	switch {
-	case st == nil || len(st.Versions) == 0:
-		return "new"
-	case st.Journal != nil && st.Journal.Step == state.StepDelivering:
-		return "delivering"
-	case st.Journal != nil:
-		return "rotating (" + string(st.Journal.Step) + ")"
-	case st.LastError != "":
-		return "failed"
-	default:
-		return "ok"
+func (c *cli) getCommand() *cobra.Command {
+	var version int
+	var reveal bool
+	cmd := &cobra.Command{
+		Use:   "get NAME",
+		Short: "Show a secret's current (or given) version; --reveal prints the secret access key",
+		Args:  oneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withBackend("rotatord get", func(b control.Backend) error {
+				v, err := c.version(b, args[0], version, reveal)
+				if err != nil {
+					return err
+				}
+				secret := config.Redacted + " (add --reveal to print it)"
+				switch {
+				case v.Value.IsZero():
+					secret = "(not kept: the version is " + string(v.State) + ")"
+				case reveal:
+					secret = v.Value.Reveal()
+				}
+				tw := tabwriter.NewWriter(c.stdout, 0, 4, 1, ' ', 0)
+				fmt.Fprintf(tw, "name:\t%s\nversion:\t%d\nstate:\t%s\naccess_key_id:\t%s\nsecret_access_key:\t%s\ncreated:\t%s\n",
+					config.CanonicalName(args[0]), v.N, v.State, v.AccessKeyID, secret, stamp(v.Created))
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().IntVar(&version, "version", 0, "show version `N` instead of the current one")
+	cmd.Flags().BoolVar(&reveal, "reveal", false, "print the secret access key itself")
+	return cmd
+}
+
+// version fetches version n (0: current), with its value only if reveal.
+func (c *cli) version(b control.Backend, name string, n int, reveal bool) (*state.Version, error) {
+	if reveal {
+		v, err := b.Reveal(c.ctx, name, n)
+		if err != nil {
+			return nil, notFound(name, err)
+		}
+		return v, nil
+	}
+	d, err := b.Status(c.ctx, name)
+	if err != nil {
+		return nil, notFound(name, err)
+	}
+	var v *state.Version
+	if d.Secret != nil {
+		v = d.Secret.Current()
+		if n > 0 {
+			v = d.Secret.ByN(n)
+		}
+	}
+	if v == nil {
+		return nil, fmt.Errorf("%s has no version %d (see `rotatord history %s`)", d.Name, n, d.Name)
+	}
+	return v, nil
+}
+
+func (c *cli) historyCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "history NAME",
+		Short: "Show a secret's versions and audit events",
+		Args:  oneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withBackend("rotatord history", func(b control.Backend) error {
+				d, err := b.Status(c.ctx, args[0])
+				if err == nil && d.Secret == nil {
+					err = state.ErrNotFound
+				}
+				if err != nil {
+					return notFound(args[0], err)
+				}
+				events, err := b.History(c.ctx, args[0])
+				if err != nil {
+					return err
+				}
+				printHistory(c.stdout, d.Secret, events)
+				return nil
+			})
+		},
 	}
 }
 
-func lastError(st *state.Secret) string {
-	if st == nil || st.LastError == "" {
+func printHistory(w io.Writer, s *state.Secret, events []state.Event) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tKEY ID\tSTATE\tCREATED\tREPLACED\tRETIRED\tDELIVERED TO")
+	for _, v := range s.Versions {
+		var sinks []string
+		for id := range v.Delivered {
+			sinks = append(sinks, id)
+		}
+		sort.Strings(sinks)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.N, v.AccessKeyID, v.State, stamp(v.Created), stamp(v.Replaced), stamp(v.Retired), strings.Join(sinks, ","))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tROTATION\tEVENT\tKEY ID\tDETAIL")
+	for _, e := range events {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stamp(e.Time), dash(e.RotationID), e.Kind, dash(e.KeyID), dash(e.Detail))
+	}
+	_ = tw.Flush()
+}
+
+func short(msg string) string {
+	if msg == "" {
 		return "-"
 	}
-	msg := strings.ReplaceAll(st.LastError, "\n", "; ")
+	msg = strings.ReplaceAll(msg, "\n", "; ")
 	if len(msg) > 100 {
 		msg = msg[:97] + "..."
 	}
@@ -117,86 +218,6 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-func (c *cli) getCommand() *cobra.Command {
-	var version int
-	var reveal bool
-	cmd := &cobra.Command{
-		Use:   "get NAME",
-		Short: "Show a secret's current (or given) version; --reveal prints the secret access key",
-		Args:  oneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withSecretState(args[0], "rotatord get", func(s *state.Secret) error {
-				v := s.Current()
-				if version > 0 {
-					v = s.ByN(version)
-				}
-				if v == nil {
-					return fmt.Errorf("%s has no version %d (see `rotatord history %s`)", s.Name, version, s.Name)
-				}
-				secret := config.Redacted + " (add --reveal to print it)"
-				switch {
-				case v.Value.IsZero():
-					secret = "(not kept: the version is " + string(v.State) + ")"
-				case reveal:
-					secret = v.Value.Reveal()
-				}
-				tw := tabwriter.NewWriter(c.stdout, 0, 4, 1, ' ', 0)
-				fmt.Fprintf(tw, "name:\t%s\nversion:\t%d\nstate:\t%s\naccess_key_id:\t%s\nsecret_access_key:\t%s\ncreated:\t%s\n",
-					s.Name, v.N, v.State, v.AccessKeyID, secret, stamp(v.Created))
-				return tw.Flush()
-			})
-		},
-	}
-	cmd.Flags().IntVar(&version, "version", 0, "show version `N` instead of the current one")
-	cmd.Flags().BoolVar(&reveal, "reveal", false, "print the secret access key itself")
-	return cmd
-}
-
-func (c *cli) historyCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "history NAME",
-		Short: "Show a secret's versions and audit events",
-		Args:  oneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := c.loadConfig()
-			if err != nil {
-				return err
-			}
-			name := config.CanonicalName(args[0])
-			return c.withStore(cfg, "rotatord history", func(st state.Store) error {
-				s, err := st.Get(c.ctx, name)
-				if err != nil {
-					return notFound(name, err)
-				}
-				events, err := st.History(c.ctx, name)
-				if err != nil {
-					return err
-				}
-				tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "VERSION\tKEY ID\tSTATE\tCREATED\tREPLACED\tRETIRED\tDELIVERED TO")
-				for _, v := range s.Versions {
-					var sinks []string
-					for id := range v.Delivered {
-						sinks = append(sinks, id)
-					}
-					sort.Strings(sinks)
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.N, v.AccessKeyID, v.State, stamp(v.Created), stamp(v.Replaced), stamp(v.Retired), strings.Join(sinks, ","))
-				}
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-				fmt.Fprintln(c.stdout)
-				tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "TIME\tROTATION\tEVENT\tKEY ID\tDETAIL")
-				for _, e := range events {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stamp(e.Time), dash(e.RotationID), e.Kind, dash(e.KeyID), dash(e.Detail))
-				}
-				return tw.Flush()
-			})
-		},
-	}
-}
-
 func dash(s string) string {
 	if s == "" {
 		return "-"
@@ -204,24 +225,8 @@ func dash(s string) string {
 	return s
 }
 
-// withSecretState loads the configuration, opens the store and runs fn on
-// the named secret's state.
-func (c *cli) withSecretState(name, holder string, fn func(s *state.Secret) error) error {
-	cfg, err := c.loadConfig()
-	if err != nil {
-		return err
-	}
-	name = config.CanonicalName(name)
-	return c.withStore(cfg, holder, func(st state.Store) error {
-		s, err := st.Get(c.ctx, name)
-		if err != nil {
-			return notFound(name, err)
-		}
-		return fn(s)
-	})
-}
-
 func notFound(name string, err error) error {
+	name = config.CanonicalName(name)
 	if errors.Is(err, state.ErrNotFound) {
 		return fmt.Errorf("%s has no state yet: it was never rotated (`rotatord rotate %s` rotates it now)", name, name)
 	}

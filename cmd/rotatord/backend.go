@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/rotatord/rotatord/internal/control"
+	"github.com/rotatord/rotatord/internal/daemon"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// withBackend runs fn against the running daemon, through its control
+// socket, or, when none answers, against the store opened by this process
+// (which fails, naming the holder, if another process has it).
+func (c *cli) withBackend(holder string, fn func(b control.Backend) error) error {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	client, err := control.Dial(c.ctx, cfg.ControlSocket)
+	switch {
+	case err == nil:
+		c.log.Debug("talking to the running daemon", "control_socket", cfg.ControlSocket)
+		return fn(client)
+	case !errors.Is(err, control.ErrNoDaemon):
+		return err
+	}
+	return c.withStore(cfg, holder, func(st state.Store) error {
+		e, err := daemon.NewEngine(c.ctx, cfg, st, daemon.EngineOptions{Logger: c.log})
+		if err != nil {
+			return err
+		}
+		return fn(daemon.NewOffline(e, st))
+	})
+}
+
+// withEngine loads the configuration, opens the store and runs fn with an
+// engine over both.
+func (c *cli) withEngine(holder string, fn func(e *daemon.Engine) error) error {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	return c.withStore(cfg, holder, func(st state.Store) error {
+		e, err := daemon.NewEngine(c.ctx, cfg, st, daemon.EngineOptions{Logger: c.log})
+		if err != nil {
+			return err
+		}
+		return fn(e)
+	})
+}
+

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/rotatord/rotatord/internal/daemon"
+)
+
+func (c *cli) runCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon: schedule every secret, rotate when due, deliver",
+		Long: `Run rotatord as a daemon: load and check the configuration, open the state
+store (exclusively), finish rotations a crash left open, schedule every
+secret and rotate each when due in a pool of workers, delivering the new key
+to its sinks.
+
+SIGHUP, or any change of the configuration file, reloads it: the new file is
+checked in full first; an invalid one changes nothing (see the log and
+rotatord_config_last_reload_successful). SIGTERM or SIGINT stops scheduling,
+lets running rotations finish (up to shutdown_timeout, then they stop at
+their next step and resume at the next start) and exits 0.
+
+While it runs, list, status, get, history and rotate talk to it through its
+control socket. It serves /metrics, /healthz and /readyz on listen, and tells
+systemd its state (Type=notify, watchdog).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return daemon.Run(c.ctx, daemon.Options{ConfigPath: c.configPath, Logger: c.log})
+		},
+	}
+}
