@@ -58,6 +58,8 @@ type world struct {
 	cfg   string
 	admin aws.Credentials
 	app   aws.Credentials
+	// newUser is a second user, for tests that add a secret.
+	newUser aws.Credentials
 	// output collects everything every rotatord run printed, scanned for
 	// secrets at the end of the test.
 	mu     sync.Mutex
