@@ -202,3 +202,39 @@ func TestSecondDaemon(t *testing.T) {
 	}
 	_ = awsfake.Drop
 }
+
+// TestRefreshSinksAtStart: a sink file lost while the daemon was down (a
+// tmpfs after a reboot) gets the current key back at the next start, and a
+// sink added by a reload gets it at once; no rotation is needed.
+func TestRefreshSinksAtStart(t *testing.T) {
+	w := newWorld(t)
+	w.user("app")
+	cfg := w.header("") + w.secretYAML("app", "auto_rotate: true", `rotation_schedule: "@daily"`)
+	w.start(cfg)
+	w.advance(t0.Add(14 * time.Hour))
+	cur := w.state("/app/app").Current()
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	sinkFile := filepath.Join(w.dir, "app.ini")
+	if err := os.Remove(sinkFile); err != nil {
+		t.Fatal(err)
+	}
+	w.start(cfg)
+	w.idle()
+	raw, err := os.ReadFile(sinkFile)
+	if err != nil || !strings.Contains(string(raw), cur.AccessKeyID) {
+		t.Fatalf("sink after restart (%v) lacks the current key %s", err, cur.AccessKeyID)
+	}
+	added := strings.Replace(cfg, "    sinks:\n", "    sinks:\n      - {type: file, path: extra.env, format: env}\n", 1)
+	w.file("rotatord.yaml", added)
+	w.d.reload(context.Background(), "test")
+	w.idle()
+	raw, err = os.ReadFile(filepath.Join(w.dir, "extra.env"))
+	if err != nil || !strings.Contains(string(raw), "AWS_ACCESS_KEY_ID="+cur.AccessKeyID) {
+		t.Fatalf("added sink: %v; want the current key %s", err, cur.AccessKeyID)
+	}
+	if n := w.fake.Calls("CreateAccessKey"); n != 1 {
+		t.Errorf("CreateAccessKey called %d times, want 1", n)
+	}
+}

@@ -137,6 +137,15 @@ func (e *Engine) Discover(ctx context.Context, name string) (*state.Secret, erro
 	return e.rot.Discover(ctx, spec)
 }
 
+// Refresh writes the secret's current key to its sinks that lack it.
+func (e *Engine) Refresh(ctx context.Context, name string) (int, error) {
+	spec, err := e.Spec(name)
+	if err != nil {
+		return 0, err
+	}
+	return e.rot.Refresh(ctx, spec)
+}
+
 // RetirePrevious removes a graceful secret's previous key (grace_period
 // over).
 func (e *Engine) RetirePrevious(ctx context.Context, name string) error {

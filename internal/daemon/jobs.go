@@ -23,7 +23,8 @@ type jobResult struct {
 
 // startup recovers open rotations and schedules every secret: from the
 // store's last rotation; secrets of unknown age are discovered first;
-// overdue secrets with catch_up: immediate are queued now.
+// overdue secrets with catch_up: immediate are queued now; the others get
+// their current key written to any sink that lost it.
 func (d *Daemon) startup(ctx context.Context) error {
 	all, err := d.store.List(ctx)
 	if err != nil {
@@ -48,6 +49,9 @@ func (d *Daemon) startup(ctx context.Context) error {
 		case st != nil && rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now):
 			d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
 			d.submit(job{secret: rs.Name, kind: jobRotate})
+		case st != nil && st.Current() != nil:
+			// A sink on a tmpfs (or a new pod's volume) may have lost it.
+			d.submit(job{secret: rs.Name, kind: jobRefresh})
 		}
 	}
 	for _, s := range all {
@@ -174,6 +178,8 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 		_, err = eng.Discover(ctx, j.secret)
 	case jobRetire:
 		err = eng.RetirePrevious(ctx, j.secret)
+	case jobRefresh:
+		_, err = eng.Refresh(ctx, j.secret)
 	default:
 		start := time.Now()
 		res, err = eng.rotate(ctx, j.secret, j.manual)

@@ -13,10 +13,11 @@ const (
 	jobRotate   jobKind = iota // rotate, or finish an open rotation
 	jobDiscover                // learn the age of a key rotatord never rotated
 	jobRetire                  // remove the previous key after grace_period
+	jobRefresh                 // write the current key to sinks that lack it
 )
 
 func (k jobKind) String() string {
-	return [...]string{"rotate", "discover", "retire"}[k]
+	return [...]string{"rotate", "discover", "retire", "refresh"}[k]
 }
 
 // job is one unit of work on one secret. done, if set, receives the

@@ -67,6 +67,9 @@ func (d *Daemon) applyDelta(ctx context.Context, old, next *config.Config, delta
 			d.submit(job{secret: name, kind: jobDiscover})
 		}
 	}
+	for _, name := range append(append([]string(nil), delta.Added...), append(delta.Rescheduled, delta.Changed...)...) {
+		d.submit(job{secret: name, kind: jobRefresh}) // a new sink gets the current key; busy secrets are skipped
+	}
 	for _, name := range delta.Removed {
 		d.unregister(name)
 		d.removed(ctx, old.SecretByName(name))

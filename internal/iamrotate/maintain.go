@@ -2,10 +2,13 @@ package iamrotate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/rotatord/rotatord/internal/sink"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -119,4 +122,72 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Secret) error {
 		return fmt.Errorf("retire previous key of %s: record: %w", name, err)
 	}
 	return nil
+}
+
+// Holder is a sink that can tell whether it already holds a credential.
+type Holder interface {
+	Holds(ctx context.Context, c sink.Credential) (bool, error)
+}
+
+// Refresh writes the current version to every sink that lacks it: a file
+// on a tmpfs after a reboot, a new pod's empty volume, a sink added to the
+// configuration. A sink that can tell (Holder) is checked; one that cannot
+// is written only if the store has no delivery of this version to it. It
+// does nothing while a rotation is open: that rotation delivers. It
+// returns how many sinks it wrote.
+func (r *Rotator) Refresh(ctx context.Context, sec Secret) (int, error) {
+	name := sec.Config.Name
+	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
+	if err := ru.load(ctx); err != nil {
+		return 0, fmt.Errorf("refresh sinks of %s: %w", name, err)
+	}
+	cur := ru.st.Current()
+	if ru.st.Journal != nil || cur == nil || cur.Value.IsZero() {
+		return 0, nil
+	}
+	cred := sink.Credential{Secret: name, Version: cur.N, AccessKeyID: cur.AccessKeyID, SecretAccessKey: cur.Value}
+	var wrote []string
+	var errs []error
+	for _, d := range sec.Sinks {
+		lacks := false
+		if h, ok := d.Sink.(Holder); ok {
+			holds, err := h.Holds(ctx, cred)
+			lacks = err != nil || !holds
+		} else {
+			_, delivered := cur.Delivered[d.ID]
+			lacks = !delivered
+		}
+		if !lacks {
+			continue
+		}
+		if err := ru.put(ctx, d, cred); err != nil {
+			errs = append(errs, fmt.Errorf("sink %s: %w", d.ID, err))
+			continue
+		}
+		wrote = append(wrote, d.ID)
+		ru.log.Info("sink lacked the current key; written", "sink", d.ID, "access_key_id", cur.AccessKeyID)
+	}
+	if len(wrote) > 0 {
+		err := ru.update(ctx, func(tx *state.Tx) error {
+			v := tx.Secret.ByKeyID(cur.AccessKeyID)
+			if v == nil {
+				return nil
+			}
+			if v.Delivered == nil {
+				v.Delivered = map[string]time.Time{}
+			}
+			for _, id := range wrote {
+				v.Delivered[id] = ru.now()
+				tx.Audit("", "sink.refreshed", v.AccessKeyID, id)
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("record: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return len(wrote), fmt.Errorf("refresh sinks of %s: %w", name, err)
+	}
+	return len(wrote), nil
 }
