@@ -48,4 +48,3 @@ func (c *cli) withEngine(holder string, fn func(e *daemon.Engine) error) error {
 		return fn(e)
 	})
 }
-

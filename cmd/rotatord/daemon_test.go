@@ -145,7 +145,7 @@ func (w *world) daemonConfig(socket string, withNew bool) string {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	cfg := strings.Replace(string(raw), "targets:\n", fmt.Sprintf("listen: 127.0.0.1:0\ncontrol_socket: %s\nshutdown_timeout: 3s\ntargets:\n", socket), 1)
+	cfg := strings.Replace(string(raw), "targets:\n", fmt.Sprintf("# the daemon test's own comment\nlisten: 127.0.0.1:0\ncontrol_socket: %s\nshutdown_timeout: 3s\ntargets:\n", socket), 1)
 	if withNew {
 		k := w.newUser
 		cfg += fmt.Sprintf(`  - name: /team/new
@@ -210,8 +210,32 @@ func TestDaemonEndToEnd(t *testing.T) {
 	w.replaceConfig(good)
 	p.waitMetric("rotatord_config_last_reload_successful", "the reload metric to come back", func(v float64) bool { return v == 1 })
 
+	// The reference product's CLI edits the commented file; the daemon
+	// schedules the new secret. A bad value changes nothing and says why.
+	cli := w.fake.SeedUser("cli", false)
+	cfgBefore, _ := os.ReadFile(w.cfg)
+	_, errOut, code := w.run("secret", "create", "aws", "--name", "/team/cli", "--target-name", "prod",
+		"--authentication-credentials", "use-target-creds", "--rotator-type", "api-key", "--api-id", cli.AccessKeyID,
+		"--auto-rotate", "true", "--rotation-interval", "400", "--rotation-hour", "3")
+	if after, _ := os.ReadFile(w.cfg); code != exitUsage || !strings.Contains(errOut, "rotation_interval: 400 is out of range") || string(after) != string(cfgBefore) {
+		t.Errorf("secret create with --rotation-interval 400: exit %d, file changed: %v\n%s", code, string(after) != string(cfgBefore), errOut)
+	}
+	w.mustRun("secret", "create", "aws", "--name", "/team/cli", "--target-name", "prod",
+		"--authentication-credentials", "use-target-creds", "--rotator-type", "api-key", "--api-id", cli.AccessKeyID,
+		"--auto-rotate", "true", "--rotation-interval", "30", "--rotation-hour", "3")
+	p.waitMetric(`rotatord_next_rotation_timestamp_seconds{secret="/team/cli"}`, "the created secret to be scheduled", func(v float64) bool { return v > 0 })
+	if edited, _ := os.ReadFile(w.cfg); !strings.Contains(string(edited), "# the daemon test's own comment") {
+		t.Errorf("secret create lost the file's comments:\n%s", edited)
+	}
+	edited, err := os.ReadFile(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good = string(edited)
+
 	// A second daemon on the same state file.
-	out, errOut, code := w.run("run")
+	var out string
+	out, errOut, code = w.run("run")
 	if code == 0 || !strings.Contains(errOut, "pid "+strconv.Itoa(p.cmd.Process.Pid)) || !strings.Contains(errOut, filepath.Join(w.dir, "state.db")) {
 		t.Errorf("second rotatord run: exit %d\n%s%s\nwant a failure naming pid %d and the state file", code, out, errOut, p.cmd.Process.Pid)
 	}

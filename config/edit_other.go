@@ -1,0 +1,8 @@
+//go:build !unix
+
+package config
+
+import "io/fs"
+
+// sameOwner does nothing where files have no Unix owner.
+func sameOwner(string, fs.FileInfo) error { return nil }
