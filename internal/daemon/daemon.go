@@ -43,6 +43,9 @@ type Options struct {
 	// NoWatch turns off following the configuration file (SIGHUP still
 	// reloads).
 	NoWatch bool
+	// AfterRotation, if set, is called on the worker after each rotation
+	// ends (the demo prints it).
+	AfterRotation func(secret string, res *iamrotate.Result, err error)
 }
 
 // Daemon is a running rotatord: one configuration at a time, a worker pool,

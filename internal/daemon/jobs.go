@@ -184,6 +184,9 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 		start := time.Now()
 		res, err = eng.rotate(ctx, j.secret, j.manual)
 		d.metrics.rotated(j.secret, err, time.Since(start))
+		if d.opts.AfterRotation != nil && ctx.Err() == nil {
+			d.opts.AfterRotation(j.secret, res, err)
+		}
 	}
 	if err != nil && ctx.Err() == nil {
 		d.log.Error("job failed", "secret", j.secret, "job", j.kind.String(), "err", err)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -22,18 +23,22 @@ import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awsfake"
 	"github.com/rotatord/rotatord/internal/daemon"
+	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
 // Options tune the demo.
 type Options struct {
-	// Rotations is how many times the key is rotated (default 3).
+	// Rotations is how many rotations the demo shows before it stops the
+	// daemon (default 3); it also stops on ctx.
 	Rotations int
+	// Every is the demo secret's rotation_schedule interval (default 3s).
+	Every time.Duration
 	// Dir is where the configuration, state and sink go; empty means a new
 	// temporary directory, removed at the end unless Keep.
 	Dir  string
 	Keep bool
-	// Logger receives the rotation's step log lines.
+	// Logger receives the daemon's log lines, one per rotation step.
 	Logger *slog.Logger
 }
 
@@ -43,10 +48,14 @@ const (
 	profile = "demo"
 )
 
-// Run runs the demo, writing its narrative to w.
+// Run runs the demo, writing its narrative to w: the real daemon against
+// the built-in AWS endpoint, the demo secret rotating every few seconds.
 func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 	if o.Rotations <= 0 {
 		o.Rotations = 3
+	}
+	if o.Every <= 0 {
+		o.Every = 3 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(w, nil))
@@ -62,46 +71,60 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 	if err != nil {
 		return fmt.Errorf("demo: listen on loopback: %w", err)
 	}
-	sctx, stop := context.WithCancel(ctx)
+	sctx, stopFake := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
 	go func() { served <- fake.Serve(sctx, ln) }()
 	defer func() {
-		stop()
+		stopFake()
 		err = errors.Join(err, <-served)
 	}()
 	endpoint := "http://" + ln.Addr().String()
 
 	admin := fake.SeedUser("rotatord-admin", true)
 	app := fake.SeedUser(user, false)
-	cfgPath, err := writeFiles(dir, endpoint, admin, app)
+	cfgPath, err := writeFiles(dir, endpoint, admin, app, o.Every)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "rotatord demo\n  fake AWS endpoint: %s (IAM and STS, SigV4 checked)\n  IAM user %q holds %s\n  configuration:     %s\n\n",
-		endpoint, user, app.AccessKeyID, cfgPath)
+	fmt.Fprintf(w, "rotatord demo\n  fake AWS endpoint: %s (IAM and STS, SigV4 checked)\n  IAM user %q holds %s\n  configuration:     %s\n  rotatord run with %s rotating every %s; %d rotations, then it stops\n\n",
+		endpoint, user, app.AccessKeyID, cfgPath, secret, o.Every, o.Rotations)
 
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+	type rotation struct {
+		res *iamrotate.Result
+		err error
 	}
-	st, err := state.Open(cfg.State.Path, []byte(cfg.State.ProtectionKey.Reveal()), state.WithHolder("rotatord demo"))
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	defer st.Close()
-	eng, err := daemon.NewEngine(ctx, cfg, st, daemon.EngineOptions{Logger: o.Logger})
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	sinkPath := cfg.Secrets[0].Sinks[0].Path
+	rotated := make(chan rotation, 16)
+	dctx, stopDaemon := context.WithCancel(ctx)
+	defer stopDaemon()
+	ran := make(chan error, 1)
+	go func() {
+		ran <- daemon.Run(dctx, daemon.Options{
+			ConfigPath: cfgPath, Logger: o.Logger, NoWatch: true,
+			AfterRotation: func(_ string, res *iamrotate.Result, err error) {
+				select {
+				case rotated <- rotation{res, err}:
+				default: // the demo has shown enough
+				}
+			},
+		})
+	}()
+	sinkPath := filepath.Join(dir, "credentials")
 	keys := []aws.Credentials{app}
 	for i := 1; i <= o.Rotations; i++ {
-		fmt.Fprintf(w, "── rotation %d of %d ──\n", i, o.Rotations)
-		res, err := eng.Rotate(ctx, secret)
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
+		var r rotation
+		select {
+		case r = <-rotated:
+		case err := <-ran:
+			return fmt.Errorf("demo: the daemon stopped: %w", err)
+		case <-ctx.Done():
+			stopDaemon()
+			return <-ran
 		}
-		fmt.Fprintf(w, "  %s -> %s (version %d)\n", res.OldKeyID, res.NewKeyID, res.Version)
+		if r.err != nil {
+			stopDaemon()
+			return errors.Join(fmt.Errorf("demo: %w", r.err), <-ran)
+		}
+		fmt.Fprintf(w, "── rotation %d of %d: %s -> %s (version %d) ──\n", i, o.Rotations, r.res.OldKeyID, r.res.NewKeyID, r.res.Version)
 		var ids []string
 		for _, k := range fake.Keys(user) {
 			ids = append(ids, k.ID+" ("+k.Status+")")
@@ -109,7 +132,8 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 		fmt.Fprintf(w, "  IAM keys of %s: %s\n", user, strings.Join(ids, ", "))
 		got, err := showSink(w, sinkPath)
 		if err != nil {
-			return err
+			stopDaemon()
+			return errors.Join(err, <-ran)
 		}
 		keys = append(keys, got)
 		fmt.Fprintf(w, "  the sink's key %s: %s\n", got.AccessKeyID, check(ctx, endpoint, got))
@@ -121,9 +145,13 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 		}
 		fmt.Fprintln(w)
 	}
+	stopDaemon()
+	if err := <-ran; err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	fmt.Fprintf(w, "Graceful rotation keeps two valid keys: the new one and the previous one.\n"+
 		"Every value is sealed in %s; `rotatord -c %s list` and `history %s` show it\n"+
-		"(with --keep, once the demo has stopped; the fake endpoint stops with it).\n", cfg.State.Path, cfgPath, secret)
+		"(with --keep, once the demo has stopped; the fake endpoint stops with it).\n", filepath.Join(dir, "state.db"), cfgPath, secret)
 	return nil
 }
 
@@ -146,7 +174,7 @@ func workDir(o Options) (string, func(), error) {
 
 // writeFiles writes the protection key, the target's secret and the
 // configuration into dir, and returns the configuration's path.
-func writeFiles(dir, endpoint string, admin, app aws.Credentials) (string, error) {
+func writeFiles(dir, endpoint string, admin, app aws.Credentials, every time.Duration) (string, error) {
 	key, err := state.NewProtectionKey()
 	if err != nil {
 		return "", err
@@ -156,6 +184,9 @@ version: 1
 state:
   path: state.db
   protection_key_file: protection.key
+listen: 127.0.0.1:0          # /metrics, /healthz, /readyz on a free port
+control_socket: rotatord.sock
+shutdown_timeout: 5s
 targets:
   - name: demo
     region: us-east-1
@@ -170,14 +201,13 @@ secrets:
     access_key_id: %s
     grace_rotation: true
     auto_rotate: true
-    rotation_interval: 30
-    rotation_hour: 3
+    rotation_schedule: "@every %s"   # a real secret says rotation_interval: 30 and rotation_hour: 3
     sinks:
       - type: file
         path: credentials
         format: aws-credentials
         profile: %s
-`, endpoint, admin.AccessKeyID, secret, app.AccessKeyID, profile)
+`, endpoint, admin.AccessKeyID, secret, app.AccessKeyID, every, profile)
 	files := map[string]string{"protection.key": key, "target.secret": admin.SecretAccessKey + "\n", "rotatord.yaml": cfg}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {

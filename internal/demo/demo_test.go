@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDemo runs the demo as `rotatord demo` does: three rotations, each
@@ -14,7 +15,9 @@ import (
 // key before the previous one rejected; nothing secret in the output.
 func TestDemo(t *testing.T) {
 	var out bytes.Buffer
-	err := Run(context.Background(), &out, Options{Logger: slog.New(slog.NewTextHandler(&out, nil))})
+	var logs bytes.Buffer
+	err := Run(context.Background(), &out, Options{Every: 500 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	out.Write(logs.Bytes())
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
