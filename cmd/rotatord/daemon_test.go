@@ -189,6 +189,18 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if v := p.metric("rotatord_config_last_reload_successful"); v != 1 {
 		t.Fatalf("reload metric %v at start, want 1", v)
 	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + p.listen + path)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %v %v", path, err, resp)
+		}
+		resp.Body.Close()
+	}
+	// SIGHUP reloads (nothing changed: an empty diff).
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	w.waitOutput(`"why":"SIGHUP"`)
 	// Add a secret by editing the file.
 	good := w.daemonConfig(socket, true)
 	w.replaceConfig(good)
@@ -280,5 +292,23 @@ func TestDaemonEndToEnd(t *testing.T) {
 		if s.ByKeyID(k.ID) == nil {
 			t.Errorf("orphan key %s left in IAM", k.ID)
 		}
+	}
+}
+
+// waitOutput polls everything rotatord printed until it contains s.
+func (w *world) waitOutput(s string) {
+	w.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		w.mu.Lock()
+		found := strings.Contains(w.output.String(), s)
+		w.mu.Unlock()
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("rotatord never printed %s", s)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -1,0 +1,72 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestPoolOneJobPerSecret: a secret queued or running is not queued again;
+// at most n jobs run at once; close drops the queue and waits for the
+// running jobs.
+func TestPoolOneJobPerSecret(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan string, 10)
+	var running, peak atomic.Int32
+	var mu sync.Mutex
+	ran := map[string]int{}
+	p := newPool(context.Background(), 2, func(ctx context.Context, j job) jobResult {
+		n := running.Add(1)
+		for {
+			old := peak.Load()
+			if n <= old || peak.CompareAndSwap(old, n) {
+				break
+			}
+		}
+		started <- j.secret
+		<-release
+		running.Add(-1)
+		mu.Lock()
+		ran[j.secret]++
+		mu.Unlock()
+		return jobResult{}
+	})
+	for _, s := range []string{"a", "b", "c"} {
+		if err := p.submit(job{secret: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-started
+	<-started // a and b run; c waits
+	if err := p.submit(job{secret: "a"}); !errors.Is(err, errBusy) {
+		t.Errorf("running secret queued again: %v", err)
+	}
+	if err := p.submit(job{secret: "c"}); !errors.Is(err, errBusy) {
+		t.Errorf("queued secret queued again: %v", err)
+	}
+	if q, r := p.status("c"); !q || r {
+		t.Errorf("status(c) = queued %v running %v, want queued", q, r)
+	}
+	done := make(chan jobResult, 1)
+	if err := p.submit(job{secret: "d", done: done}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	<-started // c
+	dropped, idle := p.close()
+	<-idle
+	if r := <-done; dropped == 1 && !errors.Is(r.err, errStopping) {
+		t.Errorf("dropped job reported %v, want errStopping", r.err)
+	}
+	if peak.Load() > 2 {
+		t.Errorf("%d jobs ran at once on 2 workers", peak.Load())
+	}
+	if ran["a"] != 1 || ran["b"] != 1 || ran["c"] != 1 {
+		t.Errorf("ran %v, want a, b and c once each", ran)
+	}
+	if err := p.submit(job{secret: "e"}); !errors.Is(err, errStopping) {
+		t.Errorf("submit after close: %v, want errStopping", err)
+	}
+}
