@@ -139,6 +139,19 @@ func (d *Daemon) retryDelivery(name string, attempts int) {
 	d.log.Info("delivery retry scheduled", "secret", name, "at", at, "attempt", attempts+1)
 }
 
+// dropRetireEntry removes the secret's grace-period entry once it ran.
+func (d *Daemon) dropRetireEntry(name string) {
+	d.mu.Lock()
+	var id cron.EntryID
+	if e := d.entries[name]; e != nil {
+		id, e.retireID = e.retireID, 0
+	}
+	d.mu.Unlock()
+	if id != 0 {
+		d.runner.Remove(id)
+	}
+}
+
 // unregister removes a secret's entries.
 func (d *Daemon) unregister(name string) {
 	d.mu.Lock()
@@ -218,7 +231,13 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 	}
 	cfg, _ := d.current()
 	cur := cfg.SecretByName(rs.Name)
-	if cur == nil { // removed meanwhile
+	switch {
+	case cur == nil: // removed meanwhile
+		return nil
+	case j.kind == jobRefresh: // the schedule is unchanged
+		return nil
+	case j.kind == jobRetire:
+		d.dropRetireEntry(rs.Name)
 		return nil
 	}
 	now := d.now()

@@ -29,6 +29,7 @@ func TestReload(t *testing.T) {
 		w.secretYAML("resched", "auto_rotate: true", `rotation_schedule: "@daily"`) + w.secretYAML("added", hourly...)
 	w.file("rotatord.yaml", next)
 	w.d.reload(context.Background(), "test")
+	w.idle() // the refresh jobs of added and changed secrets
 	after := w.entryIDs()
 	if after["/app/keep"] != ids["/app/keep"] {
 		t.Errorf("the unchanged secret was rescheduled")
