@@ -89,6 +89,10 @@ func Run(ctx context.Context, o Options) error {
 	if o.Notify == nil {
 		o.Notify = sdNotify
 	}
+	// Catch SIGHUP from the start: its default action would kill us.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := config.Load(o.ConfigPath)
 	if err != nil {
 		return err
@@ -126,12 +130,14 @@ func Run(ctx context.Context, o Options) error {
 	defer cancelWork()
 	d.pool = newPool(workCtx, cfg.Workers, d.runJob)
 	stopControl, err := d.serveControl(workCtx, cfg.ControlSocket)
-	if err != nil {
-		return err
+	if err == nil {
+		defer stopControl()
+		err = d.startup(ctx)
 	}
-	defer stopControl()
-
-	if err := d.startup(ctx); err != nil {
+	if err != nil {
+		_, idle := d.pool.close()
+		cancelWork()
+		<-idle
 		return err
 	}
 	d.runner.Start()
@@ -141,17 +147,14 @@ func Run(ctx context.Context, o Options) error {
 	if o.Ready != nil {
 		o.Ready(d)
 	}
-	d.loop(ctx)
+	d.loop(ctx, hup)
 	return d.shutdown(cfg.ShutdownTimeout.D(), cancelWork)
 }
 
 // loop waits for SIGHUP, changes of the configuration file, watchdog ticks
 // and the end of ctx. Reloads run here, so a reload and a shutdown never
 // overlap.
-func (d *Daemon) loop(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func (d *Daemon) loop(ctx context.Context, hup <-chan os.Signal) {
 	var changed <-chan struct{}
 	if !d.opts.NoWatch {
 		w, err := watchFile(ctx, d.opts.ConfigPath, d.log)
