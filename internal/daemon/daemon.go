@@ -213,7 +213,7 @@ func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 		if lim == nil {
 			lim = newLimiter(t.RateLimit)
 		}
-		lim.SetLimit(rate.Limit(t.RateLimit))
+		lim.SetLimit(limitOf(t.RateLimit))
 		lims[t.Name] = lim
 	}
 	d.mu.Unlock()

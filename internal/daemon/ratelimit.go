@@ -29,9 +29,16 @@ func iamRateLimit(lim *rate.Limiter) func(*middleware.Stack) error {
 	}
 }
 
-// newLimiter allows perSecond calls a second, one at a time: a burst would
-// let a second's calls start at once and exceed the rate over any window
-// shorter than a second.
+// jitterMargin keeps the sending rate 2% under rate_limit: calls leave
+// evenly spaced, but reach AWS with varying delays, and a call that travels
+// 20 ms faster than the one before it would otherwise make one second count
+// one call too many at AWS's end.
+const jitterMargin = 0.98
+
+// newLimiter allows perSecond calls a second (less the jitter margin), one
+// at a time: a burst would let a second's calls start at once.
 func newLimiter(perSecond float64) *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(perSecond), 1)
+	return rate.NewLimiter(limitOf(perSecond), 1)
 }
+
+func limitOf(perSecond float64) rate.Limit { return rate.Limit(perSecond * jitterMargin) }
