@@ -33,17 +33,19 @@ func (w *world) startDaemon() *daemonProc {
 	w.t.Helper()
 	cmd := exec.Command(binary, "-c", w.cfg, "--log-format", "json", "run")
 	cmd.Env = env()
-	stderr, err := cmd.StderrPipe()
+	stdout, err := cmd.StdoutPipe() // the daemon logs to standard output
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
 	p := &daemonProc{t: w.t, w: w, cmd: cmd, exited: make(chan error, 1)}
 	running := make(chan string, 1)
 	go func() {
-		sc := bufio.NewScanner(stderr)
+		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
@@ -53,8 +55,10 @@ func (w *world) startDaemon() *daemonProc {
 				running <- m.Listen
 			}
 		}
-		_, _ = io.Copy(io.Discard, stderr)
-		p.exited <- cmd.Wait()
+		_, _ = io.Copy(io.Discard, stdout)
+		err := cmd.Wait()
+		w.record(stderr.String())
+		p.exited <- err
 	}()
 	select {
 	case p.listen = <-running:

@@ -23,10 +23,17 @@ their next step and resume at the next start) and exits 0.
 
 While it runs, list, status, get, history and rotate talk to it through its
 control socket. It serves /metrics, /healthz and /readyz on listen, and tells
-systemd its state (Type=notify, watchdog).`,
+systemd its state (Type=notify, watchdog). It logs to standard output (JSON
+unless a terminal); errors that stop it go to standard error.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return daemon.Run(c.ctx, daemon.Options{ConfigPath: c.configPath, Logger: c.log})
+			// The daemon logs to standard output, as containers expect;
+			// other commands keep it for their results.
+			log, err := newLogger(c.stdout, c.logFormat, c.logLevel)
+			if err != nil {
+				return errUsage{err}
+			}
+			return daemon.Run(c.ctx, daemon.Options{ConfigPath: c.configPath, Logger: log})
 		},
 	}
 }
