@@ -3,7 +3,6 @@
 package schedule
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -55,18 +54,9 @@ func NextHour(t time.Time, hour int) time.Time {
 // Next returns when the secret next rotates after now, given its last
 // rotation; ok is false for a secret that is not rotated automatically.
 func Next(s *config.RotatedSecret, last, now time.Time) (next time.Time, ok bool, err error) {
-	if !s.AutoRotate {
-		return time.Time{}, false, nil
+	sch, err := For(s, last)
+	if err != nil || sch == nil {
+		return time.Time{}, false, err
 	}
-	if s.RotationSchedule != "" {
-		sch, err := config.ParseSchedule(s.RotationSchedule)
-		if err != nil {
-			return time.Time{}, false, fmt.Errorf("rotation_schedule of %s: %w", s.Name, err)
-		}
-		return sch.Next(now), true, nil
-	}
-	if last.IsZero() {
-		return NextHour(now, s.RotationHour), true, nil
-	}
-	return Interval{Days: s.RotationInterval, Hour: s.RotationHour, Last: last}.Next(now), true, nil
+	return sch.Next(now), true, nil
 }
