@@ -71,12 +71,17 @@ func (ru *run) deliver(ctx context.Context) error {
 
 // put tries one sink a few times with backoff.
 func (ru *run) put(ctx context.Context, d Destination, c sink.Credential) error {
+	return ru.retrySink(ctx, d.ID, func() error { return d.Sink.Put(ctx, c) })
+}
+
+// retrySink calls fn a few times with backoff.
+func (ru *run) retrySink(ctx context.Context, id string, fn func() error) error {
 	var err error
 	for n := 1; n <= ru.r.opts.DeliveryAttempts; n++ {
-		if err = d.Sink.Put(ctx, c); err == nil {
+		if err = fn(); err == nil {
 			return nil
 		}
-		ru.log.Warn("delivery failed", "step", "deliver", "sink", d.ID, "attempt", n, "err", err)
+		ru.log.Warn("delivery failed", "step", "deliver", "sink", id, "attempt", n, "err", err)
 		if n < ru.r.opts.DeliveryAttempts {
 			if serr := ru.r.opts.Sleep(ctx, ru.backoff(n)); serr != nil {
 				return serr
@@ -86,8 +91,63 @@ func (ru *run) put(ctx context.Context, d Destination, c sink.Credential) error 
 	return err
 }
 
-// promote makes the pending version current and the old current previous.
+// Committer is a two-phase sink: Put stages the new value, Commit makes it
+// the destination's current one (Secrets Manager moves AWSCURRENT to it, and
+// AWSPREVIOUS to the old one). Commit runs once every sink holds the new
+// key, before the old key is retired; until it succeeds the rotation stays
+// open, as for a failed delivery.
+type Committer interface {
+	Commit(ctx context.Context, c sink.Credential) error
+}
+
+// commit runs Commit on every two-phase sink that has not committed the
+// pending version.
+func (ru *run) commit(ctx context.Context) error {
+	p := ru.st.Pending()
+	if p == nil || p.Value.IsZero() {
+		return fmt.Errorf("commit: the pending version is missing from the store")
+	}
+	cred := sink.Credential{Secret: ru.name(), Version: p.N, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.Value}
+	var failed []error
+	for _, d := range ru.sec.Sinks {
+		c, ok := d.Sink.(Committer)
+		if _, done := p.Committed[d.ID]; !ok || done {
+			continue
+		}
+		err := ru.retrySink(ctx, d.ID, func() error { return c.Commit(ctx, cred) })
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, fmt.Errorf("sink %s: %w", d.ID, err))
+			continue
+		}
+		if err := ru.update(ctx, func(tx *state.Tx) error {
+			v := tx.Secret.Pending()
+			if v.Committed == nil {
+				v.Committed = map[string]time.Time{}
+			}
+			v.Committed[d.ID] = ru.now()
+			tx.Audit(tx.Secret.Journal.RotationID, "sink.committed", v.AccessKeyID, d.ID)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("commit: record %s: %w", d.ID, err)
+		}
+		ru.log.Info("committed", "step", "finish", "sink", d.ID, "access_key_id", p.AccessKeyID)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("commit: %w: new key %s is staged but %d sinks could not make it current; both keys stay valid: %w",
+			ErrDeliveryPending, p.AccessKeyID, len(failed), errors.Join(failed...))
+	}
+	return nil
+}
+
+// promote makes the pending version current and the old current previous,
+// once every two-phase sink has committed it.
 func (ru *run) promote(ctx context.Context) error {
+	if err := ru.commit(ctx); err != nil {
+		return err
+	}
 	err := ru.update(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
 		p := s.Pending()

@@ -160,7 +160,11 @@ func (r *Rotator) Refresh(ctx context.Context, sec Secret) (int, error) {
 		if !lacks {
 			continue
 		}
-		if err := ru.put(ctx, d, cred); err != nil {
+		err := ru.put(ctx, d, cred)
+		if c, ok := d.Sink.(Committer); ok && err == nil {
+			err = ru.retrySink(ctx, d.ID, func() error { return c.Commit(ctx, cred) })
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("sink %s: %w", d.ID, err))
 			continue
 		}

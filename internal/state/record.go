@@ -33,6 +33,7 @@ type versionRecord struct {
 	Sealed    []byte               `json:"sealed,omitempty"`
 	Created   time.Time            `json:"created,omitzero"`
 	Delivered map[string]time.Time `json:"delivered,omitempty"`
+	Committed map[string]time.Time `json:"committed,omitempty"`
 	Replaced  time.Time            `json:"replaced,omitzero"`
 	Retired   time.Time            `json:"retired,omitzero"`
 	Imported  bool                 `json:"imported,omitempty"`
@@ -78,12 +79,8 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 		if v.State != Retired && !v.Value.IsZero() {
 			vr.Sealed = sl.Seal(s.Name, v.AccessKeyID, v.Value)
 		}
-		if len(v.Delivered) > 0 {
-			vr.Delivered = make(map[string]time.Time, len(v.Delivered))
-			for id, t := range v.Delivered {
-				vr.Delivered[id] = utc(t)
-			}
-		}
+		vr.Delivered = utcTimes(v.Delivered)
+		vr.Committed = utcTimes(v.Committed)
 		r.Versions = append(r.Versions, vr)
 	}
 	if j := s.Journal; j != nil {
@@ -114,7 +111,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 		v := Version{
 			N: vr.N, AccessKeyID: vr.AccessKeyID, State: VersionState(vr.State),
 			Created: vr.Created, Replaced: vr.Replaced, Retired: vr.Retired,
-			Imported: vr.Imported, Delivered: vr.Delivered,
+			Imported: vr.Imported, Delivered: vr.Delivered, Committed: vr.Committed,
 		}
 		if len(vr.Sealed) > 0 {
 			val, err := sl.Open(r.Name, vr.AccessKeyID, vr.Sealed)
@@ -161,4 +158,16 @@ func utc(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// utcTimes copies a sink-id → time map in UTC; nil when empty.
+func utcTimes(m map[string]time.Time) map[string]time.Time {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]time.Time, len(m))
+	for id, t := range m {
+		out[id] = utc(t)
+	}
+	return out
 }

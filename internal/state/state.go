@@ -47,6 +47,9 @@ type Version struct {
 	Value config.Secret
 	// Delivered maps a sink's ID to when that sink acknowledged this version.
 	Delivered map[string]time.Time
+	// Committed maps the ID of a two-phase sink (Secrets Manager: staged
+	// AWSPENDING at delivery) to when it made this version its current one.
+	Committed map[string]time.Time
 	// Replaced is when the version stopped being current.
 	Replaced time.Time
 	// Retired is when the version was retired (its key deleted or
