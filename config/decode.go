@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -119,6 +120,8 @@ func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
 		d.mapping(n, path, v)
 	case reflect.Slice:
 		d.sequence(n, path, v)
+	case reflect.Map:
+		d.stringMap(n, path, v)
 	case reflect.String:
 		d.str(n, path, v)
 	case reflect.Int:
@@ -182,10 +185,12 @@ func (d *decoder) unknown(key *yaml.Node, path string, known []string) {
 	d.add(nodePos(key), path, joinPath(path, "\x00"+key.Value), msg)
 }
 
-// sequence decodes a list into the slice v, one entity per item.
+// sequence decodes a list into the slice v: one entity per item for a list
+// of structs, one value per item for a list of strings or numbers.
 func (d *decoder) sequence(n *yaml.Node, path string, v reflect.Value) {
+	entities := v.Type().Elem().Kind() == reflect.Struct
 	if n.Kind != yaml.SequenceNode {
-		d.typeError(n, path, "a list", false)
+		d.notAList(n, path, entities)
 		return
 	}
 	d.pos[path] = nodePos(n)
@@ -193,9 +198,12 @@ func (d *decoder) sequence(n *yaml.Node, path string, v reflect.Value) {
 	for i, item := range n.Content {
 		e := reflect.New(v.Type().Elem()).Elem()
 		p := indexPath(path, i)
-		if item = resolveAlias(item); isNull(item) {
+		switch item = resolveAlias(item); {
+		case isNull(item) && entities:
 			d.add(nodePos(item), p, p, "empty entry; each entry is a mapping of fields")
-		} else {
+		case isNull(item):
+			d.add(nodePos(item), p, p, "empty entry; write a value or remove the entry")
+		default:
 			d.value(item, p, e)
 		}
 		elems = reflect.Append(elems, e)
@@ -203,26 +211,46 @@ func (d *decoder) sequence(n *yaml.Node, path string, v reflect.Value) {
 	v.Set(elems)
 }
 
-// sink decodes one sink. Only the fields of supported types are decoded:
-// the other types are reported by validation, not field by field.
-func (d *decoder) sink(n *yaml.Node, path string, v reflect.Value) {
-	if !d.entity(n, path, v) {
+// notAList reports a value where a list belongs. A single value that
+// should have been a list of values gets an example of the list.
+func (d *decoder) notAList(n *yaml.Node, path string, entities bool) {
+	switch {
+	case entities || n.Kind != yaml.ScalarNode:
+		d.typeError(n, path, "a list", false)
+	case strings.HasSuffix(path, ".command"):
+		d.fail(n, path, "expected a list, got "+describe(n, false)+"; write the program and each argument as its own entry, such as [/usr/bin/systemctl, reload, app]")
+	default:
+		d.fail(n, path, "expected a list, got "+describe(n, false)+"; write it in brackets, such as ["+cut(n.Value)+"]")
+	}
+}
+
+// stringMap decodes a mapping of names to string values (tags) into the
+// map v, keeping each value's position and rejecting duplicate names.
+func (d *decoder) stringMap(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.MappingNode {
+		d.typeError(n, path, "a mapping of names to values", false)
 		return
 	}
-	ps := d.pairs(n, path, true, 0)
-	for _, p := range ps {
-		if p.key.Value == "type" {
-			d.fields([]pair{p}, path, v)
+	d.pos[path] = nodePos(n)
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	for _, p := range d.pairs(n, path, true, 0) {
+		kp := keyPath(path, p.key.Value)
+		val := reflect.New(v.Type().Elem()).Elem()
+		if item := resolveAlias(p.val); isNull(item) {
+			d.add(nodePos(item), kp, kp, `empty value; write the value, or "" for an empty one`)
+			continue
 		}
+		d.value(p.val, kp, val)
+		m.SetMapIndex(reflect.ValueOf(p.key.Value), val)
 	}
-	if v.FieldByName("Type").String() != SinkFile {
-		return
+	v.Set(m)
+}
+
+// keyPath appends a map key to a path: tags.team, or tags["cost center"]
+// when the key is not a plain word.
+func keyPath(path, key string) string {
+	if plainKeyRe.MatchString(key) {
+		return joinPath(path, key)
 	}
-	rest := ps[:0:0]
-	for _, p := range ps {
-		if p.key.Value != "type" {
-			rest = append(rest, p)
-		}
-	}
-	d.fields(rest, path, v)
+	return path + "[" + strconv.Quote(cut(key)) + "]"
 }

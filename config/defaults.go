@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // setDefaults fills in what the file left out. A field with a default that
 // the file gave explicitly keeps its value, even a zero one (workers: 0 is
 // an error, not 8). Defaults that only apply with another field
@@ -23,6 +25,15 @@ func setDefaults(c *Config, col *collector) {
 	}
 	for i := range c.Secrets {
 		secretDefaults(&c.Secrets[i], indexPath("secrets", i), col)
+	}
+	for i := range c.Notify {
+		n, path := &c.Notify[i], indexPath("notify", i)
+		if !col.given(path + ".format") {
+			n.Format = NotifyJSON
+		}
+		if !col.given(path + ".timeout") {
+			n.Timeout = Duration(DefaultWebhookTimeout)
+		}
 	}
 }
 
@@ -64,19 +75,43 @@ func secretDefaults(s *RotatedSecret, path string, col *collector) {
 		s.MaxVersions = DefaultMaxVersions
 	}
 	for j := range s.Sinks {
-		sinkDefaults(&s.Sinks[j], indexPath(path+".sinks", j), col)
+		sinkDefaults(&s.Sinks[j], indexPath(path+".sinks", j), s.Target, col)
 	}
 }
 
-func sinkDefaults(k *Sink, path string, col *collector) {
-	if k.Type != SinkFile {
-		return
+// sinkDefaults fills in a sink's defaults by its type; target is the
+// secret's, which Secrets Manager and SSM sinks write with unless they
+// name their own. A field the file gave, even empty, keeps its value.
+func sinkDefaults(k *Sink, path, target string, col *collector) {
+	def := func(field string, p *string, v string) {
+		if !col.given(path + "." + field) {
+			*p = v
+		}
 	}
-	orString(&k.Format, FormatAWSCredentials)
-	if k.Format == FormatAWSCredentials {
-		orString(&k.Profile, DefaultProfile)
+	timeout := func(d time.Duration) {
+		if !col.given(path + ".timeout") {
+			k.Timeout = Duration(d)
+		}
 	}
-	if !col.given(path + ".mode") {
-		k.Mode = FileMode(DefaultFileMode)
+	switch k.Type {
+	case SinkFile:
+		orString(&k.Format, FormatAWSCredentials)
+		if k.Format == FormatAWSCredentials {
+			orString(&k.Profile, DefaultProfile)
+		}
+		if !col.given(path + ".mode") {
+			k.Mode = FileMode(DefaultFileMode)
+		}
+	case SinkSecretsManager:
+		def("target", &k.Target, target)
+		def("key_id_field", &k.KeyIDField, DefaultKeyIDField)
+		def("secret_field", &k.SecretField, DefaultSecretField)
+	case SinkSSM:
+		def("target", &k.Target, target)
+		def("tier", &k.Tier, TierStandard)
+	case SinkWebhook:
+		timeout(DefaultWebhookTimeout)
+	case SinkCommand:
+		timeout(DefaultCommandTimeout)
 	}
 }

@@ -66,7 +66,7 @@ func checkErrors(t *testing.T, c *Config, err error) {
 			t.Fatalf("errors not sorted: %v", es)
 		}
 	}
-	if c == nil || c.Targets != nil || c.Secrets != nil || c.File != "fuzz.yaml" {
+	if c == nil || c.Targets != nil || c.Secrets != nil || c.Notify != nil || c.File != "fuzz.yaml" {
 		t.Fatalf("failed Parse returned config %+v", c)
 	}
 	_ = Report(c, err)

@@ -15,7 +15,10 @@ var update = flag.Bool("update", false, "rewrite the .golden files under testdat
 // fixture gets an empty one.
 var fixtureEnv = map[string]map[string]string{
 	"testdata/broken/protection-key-not-base64.yaml": {"ROTATORD_PROTECTION_KEY": "bm90IGEga2V5!!"},
-	"testdata/valid/full.yaml":                       {"ROTATORD_STAGING_SECRET": "fakeStagingEnvSecretAccessKey/000000005"},
+	"testdata/valid/full.yaml": {
+		"ROTATORD_STAGING_SECRET": "fakeStagingEnvSecretAccessKey/000000005",
+		"ROTATORD_NOTIFY_URL":     "https://hooks.example.com/services/fake-notify-token-0006",
+	},
 }
 
 // lookupIn returns a LookupEnv that finds only the variables in env.

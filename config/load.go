@@ -16,8 +16,11 @@ type LoadOptions struct {
 // Load reads the configuration file at path, parses and validates it as
 // Parse does, then resolves every secret reference: each *_file is read
 // and trimmed of trailing white space, each *_env looked up, and the
-// protection key decoded into State.ProtectionKey. It adds warnings about
-// who can read the files that hold secrets.
+// protection key decoded into State.ProtectionKey. A webhook URL read so
+// is checked as an inline one is; a file sink's template_file is read
+// into Template and parsed; a webhook's ca_file, cert_file and key_file
+// must hold PEM certificates and the certificate's key. It adds warnings
+// about who can read the files that hold secrets.
 //
 // On failure the error is Errors, holding every problem in the file and
 // every reference that could not be resolved, sorted by line and column;
@@ -63,16 +66,27 @@ func readConfig(path string) ([]byte, fs.FileInfo, error) {
 // inlineWarnings warns about each inline secret in a configuration file
 // that group or others can read.
 func (r *resolver) inlineWarnings(mode fs.FileMode) {
-	warn := func(path string, s Secret) {
-		if s != "" && r.given(path) {
-			r.warnf(path, "is written inline in a file that %s can read (mode %04o); move it to secret_access_key_file, or chmod 600 %s",
-				readers(uint32(mode)), uint32(mode), r.c.File)
+	warn := func(path, field string, s Secret) {
+		p := joinPath(path, field)
+		if s != "" && s != Redacted && r.given(p) {
+			r.warnf(p, "is written inline in a file that %s can read (mode %04o); move it to %s_file, or chmod 600 %s",
+				readers(uint32(mode)), uint32(mode), field, r.c.File)
 		}
 	}
 	for i, t := range r.c.Targets {
-		warn(indexPath("targets", i)+".secret_access_key", t.SecretAccessKey)
+		warn(indexPath("targets", i), "secret_access_key", t.SecretAccessKey)
 	}
 	for i, s := range r.c.Secrets {
-		warn(indexPath("secrets", i)+".secret_access_key", s.SecretAccessKey)
+		warn(indexPath("secrets", i), "secret_access_key", s.SecretAccessKey)
+		for j, k := range s.Sinks {
+			path := indexPath(indexPath("secrets", i)+".sinks", j)
+			warn(path, "url", k.URL)
+			warn(path, "hmac_secret", k.HMACSecret)
+			warn(path, "bearer_token", k.BearerToken)
+		}
+	}
+	for i, n := range r.c.Notify {
+		warn(indexPath("notify", i), "url", n.URL)
+		warn(indexPath("notify", i), "hmac_secret", n.HMACSecret)
 	}
 }

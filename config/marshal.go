@@ -16,8 +16,9 @@ var omitZero = map[string]bool{"rotation_interval": true}
 // file format (the order DESIGN.md documents them in), empty optional
 // fields left out. Inline secrets print as [redacted], and only where the
 // file gave them inline; file and environment references print as the
-// resolved path and the variable's name. The protection key never prints.
-// Parse accepts the output.
+// resolved path and the variable's name, and a template read from
+// template_file as that path. The protection key never prints. A sink
+// shows only the fields of its type. Parse accepts the output.
 func (c *Config) Marshal() ([]byte, error) {
 	n, err := marshalStruct(reflect.ValueOf(c).Elem())
 	if err != nil {
@@ -35,10 +36,18 @@ func (c *Config) Marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// marshalStruct builds a mapping node from v's yaml-tagged fields.
+// marshalStruct builds a mapping node from v's yaml-tagged fields. A sink
+// shows its type, then only the fields of its type, in sinkFields' order.
 func marshalStruct(v reflect.Value) (*yaml.Node, error) {
+	fs := fieldsOf(v.Type())
+	if v.Type() == sinkType {
+		fs = []field{{name: "type", index: sinkIndex["type"]}}
+		for _, name := range sinkFields[v.Field(sinkIndex["type"]).String()] {
+			fs = append(fs, field{name: name, index: sinkIndex[name]})
+		}
+	}
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	for _, f := range fieldsOf(v.Type()) {
+	for _, f := range fs {
 		fv := v.Field(f.index)
 		if skipField(v, f.name, fv) {
 			continue
@@ -53,14 +62,15 @@ func marshalStruct(v reflect.Value) (*yaml.Node, error) {
 	return m, nil
 }
 
-// skipField reports whether Marshal leaves the field out: empty strings
-// and lists, zero "not given" numbers, and a Secret whose value came from
-// its _file or _env sibling.
+// skipField reports whether Marshal leaves the field out: empty strings,
+// lists and maps, zero "not given" numbers, and a value (a Secret, a
+// template) that Load read from its _file or _env sibling.
 func skipField(parent reflect.Value, name string, v reflect.Value) bool {
+	if sibling(parent, name+"_file") != "" || sibling(parent, name+"_env") != "" {
+		return true
+	}
 	switch {
-	case v.Type() == secretType:
-		return v.String() == "" || sibling(parent, name+"_file") != "" || sibling(parent, name+"_env") != ""
-	case v.Kind() == reflect.String, v.Kind() == reflect.Slice:
+	case v.Kind() == reflect.String, v.Kind() == reflect.Slice, v.Kind() == reflect.Map:
 		return v.Len() == 0
 	case omitZero[name]:
 		return v.IsZero()
@@ -85,6 +95,9 @@ func marshalValue(v reflect.Value) (*yaml.Node, error) {
 		return marshalStruct(v)
 	case v.Kind() == reflect.Slice:
 		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		if v.Type().Elem().Kind() != reflect.Struct {
+			seq.Style = yaml.FlowStyle // command: [/usr/bin/systemctl, reload, app]
+		}
 		for i := range v.Len() {
 			item, err := marshalValue(v.Index(i))
 			if err != nil {

@@ -111,12 +111,18 @@ func TestMarshalFull(t *testing.T) {
 	if !bytes.Equal(out, want) {
 		t.Errorf("Marshal:\ngot:\n%s\nwant:\n%s", out, want)
 	}
-	// One inline secret in full.yaml; the keys from files and variables
-	// print as their references.
-	if got := strings.Count(string(out), Redacted); got != 1 {
-		t.Errorf("got %d %s markers, want 1", got, Redacted)
+	// Three inline secrets in full.yaml (a secret access key, a sink's and
+	// a notify webhook's URL); the secrets from files and variables print
+	// as their references, and so does the template read from a file.
+	if got := strings.Count(string(out), Redacted); got != 3 {
+		t.Errorf("got %d %s markers, want 3", got, Redacted)
 	}
-	for _, ref := range []string{"secret_access_key_file: testdata/secrets/prod.secret", "secret_access_key_env: ROTATORD_STAGING_SECRET", "protection_key_file: testdata/secrets/protection.key"} {
+	for _, ref := range []string{
+		"secret_access_key_file: testdata/secrets/prod.secret", "secret_access_key_env: ROTATORD_STAGING_SECRET",
+		"protection_key_file: testdata/secrets/protection.key", "url_file: testdata/secrets/hook.url",
+		"hmac_secret_file: testdata/secrets/hook.hmac", "bearer_token_file: testdata/secrets/tester.bearer",
+		"url_env: ROTATORD_NOTIFY_URL", "template_file: testdata/templates/deployer.tmpl",
+	} {
 		if !strings.Contains(string(out), ref) {
 			t.Errorf("Marshal lacks %q", ref)
 		}

@@ -20,6 +20,11 @@ var (
 	ownerPartRe     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$`)
 	awsSecretRe     = regexp.MustCompile(`^[A-Za-z0-9/+]{40}$`)
 	protectionKeyRe = regexp.MustCompile(`^[A-Za-z0-9/+]{43}=$`)
+	plainKeyRe      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	smNameRe        = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	smARNRe         = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
+	ssmParamRe      = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
+	tagRe           = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // CanonicalName returns the canonical form of a rotated secret's name: names

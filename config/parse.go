@@ -10,9 +10,10 @@ import (
 
 // Parse decodes, completes with defaults and validates a configuration
 // file's contents. file names it in messages, and relative paths in it
-// (state.path, control_socket, every *_file field, sink paths) are resolved
-// against filepath.Dir(file). Parse touches neither the file system nor the
-// environment: secret references stay unresolved (Load resolves them).
+// (state.path, control_socket, every *_file field, sink paths) are
+// resolved against filepath.Dir(file). Parse touches neither the file
+// system nor the environment: secret references and template_file stay
+// unresolved (Load resolves them).
 //
 // On failure the error is Errors, holding every problem in the file sorted
 // by line and column, and the *Config holds only File and Warnings: it is
@@ -87,7 +88,15 @@ func resolvePaths(c *Config, dir string) {
 		s := &c.Secrets[i]
 		abs(&s.SecretAccessKeyFile)
 		for j := range s.Sinks {
-			abs(&s.Sinks[j].Path)
+			k := &s.Sinks[j]
+			for _, p := range []*string{&k.Path, &k.TemplateFile, &k.URLFile, &k.HMACSecretFile,
+				&k.BearerTokenFile, &k.CAFile, &k.CertFile, &k.KeyFile} {
+				abs(p)
+			}
 		}
+	}
+	for i := range c.Notify {
+		abs(&c.Notify[i].URLFile)
+		abs(&c.Notify[i].HMACSecretFile)
 	}
 }

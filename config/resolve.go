@@ -26,32 +26,52 @@ func (r *resolver) resolve() {
 	r.protectionKey()
 	for i := range r.c.Targets {
 		t := &r.c.Targets[i]
-		r.secret(indexPath("targets", i), &t.SecretAccessKey, t.SecretAccessKeyFile, t.SecretAccessKeyEnv)
+		r.ref(indexPath("targets", i), accessKeyRef, &t.SecretAccessKey, t.SecretAccessKeyFile, t.SecretAccessKeyEnv)
 	}
 	for i := range r.c.Secrets {
 		s := &r.c.Secrets[i]
-		r.secret(indexPath("secrets", i), &s.SecretAccessKey, s.SecretAccessKeyFile, s.SecretAccessKeyEnv)
+		r.ref(indexPath("secrets", i), accessKeyRef, &s.SecretAccessKey, s.SecretAccessKeyFile, s.SecretAccessKeyEnv)
 	}
+	r.sinks()
+	r.notify()
 }
 
-// secret resolves one secret access key from its file or variable.
-func (r *resolver) secret(path string, dst *Secret, file, env string) {
-	if p := path + ".secret_access_key_file"; file != "" && !r.failed(p) {
-		if v, ok := r.readFile(p, file, "write the secret access key into it, or fix the path"); ok {
-			*dst = Secret(r.single(p, v, "the file"))
+// secretKind names a kind of secret for the messages about its reference.
+type secretKind struct {
+	field string // the inline field; its references add _file and _env
+	what  string // "the secret access key"
+	noun  string // "key"
+}
+
+var (
+	accessKeyRef = secretKind{"secret_access_key", "the secret access key", "key"}
+	urlRef       = secretKind{"url", "the webhook URL", "URL"}
+	hmacRef      = secretKind{"hmac_secret", "the HMAC secret", "secret"}
+	bearerRef    = secretKind{"bearer_token", "the bearer token", "token"}
+)
+
+// ref resolves the secret of kind sk under path from its file or variable
+// into dst, and reports whether it did.
+func (r *resolver) ref(path string, sk secretKind, dst *Secret, file, env string) bool {
+	if p := joinPath(path, sk.field+"_file"); file != "" && !r.failed(p) {
+		if v, ok := r.readFile(p, file, sk.noun, "write "+sk.what+" into it, or fix the path"); ok {
+			*dst = Secret(r.single(p, v, "the file", sk.what))
+			return true
 		}
 	}
-	if p := path + ".secret_access_key_env"; env != "" && !r.failed(p) {
+	if p := joinPath(path, sk.field+"_env"); env != "" && !r.failed(p) {
 		if v, ok := r.env(p, env); ok {
-			*dst = Secret(r.single(p, v, "environment variable "+env))
+			*dst = Secret(r.single(p, v, "environment variable "+env, sk.what))
+			return true
 		}
 	}
+	return false
 }
 
-// single checks that a secret access key is one line and returns it.
-func (r *resolver) single(path, v, where string) string {
+// single checks that a secret is one line and returns it.
+func (r *resolver) single(path, v, where, what string) string {
 	if strings.ContainsAny(v, "\r\n") {
-		r.errorf(path, "%s holds more than one line; it must hold only the secret access key", where)
+		r.errorf(path, "%s holds more than one line; it must hold only %s", where, what)
 	}
 	return v
 }
@@ -80,7 +100,7 @@ func (r *resolver) protectionKey() {
 		if !r.given(path) {
 			hint += ", or set state.protection_key_file"
 		}
-		v, ok = r.readFile(path, st.ProtectionKeyFile, hint)
+		v, ok = r.readFile(path, st.ProtectionKeyFile, "key", hint)
 		from = st.ProtectionKeyFile
 	}
 	if !ok {
@@ -111,39 +131,58 @@ func (r *resolver) env(path, name string) (string, bool) {
 	return "", false
 }
 
-// readFile reads a file that holds one secret, trimmed of trailing white
-// space, and warns when group or others can read it. hint says what to do
-// when the file cannot be opened.
-func (r *resolver) readFile(path, file, hint string) (string, bool) {
+// readFile reads a file that holds one secret (a noun such as "key"),
+// trimmed of trailing white space, and warns when group or others can
+// read it. hint says what to do when the file cannot be opened.
+func (r *resolver) readFile(path, file, noun, hint string) (string, bool) {
+	data, info, ok := r.read(path, file, noun, hint, maxSecretFile)
+	if !ok {
+		return "", false
+	}
+	r.private(path, file, info)
+	return strings.TrimRight(data, " \t\r\n"), true
+}
+
+// private warns when group or others can read the secret file at path.
+func (r *resolver) private(path, file string, info fs.FileInfo) {
+	if m := info.Mode().Perm(); m&0o044 != 0 {
+		r.warnf(path, "%s is readable by %s (mode %04o); chmod 600 %s", shownPath(file), readers(uint32(m)), uint32(m), shownPath(file))
+	}
+}
+
+// read reads a file that holds a noun ("key", "template"), at most limit
+// bytes and not only white space, reporting at path why it cannot.
+func (r *resolver) read(path, file, noun, hint string, limit int64) (string, fs.FileInfo, bool) {
 	f, err := os.Open(file)
 	if err != nil {
 		if looksSecret(file) {
 			hint = "put the key in a file and name that file here"
 		}
 		r.errorf(path, "%s; %s", pathErr(err, file), hint)
-		return "", false
+		return "", nil, false
 	}
 	defer f.Close()
 	info, err := f.Stat()
-	if err == nil && info.IsDir() {
-		r.errorf(path, "%s is a directory; name the file that holds the key", shownPath(file))
-		return "", false
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
 	switch {
 	case err != nil:
 		r.errorf(path, "%s", pathErr(err, file))
-	case len(data) > maxSecretFile:
-		r.errorf(path, "%s is larger than 64 KiB; it must hold only the key", shownPath(file))
-	case strings.TrimSpace(string(data)) == "":
-		r.errorf(path, "%s is empty; write the key into it", shownPath(file))
-	default:
-		if m := info.Mode().Perm(); m&0o044 != 0 {
-			r.warnf(path, "%s is readable by %s (mode %04o); chmod 600 %s", shownPath(file), readers(uint32(m)), uint32(m), shownPath(file))
-		}
-		return strings.TrimRight(string(data), " \t\r\n"), true
+		return "", nil, false
+	case info.IsDir():
+		r.errorf(path, "%s is a directory; name the file that holds the %s", shownPath(file), noun)
+		return "", nil, false
 	}
-	return "", false
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	switch {
+	case err != nil:
+		r.errorf(path, "%s", pathErr(err, file))
+	case int64(len(data)) > limit:
+		r.errorf(path, "%s is larger than %d KiB; it must hold only the %s", shownPath(file), limit>>10, noun)
+	case strings.TrimSpace(string(data)) == "":
+		r.errorf(path, "%s is empty; write the %s into it", shownPath(file), noun)
+	default:
+		return string(data), info, true
+	}
+	return "", nil, false
 }
 
 // shownPath is file, unless it looks like a secret pasted where a path

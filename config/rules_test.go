@@ -140,8 +140,8 @@ func TestGraceRules(t *testing.T) {
 func TestSinkRules(t *testing.T) {
 	runRules(t, []rule{
 		{"sink type required", head + secret + "    sinks: [{path: /x}]\n", "secrets[0].sinks[0].type: required"},
-		{"sink planned", head + secret + "    sinks: [{type: ssm, name: /x}]\n", `secrets[0].sinks[0].type: "ssm" is not supported yet (supported: file)`},
-		{"sink unknown type", head + secret + "    sinks: [{type: vault}]\n", `secrets[0].sinks[0].type: "vault" is not a sink type (supported: file)`},
+		{"sink unknown type", head + secret + "    sinks: [{type: vault}]\n", `secrets[0].sinks[0].type: "vault" is not a sink type (supported: file, secretsmanager, ssm, webhook, command)`},
+		{"sink type typo", head + secret + "    sinks: [{type: webhok, url: x}]\n", `secrets[0].sinks[0].type: "webhok" is not a sink type (did you mean webhook?)`},
 		{"sink path required", head + secret + "    sinks: [{type: file}]\n", "secrets[0].sinks[0].path: required"},
 		{"sink path dir", head + secret + "    sinks: [{type: file, path: /run/x/}]\n", "secrets[0].sinks[0].path: names a directory"},
 		{"sink format", head + secret + "    sinks: [{type: file, path: /x, format: ini}]\n", `secrets[0].sinks[0].format: "ini" is not one of aws-credentials, env, json`},

@@ -96,7 +96,10 @@ func (d *decoder) str(n *yaml.Node, path string, v reflect.Value) {
 	d.ok(n, path)
 }
 
-// secret decodes a Secret. No message about it shows the value.
+// secret decodes a Secret. No message about it shows the value. The
+// placeholder that Marshal prints in place of a secret is accepted, so
+// that the printed configuration parses, with a warning: it is not the
+// secret.
 func (d *decoder) secret(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.ScalarNode {
 		d.typeError(n, path, "a string", true)
@@ -104,6 +107,10 @@ func (d *decoder) secret(n *yaml.Node, path string, v reflect.Value) {
 	}
 	v.SetString(n.Value)
 	d.ok(n, path)
+	if n.Value == Redacted {
+		field := path[strings.LastIndex(path, ".")+1:]
+		d.warnf(path, "is %s, which `rotatord validate --print` writes in place of a secret, not the secret itself; set %s_file to the file that holds it", Redacted, field)
+	}
 }
 
 func (d *decoder) integer(n *yaml.Node, path string, v reflect.Value) {

@@ -31,7 +31,9 @@ func validate(c *Config, col *collector) {
 		}
 	}
 	k.secrets()
+	k.notify()
 	k.sinkPaths()
+	k.destinations()
 }
 
 func (k *checker) top() {
@@ -132,13 +134,26 @@ func (k *checker) envName(path, name string) bool {
 // environment variable under path, and returns which of the three fields
 // are set.
 func (k *checker) secretRef(path string, inline Secret, file, env string) []string {
-	k.path(path+".secret_access_key_file", file)
-	k.envName(path+".secret_access_key_env", env)
+	return k.refSet(path, "secret_access_key", inline, file, env)
+}
+
+// atMostOneSecret reports every secret access key field after the first
+// one set.
+func (k *checker) atMostOneSecret(path string, set []string) {
+	k.atMostOne(path, "secret_access_key", set)
+}
+
+// refSet checks a secret under path given inline (name), as a file
+// (name_file) or as an environment variable (name_env), and returns which
+// of the three fields are set, a field that failed to decode included.
+func (k *checker) refSet(path, name string, inline Secret, file, env string) []string {
+	k.path(joinPath(path, name+"_file"), file)
+	k.envName(joinPath(path, name+"_env"), env)
 	var set []string
 	for _, f := range []struct {
 		name string
 		on   bool
-	}{{"secret_access_key", inline != ""}, {"secret_access_key_file", file != ""}, {"secret_access_key_env", env != ""}} {
+	}{{name, inline != ""}, {name + "_file", file != ""}, {name + "_env", env != ""}} {
 		if f.on || k.failed(joinPath(path, f.name)) {
 			set = append(set, f.name)
 		}
@@ -146,10 +161,19 @@ func (k *checker) secretRef(path string, inline Secret, file, env string) []stri
 	return set
 }
 
-// atMostOneSecret reports every secret field after the first one set.
-func (k *checker) atMostOneSecret(path string, set []string) {
+// atMostOne reports every field of set after the first one, for the
+// secret called name.
+func (k *checker) atMostOne(path, name string, set []string) {
 	for _, f := range set[min(1, len(set)):] {
-		k.errorf(joinPath(path, f), "set only one of secret_access_key_file, secret_access_key_env and secret_access_key (%s is set too)", set[0])
+		k.errorf(joinPath(path, f), "set only one of %s_file, %s_env and %s (%s is set too)", name, name, name, set[0])
+	}
+}
+
+// durationRange reports d outside lo..hi, which span writes as text such
+// as "1s..5m".
+func (k *checker) durationRange(path string, d Duration, lo, hi time.Duration, span string) {
+	if t := d.D(); t < lo || t > hi {
+		k.errorf(path, "%s is out of range %s", t, span)
 	}
 }
 

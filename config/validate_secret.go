@@ -29,6 +29,7 @@ func (k *checker) secrets() {
 		}
 		k.schedule(s, path)
 		k.grace(s, path)
+		k.notifyBefore(s, path)
 		for j := range s.Sinks {
 			if p := indexPath(path+".sinks", j); !k.failed(p) {
 				k.sink(&s.Sinks[j], p)
@@ -58,24 +59,38 @@ func (k *checker) secretName(name string, i int, names map[string]int) {
 
 // secretTarget checks that the secret names a target that exists.
 func (k *checker) secretTarget(s *RotatedSecret, path string) {
+	known := k.knownTargets()
+	switch {
+	case s.Target == "" && len(known) == 0:
+		k.errorf(path+".target", "required; add a target under targets: and name it here")
+	case s.Target == "":
+		k.errorf(path+".target", "required; name one of the targets (%s)", strings.Join(known, ", "))
+	default:
+		k.targetRef(path+".target", s.Target, known)
+	}
+}
+
+// knownTargets lists the names of the targets.
+func (k *checker) knownTargets() []string {
 	var known []string
 	for _, t := range k.c.Targets {
 		if t.Name != "" {
 			known = append(known, t.Name)
 		}
 	}
+	return known
+}
+
+// targetRef reports name, at path, when no target has it.
+func (k *checker) targetRef(path, name string, known []string) {
 	switch {
-	case s.Target == "" && len(known) == 0:
-		k.errorf(path+".target", "required; add a target under targets: and name it here")
-	case s.Target == "":
-		k.errorf(path+".target", "required; name one of the targets (%s)", strings.Join(known, ", "))
-	case k.c.TargetByName(s.Target) != nil:
-	case closest(s.Target, known) != "":
-		k.errorf(path+".target", "unknown target %s (did you mean %s?)", quote(s.Target), closest(s.Target, known))
+	case k.c.TargetByName(name) != nil:
+	case closest(name, known) != "":
+		k.errorf(path, "unknown target %s (did you mean %s?)", quote(name), closest(name, known))
 	case len(known) == 0:
-		k.errorf(path+".target", "unknown target %s; add it under targets:", quote(s.Target))
+		k.errorf(path, "unknown target %s; add it under targets:", quote(name))
 	default:
-		k.errorf(path+".target", "unknown target %s (targets: %s)", quote(s.Target), strings.Join(known, ", "))
+		k.errorf(path, "unknown target %s (targets: %s)", quote(name), strings.Join(known, ", "))
 	}
 }
 

@@ -1,42 +1,51 @@
 package config
 
 import (
-	"fmt"
-	"path/filepath"
-	"slices"
 	"strings"
+	"text/template"
 )
 
-// plannedSinks are sink types that DESIGN.md describes and this version
-// does not implement yet.
-var plannedSinks = []string{"secretsmanager", "ssm", "webhook", "command"}
-
-// sink checks one sink of a secret.
+// sink checks one sink of a secret by its type. The decoder has already
+// rejected fields that do not apply to the type.
 func (k *checker) sink(s *Sink, path string) {
-	switch {
-	case s.Type == "":
-		k.errorf(path+".type", "required; say which kind of sink this is (supported: file)")
-		return
-	case slices.Contains(plannedSinks, s.Type):
-		k.errorf(path+".type", "%s is not supported yet (supported: file)", quote(s.Type))
-		return
-	case s.Type != SinkFile:
-		k.errorf(path+".type", "%s is not a sink type (supported: file)", quote(s.Type))
-		return
+	switch s.Type {
+	case "":
+		k.errorf(path+".type", "required; say which kind of sink this is (supported: %s)", strings.Join(sinkTypes, ", "))
+	case SinkFile:
+		k.fileSink(s, path)
+	case SinkSecretsManager:
+		k.secretsManagerSink(s, path)
+	case SinkSSM:
+		k.ssmSink(s, path)
+	case SinkWebhook:
+		k.webhookSink(s, path)
+	case SinkCommand:
+		k.commandSink(s, path)
+	default:
+		if c := closest(s.Type, sinkTypes); c != "" {
+			k.errorf(path+".type", "%s is not a sink type (did you mean %s?)", quote(s.Type), c)
+		} else {
+			k.errorf(path+".type", "%s is not a sink type (supported: %s)", quote(s.Type), strings.Join(sinkTypes, ", "))
+		}
 	}
+}
+
+// fileSink checks a sink of type file.
+func (k *checker) fileSink(s *Sink, path string) {
 	switch {
 	case s.Path == "":
 		k.errorf(path+".path", "required; name the file to write the credentials to")
 	default:
 		k.path(path+".path", s.Path)
 	}
-	if k.enum(path+".format", s.Format, FormatAWSCredentials, FormatEnv, FormatJSON) {
+	if k.enum(path+".format", s.Format, FormatAWSCredentials, FormatEnv, FormatJSON, FormatTemplate) {
 		switch {
 		case s.Format != FormatAWSCredentials && s.Profile != "":
 			k.errorf(path+".profile", "only applies with format: aws-credentials; remove it")
 		case s.Format == FormatAWSCredentials && !profileRe.MatchString(s.Profile):
 			k.errorf(path+".profile", "%s may only hold letters, digits and ._-", quote(s.Profile))
 		}
+		k.template(s, path)
 	}
 	switch m := uint32(s.Mode); {
 	case m > 0o777:
@@ -47,6 +56,62 @@ func (k *checker) sink(s *Sink, path string) {
 	if s.Owner != "" && !validOwner(s.Owner) {
 		k.errorf(path+".owner", "%s is not user, user:group or uid:gid", quote(s.Owner))
 	}
+}
+
+// template checks template and template_file against format. An inline
+// template must parse; Load reads and parses template_file.
+func (k *checker) template(s *Sink, path string) {
+	inline := s.Template != "" || k.given(path+".template") || k.failed(path+".template")
+	file := s.TemplateFile != "" || k.failed(path+".template_file")
+	if s.Format != FormatTemplate {
+		for _, f := range []struct {
+			name string
+			on   bool
+		}{{"template", inline}, {"template_file", file}} {
+			if f.on {
+				k.errorf(path+"."+f.name, "only applies with format: template; set format: template, or remove %s", f.name)
+			}
+		}
+		return
+	}
+	switch {
+	case inline && file:
+		k.errorf(path+".template_file", "set either template or template_file, not both")
+	case !inline && !file:
+		k.errorf(path+".format", "template needs the template itself: set template_file to the file that holds it, or write it in template")
+	case file:
+		k.path(path+".template_file", s.TemplateFile)
+	case s.Template == "" && !k.failed(path+".template"):
+		k.errorf(path+".template", "is empty; write the template, such as \"AWS_ACCESS_KEY_ID={{.AccessKeyID}}\"")
+	case s.Template != "":
+		if _, err := ParseTemplate(s.Template); err != nil {
+			k.errorf(path+".template", "is not a valid Go template: %s", templateErr(err))
+		}
+	}
+}
+
+// ParseTemplate parses the template of a file sink with format: template
+// exactly as Parse and Load check it: a text/template named "template"
+// whose missing map keys are errors. The file sink executes the result.
+func ParseTemplate(text string) (*template.Template, error) {
+	return template.New("template").Option("missingkey=error").Parse(text)
+}
+
+// templateErr formats a template's parse error for a message: its line in
+// the template and what is wrong, cut short, and without the detail when
+// some word of it looks like a secret key.
+func templateErr(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "template: template:")
+	if line, rest, ok := strings.Cut(msg, ": "); ok && strings.Trim(line, "0123456789") == "" {
+		msg = "line " + line + ": " + rest
+	}
+	if safeErr(err) == "" {
+		return "it does not parse"
+	}
+	if r := []rune(msg); len(r) > 160 {
+		msg = string(r[:157]) + "..."
+	}
+	return msg
 }
 
 // readers names who besides the owner may read a file of mode m.
@@ -63,75 +128,4 @@ func readers(m uint32) string {
 func validOwner(o string) bool {
 	user, group, hasGroup := strings.Cut(o, ":")
 	return ownerPartRe.MatchString(user) && (!hasGroup || ownerPartRe.MatchString(group))
-}
-
-// written is a file some sink writes, for the check that no two sinks
-// write the same thing.
-type written struct {
-	path, format, profile string
-	at                    string // the sink's field path
-}
-
-// sinkPaths checks that no two sinks write the same file, except different
-// profiles of one credentials file, and that no sink overwrites a file
-// rotatord reads.
-func (k *checker) sinkPaths() {
-	reserved := k.readFiles()
-	seen := map[string][]written{}
-	for i := range k.c.Secrets {
-		for j, s := range k.c.Secrets[i].Sinks {
-			if s.Type != SinkFile || s.Path == "" || k.failed(fmt.Sprintf("secrets[%d].sinks[%d].path", i, j)) {
-				continue
-			}
-			at := fmt.Sprintf("secrets[%d].sinks[%d]", i, j)
-			p := filepath.Clean(s.Path)
-			if what, ok := reserved[p]; ok {
-				k.errorf(at+".path", "is %s; a sink must not overwrite it", what)
-				continue
-			}
-			w := written{path: p, format: s.Format, profile: s.Profile, at: at}
-			k.sameFile(w, seen[p])
-			seen[p] = append(seen[p], w)
-		}
-	}
-}
-
-// sameFile reports w when an earlier sink writes the same file in another
-// format, or the same profile of it.
-func (k *checker) sameFile(w written, earlier []written) {
-	for _, e := range earlier {
-		switch {
-		case e.format != w.format:
-			k.errorf(w.at+".path", "%s also writes this file, as %s; one file holds one format", k.fieldLine(e.at), e.format)
-		case w.format == FormatAWSCredentials && e.profile != w.profile:
-			continue
-		case w.format == FormatAWSCredentials:
-			k.errorf(w.at+".profile", "%s already writes profile %s of %s; use another profile or another file", k.fieldLine(e.at), quote(w.profile), shownPath(w.path))
-		default:
-			k.errorf(w.at+".path", "%s already writes this file; give each sink its own file", k.fieldLine(e.at))
-		}
-		return
-	}
-}
-
-// readFiles lists the files rotatord itself reads or owns, by what they
-// are.
-func (k *checker) readFiles() map[string]string {
-	r := map[string]string{}
-	add := func(p, what string) {
-		if p != "" {
-			r[filepath.Clean(p)] = what
-		}
-	}
-	add(k.c.State.Path, "the state store (state.path)")
-	add(k.c.State.ProtectionKeyFile, "the protection key file")
-	add(k.c.ControlSocket, "the control socket")
-	add(k.c.File, "the configuration file")
-	for i, t := range k.c.Targets {
-		add(t.SecretAccessKeyFile, fmt.Sprintf("the secret access key file of targets[%d]", i))
-	}
-	for i, s := range k.c.Secrets {
-		add(s.SecretAccessKeyFile, fmt.Sprintf("the secret access key file of secrets[%d]", i))
-	}
-	return r
 }

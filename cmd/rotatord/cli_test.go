@@ -19,7 +19,8 @@ import (
 // fixtureEnv mirrors config's golden test: the variables two fixtures use.
 var fixtureEnv = map[string][]string{
 	"testdata/broken/protection-key-not-base64.yaml": {"ROTATORD_PROTECTION_KEY=bm90IGEga2V5!!"},
-	"testdata/valid/full.yaml":                       {"ROTATORD_STAGING_SECRET=fakeStagingEnvSecretAccessKey/000000005"},
+	"testdata/valid/full.yaml": {"ROTATORD_STAGING_SECRET=fakeStagingEnvSecretAccessKey/000000005",
+		"ROTATORD_NOTIFY_URL=https://hooks.example.com/services/fake-notify-token-0006"},
 }
 
 // TestValidateGoldens runs `rotatord validate` on every fixture under

@@ -1,0 +1,22 @@
+package config
+
+import "slices"
+
+// The events rotatord sends to the notify webhooks. Notify.Events lists
+// some of them; an empty list means all.
+const (
+	EventRotationSucceeded = "rotation.succeeded"
+	EventRotationFailed    = "rotation.failed"
+	EventDeliveryFailed    = "delivery.failed"
+	EventDriftDetected     = "drift.detected"
+	EventRotationUpcoming  = "rotation.upcoming"
+)
+
+// events lists every event, in the order messages name them.
+var events = []string{EventRotationSucceeded, EventRotationFailed, EventDeliveryFailed, EventDriftDetected, EventRotationUpcoming}
+
+// Wants reports whether the webhook receives event: Events lists it, or
+// Events is empty (all events).
+func (n *Notify) Wants(event string) bool {
+	return len(n.Events) == 0 || slices.Contains(n.Events, event)
+}
