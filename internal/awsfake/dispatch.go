@@ -22,6 +22,7 @@ type call struct {
 	params url.Values // query protocols' input
 	body   []byte     // JSON protocols' input
 	caller principal
+	region string // from the credential scope
 	now    time.Time
 }
 
@@ -35,7 +36,7 @@ type service struct {
 	actions     map[string]handler
 }
 
-var services = []*service{iamService, stsService}
+var services = []*service{iamService, stsService, secretsManagerService, ssmService}
 
 // route finds the service and action r asks for. scope is the service name
 // from the credential scope, "" if the request is unsigned. A request no
@@ -148,7 +149,7 @@ func (s *Server) perform(r *http.Request, h handler, auth authHeader, authErr *a
 	}
 	s.lock()
 	defer s.mu.Unlock()
-	c.now = s.nowLocked()
+	c.now, c.region = s.nowLocked(), auth.region
 	var aerr *apiError
 	if c.caller, aerr = s.authenticateLocked(r, c.body, auth, c.now); aerr != nil {
 		return nil, aerr

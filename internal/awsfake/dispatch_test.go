@@ -61,7 +61,7 @@ func TestUnhandledJSONService(t *testing.T) {
 	s, url := Start(t, WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	creds := s.SeedUser("admin", true)
 
-	resp, err := http.DefaultClient.Do(signedJSONRequest(t, url, creds, "secretsmanager", "secretsmanager.GetSecretValue"))
+	resp, err := http.DefaultClient.Do(signedJSONRequest(t, url, creds, "secretsmanager", "secretsmanager.ListSecrets"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +79,10 @@ func TestUnhandledJSONService(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-amz-json") {
 		t.Errorf("got content type %q, want JSON", ct)
 	}
-	if got, want := s.Unhandled(), []string{"secretsmanager:GetSecretValue"}; !slices.Equal(got, want) {
+	if got, want := s.Unhandled(), []string{"secretsmanager:ListSecrets"}; !slices.Equal(got, want) {
 		t.Errorf("Unhandled() = %q, want %q", got, want)
 	}
-	if !strings.Contains(logs.String(), "secretsmanager:GetSecretValue") {
+	if !strings.Contains(logs.String(), "secretsmanager:ListSecrets") {
 		t.Errorf("log lacks the unhandled request:\n%s", logs.String())
 	}
 }

@@ -2,21 +2,33 @@
 //
 // A [Server] speaks the real wire protocols, so the real aws-sdk-go-v2
 // clients work against it unchanged: point them at its URL with
-// BaseEndpoint. It serves IAM and STS (the awsQuery protocol) on one
-// endpoint and tells them apart by the service name in the SigV4 credential
-// scope. Every request must carry a valid SigV4 signature made with a key the
-// server holds; the server recomputes the signature from the request, so a
-// changed body or a wrong secret is rejected as AWS would reject it.
+// BaseEndpoint. It serves IAM and STS (the awsQuery protocol) and Secrets
+// Manager and SSM Parameter Store (awsJson 1.1: X-Amz-Target and JSON
+// bodies) on one endpoint and tells them apart by the service name in the
+// SigV4 credential scope. Every request must carry a valid SigV4 signature
+// made with a key the server holds; the server recomputes the signature
+// from the request, so a changed body or a wrong secret is rejected as AWS
+// would reject it.
 //
 // The server models what rotatord depends on:
 //   - IAM users, each with at most two access keys, and the actions
 //     CreateUser, GetUser, ListAccessKeys, CreateAccessKey, UpdateAccessKey,
 //     DeleteAccessKey and GetAccessKeyLastUsed;
 //   - STS GetCallerIdentity and AssumeRole, with session credentials;
+//   - Secrets Manager CreateSecret, DescribeSecret, PutSecretValue,
+//     GetSecretValue and UpdateSecretVersionStage, with versions, staging
+//     labels (AWSCURRENT, AWSPREVIOUS, AWSPENDING moved as AWS moves them)
+//     and idempotent ClientRequestTokens ([Server.Secret],
+//     [Server.SecretValue] read them back);
+//   - SSM PutParameter, GetParameter, GetParameters and DeleteParameter,
+//     with String, StringList and SecureString types, tiers and their size
+//     limits, and the KMS key of each SecureString ([Server.Parameter]);
 //   - eventual consistency: keys created through CreateAccessKey can be made
 //     valid only some time after their creation ([Server.SetKeyDelay]);
 //   - a two-level permission model: an admin principal may act on any user,
-//     any other principal only on its own keys;
+//     secret or parameter, any other principal only on its own keys and on
+//     the secrets and parameters it created (a role session: those its role
+//     created);
 //   - fault injection per action: error responses, errors after the action
 //     took effect, dropped connections, latency and holds.
 //
@@ -28,7 +40,18 @@
 //   - the signature's date is not checked against the clock, so tests may
 //     use a fake clock (WithClock) far from the SDK's real signing time;
 //   - faults, latency and holds apply to the next calls of an action
-//     whatever their credentials, before authentication.
+//     whatever their credentials, before authentication;
+//   - the JSON services answer in their own dialect: a wrong secret is
+//     InvalidSignatureException, an unknown or deleted key
+//     UnrecognizedClientException, a denial AccessDeniedException, all with
+//     status 400; the Throttling and ServiceFailure faults become
+//     ThrottlingException and the service's internal error
+//     (InternalServiceError, InternalServerError);
+//   - Secrets Manager and SSM have one namespace for all regions; the ARN of
+//     a secret or parameter carries the region its creator signed for. An
+//     unknown secret or parameter is "not found" whoever asks. KMS is not
+//     modelled: key ids are recorded, never checked. Only a parameter's
+//     latest version is kept.
 //
 // An action the server does not implement fails loudly: the client gets an
 // InvalidAction (query protocols) or UnknownOperationException (JSON

@@ -27,9 +27,11 @@ type Fault struct {
 // Common faults. Copy one and set After to fail after the action took
 // effect.
 var (
-	// Throttling is IAM's and STS's answer to too many requests.
+	// Throttling is IAM's and STS's answer to too many requests; Secrets
+	// Manager and SSM send it as ThrottlingException.
 	Throttling = Fault{Status: http.StatusBadRequest, Code: "Throttling", Message: "Rate exceeded"}
-	// ServiceFailure is IAM's internal error.
+	// ServiceFailure is IAM's internal error; Secrets Manager and SSM
+	// send it as their own (InternalServiceError, InternalServerError).
 	ServiceFailure = Fault{Status: http.StatusInternalServerError, Code: "ServiceFailure",
 		Message: "Request processing has failed because of an unknown error, exception or failure."}
 	// Drop closes the connection without an answer.

@@ -112,6 +112,13 @@ func (p queryProtocol) unknownAction(action string) *apiError {
 type jsonProtocol struct {
 	targetPrefix string // e.g. "secretsmanager"; "" matches no request
 	contentType  string // e.g. "application/x-amz-json-1.1"
+	// messageKey is the error body's message member as the service
+	// spells it: "Message" (Secrets Manager) or "message" (SSM, the
+	// default).
+	messageKey string
+	// internalError is the service's code for its own failures, which
+	// the ServiceFailure fault becomes (default "InternalFailure").
+	internalError string
 }
 
 func (p jsonProtocol) decode(r *http.Request, _ []byte) (string, url.Values, bool) {
@@ -135,7 +142,12 @@ func (p jsonProtocol) writeResult(w http.ResponseWriter, action, requestID strin
 }
 
 func (p jsonProtocol) writeError(w http.ResponseWriter, e *apiError, requestID string) {
-	b, _ := json.Marshal(map[string]string{"__type": e.code, "message": e.message})
+	e = p.dialect(e)
+	key := p.messageKey
+	if key == "" {
+		key = "message"
+	}
+	b, _ := json.Marshal(map[string]string{"__type": e.code, key: e.message})
 	writeBody(w, e.status, p.ctype(), requestID, b)
 }
 

@@ -17,7 +17,8 @@ import (
 // DefaultAccount is the account id a Server uses unless told otherwise.
 const DefaultAccount = "123456789012"
 
-// Server is a fake AWS endpoint serving IAM and STS. It is an http.Handler.
+// Server is a fake AWS endpoint serving IAM, STS, Secrets Manager and SSM
+// Parameter Store. It is an http.Handler.
 // All its state sits behind one mutex, so it is safe for concurrent use.
 // Create it with New; the zero value is also ready and uses the defaults.
 type Server struct {
@@ -32,7 +33,9 @@ type Server struct {
 	users     map[string]*user
 	keys      map[string]*accessKey // long-term keys by id
 	roles     map[string]*role
-	sessions  map[string]*session // temporary credentials by key id
+	sessions  map[string]*session   // temporary credentials by key id
+	secrets   map[string]*secret    // Secrets Manager secrets by name
+	params    map[string]*parameter // SSM parameters by name
 	keyDelay  time.Duration
 	calls     map[string]int
 	callLog   []CallRecord // nil unless RecordCalls
@@ -102,6 +105,8 @@ func (s *Server) initLocked() {
 	s.keys = map[string]*accessKey{}
 	s.roles = map[string]*role{}
 	s.sessions = map[string]*session{}
+	s.secrets = map[string]*secret{}
+	s.params = map[string]*parameter{}
 	s.calls = map[string]int{}
 	s.faults = map[string][]*queuedFault{}
 	s.latency = map[string]time.Duration{}
