@@ -21,14 +21,34 @@ import (
 //
 //   - file, format aws-credentials: "file:" + path + "#" + profile, such
 //     as "file:/run/rotatord/deployer.ini#deployer" (defaults applied);
-//   - file, other formats: "file:" + path;
+//   - file, other formats (env, json, template): "file:" + path;
+//   - secretsmanager: "secretsmanager:" + target + "/" + secret_id, such as
+//     "secretsmanager:prod/team-a/deployer";
+//   - ssm: "ssm:" + target + "/" + name, such as "ssm:prod//team-a/deployer"
+//     (the name's own leading slash kept), or with two parameters
+//     "ssm:" + target + "/" + id_parameter + "+" + secret_parameter;
+//   - command: "command:" + the first 16 hex digits of the SHA-256 of argv.
+//     Arguments should hold no secret, but one might (a token for curl),
+//     and the whole argv would make a long ID: only its hash is shown;
+//   - webhook: "webhook:" + the first 16 hex digits of the SHA-256 of the
+//     URL, which is secret (it may carry a token). A URL not yet read from
+//     url_file or url_env is hashed as the other types below;
 //   - any other type: type + ":" + the first 16 hex digits of the SHA-256
-//     of its non-empty destination fields, because some of them, such as a
-//     webhook URL, are secret. Such IDs are opaque but still stable: a new
-//     config field that is left empty does not change them.
+//     of its non-empty fields, secret ones included. Such IDs are opaque
+//     but still stable: a new config field that is left empty does not
+//     change them.
 //
-// Paths are cleaned, and '%' and '#' in them escaped as %25 and %23, so
-// that no two destinations share an ID.
+// Load sets a Secrets Manager or SSM sink's target to the secret's when the
+// file names none, so loaded IDs always name one. An empty target, in a
+// sink built otherwise, stays empty: "secretsmanager:/team-a/deployer".
+//
+// A secret_id given as a name or as an ARN, or a URL spelt two ways, are
+// different IDs for one destination; that only costs one more delivery.
+//
+// Paths are cleaned, and '%' and '#' in them escaped as %25 and %23; '%',
+// '/' and '+' in a target and '%' and '+' in a parameter name are escaped
+// likewise (%2F, %2B). Valid names never hold these, so the escaping only
+// ensures that no two destinations share an ID.
 func ID(c config.Sink) string {
 	switch c.Type {
 	case config.SinkFile:
@@ -49,8 +69,37 @@ func ID(c config.Sink) string {
 			profile = config.DefaultProfile
 		}
 		return "file:" + path + "#" + profile
+	case config.SinkSecretsManager:
+		return "secretsmanager:" + targetEscaper.Replace(c.Target) + "/" + c.SecretID
+	case config.SinkSSM:
+		where := "ssm:" + targetEscaper.Replace(c.Target) + "/"
+		if c.Name != "" {
+			return where + paramEscaper.Replace(c.Name)
+		}
+		return where + paramEscaper.Replace(c.IDParameter) + "+" + paramEscaper.Replace(c.SecretParameter)
+	case config.SinkCommand:
+		return "command:" + hashStrings(c.Command)
+	case config.SinkWebhook:
+		if !c.URL.IsZero() {
+			return "webhook:" + hashStrings([]string{c.URL.Reveal()})
+		}
 	}
 	return c.Type + ":" + digest(c)
+}
+
+var (
+	targetEscaper = strings.NewReplacer("%", "%25", "/", "%2F", "+", "%2B")
+	paramEscaper  = strings.NewReplacer("%", "%25", "+", "%2B")
+)
+
+// hashStrings returns the first 16 hex digits of the SHA-256 of ss, each
+// string preceded by its length so that ["a b"] and ["a", "b"] differ.
+func hashStrings(ss []string) string {
+	h := sha256.New()
+	for _, s := range ss {
+		h.Write([]byte(strconv.Itoa(len(s)) + ":" + s))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // digest hashes every non-zero field of c but Type and Pos, as sorted

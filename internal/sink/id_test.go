@@ -2,8 +2,10 @@ package sink
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rotatord/rotatord/config"
 )
@@ -21,6 +23,27 @@ func TestID(t *testing.T) {
 		{"json", config.Sink{Type: "file", Path: "/run/x.json", Format: "json"}, "file:/run/x.json"},
 		{"escaped path", config.Sink{Type: "file", Path: "/run/a#b%c", Format: "json"}, "file:/run/a%23b%25c"},
 		{"mode and owner ignored", config.Sink{Type: "file", Path: "/run/x.json", Format: "json", Mode: 0o640, Owner: "app", Pos: config.Pos{Line: 9, Col: 3}}, "file:/run/x.json"},
+		{"template", config.Sink{Type: "file", Path: "/run/app.conf", Format: "template", Template: "{{.AccessKeyID}}", TemplateFile: "/etc/app.tmpl"}, "file:/run/app.conf"},
+
+		{"secretsmanager", config.Sink{Type: "secretsmanager", SecretID: "team-a/deployer", Target: "prod"}, "secretsmanager:prod/team-a/deployer"},
+		{"secretsmanager arn", config.Sink{Type: "secretsmanager", SecretID: "arn:aws:secretsmanager:us-east-1:123456789012:secret:team-a/deployer-AbCdEf", Target: "prod"},
+			"secretsmanager:prod/arn:aws:secretsmanager:us-east-1:123456789012:secret:team-a/deployer-AbCdEf"},
+		{"secretsmanager, the secret's target", config.Sink{Type: "secretsmanager", SecretID: "team-a/deployer"}, "secretsmanager:/team-a/deployer"},
+		{"secretsmanager, what is written ignored", config.Sink{Type: "secretsmanager", SecretID: "d", Target: "prod", Create: true, KMSKeyID: "alias/k",
+			Tags: map[string]string{"a": "1", "b": "2"}, KeyIDField: "id", SecretField: "key"}, "secretsmanager:prod/d"},
+		{"secretsmanager, odd target", config.Sink{Type: "secretsmanager", SecretID: "d", Target: "a/b+c%"}, "secretsmanager:a%2Fb%2Bc%25/d"},
+
+		{"ssm", config.Sink{Type: "ssm", Name: "/team-a/deployer", Target: "prod", KeyID: "alias/aws/ssm", Tier: "Advanced"}, "ssm:prod//team-a/deployer"},
+		{"ssm, the secret's target", config.Sink{Type: "ssm", Name: "deployer"}, "ssm:/deployer"},
+		{"ssm, two parameters", config.Sink{Type: "ssm", IDParameter: "/a/id", SecretParameter: "/a/secret", Target: "prod"}, "ssm:prod//a/id+/a/secret"},
+		{"ssm, odd name", config.Sink{Type: "ssm", Name: "/a/id+/a/secret", Target: "prod"}, "ssm:prod//a/id%2B/a/secret"},
+
+		{"command", config.Sink{Type: "command", Command: []string{"/usr/bin/systemctl", "reload", "app"}}, "command:9d3fc0c7bef018e9"},
+		{"command, timeout ignored", config.Sink{Type: "command", Command: []string{"/usr/bin/systemctl", "reload", "app"}, Timeout: config.Duration(time.Minute)}, "command:9d3fc0c7bef018e9"},
+
+		{"webhook", config.Sink{Type: "webhook", URL: "https://hooks.example.com/T0KEN-s3cr3t"}, "webhook:705ba69134bc239f"},
+		{"webhook, authentication ignored", config.Sink{Type: "webhook", URL: "https://hooks.example.com/T0KEN-s3cr3t", URLFile: "/etc/rotatord/hook.url",
+			HMACSecret: "h", BearerToken: "b", CAFile: "/ca", IncludeValue: true, Timeout: config.Duration(time.Second)}, "webhook:705ba69134bc239f"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -31,44 +54,100 @@ func TestID(t *testing.T) {
 	}
 }
 
-func TestIDUnknownType(t *testing.T) {
-	// A webhook-like sink whose destination is secret: Owner stands in for
-	// a secret field that the current config.Sink does not have yet.
-	const secret = "https://hooks.example.com/T0KEN-s3cr3t"
-	a := config.Sink{Type: "webhook", Path: secret}
-	b := config.Sink{Type: "webhook", Path: secret + "2"}
-	got := ID(a)
-	if !regexp.MustCompile(`^webhook:[0-9a-f]{16}$`).MatchString(got) {
-		t.Errorf("ID = %q, want webhook: and 16 hex digits", got)
+// TestIDDistinct: different destinations never share an ID.
+func TestIDDistinct(t *testing.T) {
+	sinks := []config.Sink{
+		{Type: "file", Path: "/run/a", Format: "json"},
+		{Type: "file", Path: "/run/a", Profile: "p"},
+		{Type: "file", Path: "/run/a", Profile: "q"},
+		{Type: "secretsmanager", SecretID: "a"},
+		{Type: "secretsmanager", SecretID: "a", Target: "prod"},
+		{Type: "secretsmanager", SecretID: "b", Target: "prod"},
+		{Type: "secretsmanager", SecretID: "a", Target: "dev"},
+		{Type: "ssm", Name: "/a", Target: "prod"},
+		{Type: "ssm", Name: "/a+/b", Target: "prod"},
+		{Type: "ssm", IDParameter: "/a", SecretParameter: "/b", Target: "prod"},
+		{Type: "ssm", IDParameter: "/b", SecretParameter: "/a", Target: "prod"},
+		{Type: "command", Command: []string{"/bin/x", "a b"}},
+		{Type: "command", Command: []string{"/bin/x", "a", "b"}},
+		{Type: "command", Command: []string{"/bin/x", "a", "b", ""}},
+		{Type: "webhook", URL: "https://hooks.example.com/T0KEN-s3cr3t"},
+		{Type: "webhook", URL: "https://hooks.example.com/T0KEN-s3cr3u"},
+		{Type: "webhook", URLFile: "/etc/rotatord/a.url"},
+		{Type: "webhook", URLFile: "/etc/rotatord/b.url"},
 	}
-	for _, s := range []string{secret, "hooks.example.com", "s3cr3t"} {
-		if strings.Contains(got, s) {
-			t.Errorf("ID %q contains %q", got, s)
+	seen := map[string]int{}
+	for i, s := range sinks {
+		id := ID(s)
+		if j, ok := seen[id]; ok {
+			t.Errorf("sinks[%d] and sinks[%d] share ID %q", j, i, id)
 		}
-	}
-	if ID(b) == got {
-		t.Errorf("different destinations share ID %q", got)
-	}
-	moved := a
-	moved.Pos = config.Pos{Line: 40, Col: 7}
-	if ID(moved) != got {
-		t.Errorf("ID changes with the sink's position: %q, %q", ID(moved), got)
-	}
-	if ID(a) != got {
-		t.Errorf("ID is not deterministic")
-	}
-	other := a
-	other.Type = "command"
-	if id := ID(other); !strings.HasPrefix(id, "command:") {
-		t.Errorf("ID(command sink) = %q, want the type as prefix", id)
+		seen[id] = i
 	}
 }
 
-// TestIDGolden pins the digest: IDs are keys in the state store, so a change
-// here strands every stored delivery record of those sinks.
+// TestIDStable: moving a sink, reordering a secret's sinks or changing
+// how a sink writes (not where) keeps every ID.
+func TestIDStable(t *testing.T) {
+	sinks := []config.Sink{
+		{Type: "file", Path: "/run/a.ini", Profile: "p", Pos: config.Pos{Line: 10, Col: 7}},
+		{Type: "secretsmanager", SecretID: "a", Target: "prod", Tags: map[string]string{"x": "1", "y": "2"}, Pos: config.Pos{Line: 14, Col: 7}},
+		{Type: "ssm", Name: "/a", Target: "prod", Pos: config.Pos{Line: 18, Col: 7}},
+		{Type: "command", Command: []string{"/bin/x"}, Pos: config.Pos{Line: 22, Col: 7}},
+		{Type: "webhook", URL: "https://h.example.com/x", Pos: config.Pos{Line: 26, Col: 7}},
+	}
+	var before []string
+	for _, s := range sinks {
+		before = append(before, ID(s))
+	}
+	moved := slices.Clone(sinks)
+	slices.Reverse(moved)
+	var after []string
+	for i, s := range moved {
+		s.Pos = config.Pos{Line: 100 + 4*i, Col: 11}
+		s.Timeout = config.Duration(time.Minute)
+		s.Tags = map[string]string{"y": "2", "x": "1"}
+		s.Mode = 0o640
+		after = append(after, ID(s))
+	}
+	slices.Reverse(after)
+	if !slices.Equal(before, after) {
+		t.Errorf("IDs changed:\n%q\n%q", before, after)
+	}
+}
+
+// TestIDNoSecret: a webhook URL, a command's token argument or a secret
+// field never shows in an ID.
+func TestIDNoSecret(t *testing.T) {
+	const token = "T0KEN-s3cr3t"
+	tests := []struct {
+		sink config.Sink
+		re   string
+	}{
+		{config.Sink{Type: "webhook", URL: "https://hooks.example.com/" + token}, `^webhook:[0-9a-f]{16}$`},
+		{config.Sink{Type: "webhook", URLEnv: "HOOK_URL", HMACSecret: token}, `^webhook:[0-9a-f]{16}$`},
+		{config.Sink{Type: "command", Command: []string{"/usr/bin/curl", "-H", "Authorization: Bearer " + token, "https://hooks.example.com/"}}, `^command:[0-9a-f]{16}$`},
+		{config.Sink{Type: "future", URL: config.Secret(token), BearerToken: token}, `^future:[0-9a-f]{16}$`},
+	}
+	for _, tt := range tests {
+		got := ID(tt.sink)
+		if !regexp.MustCompile(tt.re).MatchString(got) {
+			t.Errorf("ID = %q, want %s", got, tt.re)
+		}
+		for _, s := range []string{token, "s3cr3t", "hooks.example.com", "curl", "HOOK_URL"} {
+			if strings.Contains(got, s) {
+				t.Errorf("ID %q contains %q", got, s)
+			}
+		}
+	}
+}
+
+// TestIDGolden pins the generic digest, which a sink type without a case in
+// ID gets: IDs are keys in the state store, so a change here strands every
+// stored delivery record of those sinks.
 func TestIDGolden(t *testing.T) {
-	got := ID(config.Sink{Type: "webhook", Path: "https://hooks.example.com/x", Owner: "o"})
-	if want := "webhook:38c48ed8771e3e1d"; got != want {
+	got := ID(config.Sink{Type: "future", Path: "https://hooks.example.com/x", Owner: "o"})
+	if want := "future:38c48ed8771e3e1d"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 // Package file is the sink that writes credentials to a local file, in one
-// of three formats: the AWS shared credentials file (one profile of it), an
-// environment file, or the JSON that an AWS credential_process prints.
+// of four formats: the AWS shared credentials file (one profile of it), an
+// environment file, the JSON that an AWS credential_process prints, or the
+// output of a Go text/template (see TemplateData).
 //
 // Every write replaces the file atomically (a temporary file in the same
 // directory, renamed over it), so readers see the old or the new content,
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/template"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink"
@@ -29,7 +31,8 @@ type File struct {
 	format  string
 	profile string // for aws-credentials only
 	mode    os.FileMode
-	owner   *owner // nil: the daemon's user and group
+	owner   *owner             // nil: the daemon's user and group
+	tmpl    *template.Template // for template only
 }
 
 // New returns the sink that c describes. c has passed config validation,
@@ -37,7 +40,10 @@ type File struct {
 // an empty Format (aws-credentials), Profile (default) and Mode (0600), and
 // resolves c.Owner ("user", "user:group", ":group", numeric "uid:gid")
 // against the account database now, so an unknown user fails at load time.
-// Without an Owner the file belongs to the daemon's user.
+// Without an Owner the file belongs to the daemon's user. With format
+// template, c.Template (which Load read from c.TemplateFile) is parsed and
+// rendered once with sample data now, so a template that cannot render
+// fails here too.
 func New(c config.Sink) (*File, error) {
 	f := &File{
 		format:  c.Format,
@@ -68,8 +74,16 @@ func New(c config.Sink) (*File, error) {
 		}
 	case config.FormatEnv, config.FormatJSON:
 		f.profile = ""
+	case config.FormatTemplate:
+		f.profile = ""
+		if f.tmpl, err = parseTemplate(c.Template, c.TemplateFile); err != nil {
+			return nil, fmt.Errorf("file sink %s: %w", f.path, err)
+		}
 	default:
 		return nil, fmt.Errorf("file sink %s: unknown format %q", f.path, f.format)
+	}
+	if f.tmpl == nil && c.Template != "" {
+		return nil, fmt.Errorf("file sink %s: a template only applies with format: template", f.path)
 	}
 	if f.mode&^os.ModePerm != 0 {
 		return nil, fmt.Errorf("file sink %s: mode %#o: want permission bits only", f.path, uint32(c.Mode))
@@ -126,7 +140,7 @@ func (f *File) Put(ctx context.Context, c sink.Credential) error {
 			return f.errorf("read: %w", err)
 		}
 	}
-	data, err := render(f.format, f.profile, old, c.AccessKeyID, c.SecretAccessKey.Reveal())
+	data, err := f.render(old, c)
 	if err != nil {
 		return f.errorf("%w", err)
 	}

@@ -5,22 +5,26 @@ import (
 	"fmt"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/sink"
 )
 
-// render returns the new contents of the file for format, given its current
+// render returns the new contents of the file for c, given its current
 // contents (nil if it does not exist). Only aws-credentials reads them.
-func render(format, profile string, old []byte, id, secret string) ([]byte, error) {
-	switch format {
+func (f *File) render(old []byte, c sink.Credential) ([]byte, error) {
+	id, secret := c.AccessKeyID, c.SecretAccessKey.Reveal()
+	switch f.format {
 	case config.FormatAWSCredentials:
-		return updateCredentials(old, profile, id, secret), nil
+		return updateCredentials(old, f.profile, id, secret), nil
 	case config.FormatEnv:
 		return []byte("AWS_ACCESS_KEY_ID=" + id + "\nAWS_SECRET_ACCESS_KEY=" + secret + "\n"), nil
 	case config.FormatJSON:
 		// The credential_process format. The values are checked by
 		// checkValue, so they need no JSON escaping.
 		return []byte(`{"Version":1,"AccessKeyId":"` + id + `","SecretAccessKey":"` + secret + `"}` + "\n"), nil
+	case config.FormatTemplate:
+		return renderTemplate(f.tmpl, c)
 	}
-	return nil, fmt.Errorf("unknown format %q", format)
+	return nil, fmt.Errorf("unknown format %q", f.format)
 }
 
 // errEmptyValue and errBadValue say what is wrong with a credential value

@@ -28,7 +28,7 @@ func (f *File) Holds(ctx context.Context, c sink.Credential) (bool, error) {
 	if f.format != config.FormatAWSCredentials {
 		base = nil
 	}
-	want, err := render(f.format, f.profile, base, c.AccessKeyID, c.SecretAccessKey.Reveal())
+	want, err := f.render(base, c)
 	if err != nil {
 		return false, f.errorf("%w", err)
 	}
