@@ -24,7 +24,7 @@ func TestRoundTripAfterReopen(t *testing.T) {
 				Replaced:  at(2), Retired: at(3)},
 			{N: 2, AccessKeyID: "AKIA2", Created: at(2), State: Previous, Value: "value-two",
 				Delivered: map[string]time.Time{"file:/run/a.ini": at(2), "ssm:/a": at(2)}, Committed: map[string]time.Time{"secretsmanager:prod/a": at(3)},
-				Replaced:  at(4)},
+				Replaced: at(4)},
 			{N: 3, AccessKeyID: "AKIA3", Created: at(4), State: Current, Value: "value-three",
 				Delivered: map[string]time.Time{"file:/run/a.ini": at(4)}},
 			{N: 4, AccessKeyID: "AKIA4", Created: at(5), State: Pending, Value: "value-four"},
