@@ -98,6 +98,7 @@ type revealedVersion struct {
 	State       state.VersionState   `json:"state"`
 	Value       string               `json:"value"`
 	Delivered   map[string]time.Time `json:"delivered"`
+	Committed   map[string]time.Time `json:"committed,omitempty"`
 	Replaced    time.Time            `json:"replaced,omitzero"`
 	Retired     time.Time            `json:"retired,omitzero"`
 	Imported    bool                 `json:"imported,omitempty"`
@@ -107,7 +108,7 @@ func toRevealed(v *state.Version) *revealedVersion {
 	u := utcVersion(*v)
 	return &revealedVersion{
 		N: u.N, AccessKeyID: u.AccessKeyID, Created: u.Created, State: u.State,
-		Value: u.Value.Reveal(), Delivered: u.Delivered, Replaced: u.Replaced,
+		Value: u.Value.Reveal(), Delivered: u.Delivered, Committed: u.Committed, Replaced: u.Replaced,
 		Retired: u.Retired, Imported: u.Imported,
 	}
 }
@@ -115,7 +116,7 @@ func toRevealed(v *state.Version) *revealedVersion {
 func (r *revealedVersion) version() *state.Version {
 	return &state.Version{
 		N: r.N, AccessKeyID: r.AccessKeyID, Created: r.Created, State: r.State,
-		Value: config.Secret(r.Value), Delivered: r.Delivered, Replaced: r.Replaced,
+		Value: config.Secret(r.Value), Delivered: r.Delivered, Committed: r.Committed, Replaced: r.Replaced,
 		Retired: r.Retired, Imported: r.Imported,
 	}
 }
@@ -171,14 +172,21 @@ func utcVersion(v state.Version) state.Version {
 	v.Created = v.Created.UTC()
 	v.Replaced = v.Replaced.UTC()
 	v.Retired = v.Retired.UTC()
-	if v.Delivered != nil {
-		d := make(map[string]time.Time, len(v.Delivered))
-		for k, t := range v.Delivered {
-			d[k] = t.UTC()
-		}
-		v.Delivered = d
-	}
+	v.Delivered = utcMap(v.Delivered)
+	v.Committed = utcMap(v.Committed)
 	return v
+}
+
+// utcMap copies a sink-id → time map in UTC, keeping nil as nil.
+func utcMap(m map[string]time.Time) map[string]time.Time {
+	if m == nil {
+		return nil
+	}
+	d := make(map[string]time.Time, len(m))
+	for k, t := range m {
+		d[k] = t.UTC()
+	}
+	return d
 }
 
 func utcEvents(evs []state.Event) []state.Event {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,7 +21,9 @@ import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/notify"
 	"github.com/rotatord/rotatord/internal/schedule"
+	"github.com/rotatord/rotatord/internal/sink/webhook"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -46,6 +49,10 @@ type Options struct {
 	// AfterRotation, if set, is called on the worker after each rotation
 	// ends (the demo prints it).
 	AfterRotation func(secret string, res *iamrotate.Result, err error)
+	// SinkRetry and NotifyOptions tune the webhook sinks' and the notifier's
+	// retries (tests).
+	SinkRetry     *webhook.Retry
+	NotifyOptions notify.Options
 }
 
 // Daemon is a running rotatord: one configuration at a time, a worker pool,
@@ -63,6 +70,7 @@ type Daemon struct {
 	mu       sync.Mutex // guards the fields below
 	cfg      *config.Config
 	engine   *Engine
+	notifier *notify.Notifier
 	entries  map[string]*entry
 	limiters map[string]*rate.Limiter
 	keyAge   map[string]time.Time // current key's creation, by secret
@@ -70,8 +78,9 @@ type Daemon struct {
 
 // entry is a secret's place in the schedule.
 type entry struct {
-	id       cron.EntryID // the rotation entry; 0 if none
-	retireID cron.EntryID // the grace-period entry; 0 if none
+	id       cron.EntryID   // the rotation entry; 0 if none
+	retireID cron.EntryID   // the grace-period entry; 0 if none
+	upcoming []cron.EntryID // rotation.upcoming reminders (notify_before)
 	next     time.Time
 }
 
@@ -199,6 +208,14 @@ func (d *Daemon) shutdown(timeout time.Duration, cancelWork context.CancelFunc) 
 		cancelWork()
 		<-idle
 	}
+	d.mu.Lock()
+	n := d.notifier
+	d.mu.Unlock()
+	nctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Close(nctx); err != nil {
+		d.log.Warn("notifications not sent before exit", "err", err)
+	}
 	d.log.Info("stopped")
 	return nil
 }
@@ -218,15 +235,51 @@ func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 	}
 	d.mu.Unlock()
 	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{
-		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer,
+		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
 	})
 	if err != nil {
 		return err
 	}
 	d.mu.Lock()
-	d.cfg, d.engine, d.limiters = cfg, eng, lims
+	old := d.notifier
+	var n *notify.Notifier
+	if old != nil && d.cfg != nil && reflect.DeepEqual(notifyTargets(d.cfg), notifyTargets(cfg)) {
+		n, old = old, nil // unchanged: keep its queue
+	} else if n, err = notify.New(cfg.Notify, d.log, d.opts.NotifyOptions); err != nil {
+		d.mu.Unlock()
+		return err
+	}
+	d.cfg, d.engine, d.limiters, d.notifier = cfg, eng, lims, n
 	d.mu.Unlock()
+	if old != nil {
+		go func() { // let the replaced notifier send what it holds
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			_ = old.Close(cctx)
+		}()
+	}
 	return nil
+}
+
+// notifyTargets is what decides whether a reload replaces the notifier.
+func notifyTargets(c *config.Config) []config.Notify {
+	out := make([]config.Notify, len(c.Notify))
+	for i, n := range c.Notify {
+		n.Pos = config.Pos{}
+		out[i] = n
+	}
+	return out
+}
+
+// notify sends an event to the configured notification webhooks.
+func (d *Daemon) notify(e notify.Event) {
+	d.mu.Lock()
+	n := d.notifier
+	d.mu.Unlock()
+	if e.Time.IsZero() {
+		e.Time = d.now()
+	}
+	n.Send(context.Background(), e)
 }
 
 func (d *Daemon) rotatorOptions() iamrotate.Options {
@@ -236,6 +289,11 @@ func (d *Daemon) rotatorOptions() iamrotate.Options {
 	}
 	if o.Logger == nil {
 		o.Logger = d.log
+	}
+	o.Observe = func(e state.Event) {
+		if e.Kind == "drift.detected" {
+			d.notify(notify.Event{Kind: notify.DriftDetected, Secret: e.Secret, RotationID: e.RotationID, KeyID: e.KeyID, Detail: e.Detail, Time: e.Time})
+		}
 	}
 	return o
 }

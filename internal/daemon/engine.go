@@ -16,7 +16,11 @@ import (
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/sink"
+	"github.com/rotatord/rotatord/internal/sink/command"
 	"github.com/rotatord/rotatord/internal/sink/file"
+	"github.com/rotatord/rotatord/internal/sink/secretsmanager"
+	"github.com/rotatord/rotatord/internal/sink/ssm"
+	"github.com/rotatord/rotatord/internal/sink/webhook"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -27,6 +31,8 @@ type Engine struct {
 	rot     *iamrotate.Rotator
 	log     *slog.Logger
 	targets map[string]*TargetAWS
+	// sinkRetry, if set, replaces the webhook sinks' retry policy.
+	sinkRetry *webhook.Retry
 }
 
 // EngineOptions tune an Engine; the zero value is production behaviour.
@@ -39,6 +45,8 @@ type EngineOptions struct {
 	Limiters map[string]*rate.Limiter
 	// Retryer replaces the SDK's standard retryer (tests: a faster one).
 	Retryer func() aws.Retryer
+	// SinkRetry replaces the webhook sinks' retry policy (tests).
+	SinkRetry *webhook.Retry
 }
 
 // NewEngine connects every target of cfg. It makes no AWS call.
@@ -49,7 +57,7 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 	if o.Rotator.Logger == nil {
 		o.Rotator.Logger = o.Logger
 	}
-	e := &Engine{cfg: cfg, store: store, log: o.Logger, targets: map[string]*TargetAWS{}}
+	e := &Engine{cfg: cfg, store: store, log: o.Logger, targets: map[string]*TargetAWS{}, sinkRetry: o.SinkRetry}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
 		ta, err := connectTarget(ctx, t)
@@ -95,7 +103,7 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 		spec.Bootstrap = iamrotate.Key{ID: rs.AccessKeyID, Secret: rs.SecretAccessKey}
 	}
 	for i, sc := range rs.Sinks {
-		s, err := newSink(sc)
+		s, err := e.newSink(sc)
 		if err != nil {
 			return iamrotate.Secret{}, fmt.Errorf("secret %s: sinks[%d]: %w", rs.Name, i, err)
 		}
@@ -105,14 +113,45 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 }
 
 // newSink builds one sink from its configuration: the one place sinks are
-// wired.
-func newSink(c config.Sink) (iamrotate.Sink, error) {
+// wired. AWS sinks write with their target's credentials and region.
+func (e *Engine) newSink(c config.Sink) (iamrotate.Sink, error) {
 	switch c.Type {
 	case config.SinkFile:
 		return file.New(c)
+	case config.SinkSecretsManager:
+		cfg, err := e.targetConfig(c.Target)
+		if err != nil {
+			return nil, err
+		}
+		return secretsmanager.New(c, cfg)
+	case config.SinkSSM:
+		cfg, err := e.targetConfig(c.Target)
+		if err != nil {
+			return nil, err
+		}
+		return ssm.New(c, cfg)
+	case config.SinkWebhook:
+		if e.sinkRetry != nil {
+			return webhook.NewWithOptions(c, e.log, webhook.Options{Retry: *e.sinkRetry})
+		}
+		return webhook.New(c, e.log)
+	case config.SinkCommand:
+		return command.New(c, e.log)
 	default:
 		return nil, fmt.Errorf("sink type %q is not supported", c.Type)
 	}
+}
+
+// targetConfig is the AWS configuration, credentials included, of a
+// target.
+func (e *Engine) targetConfig(name string) (aws.Config, error) {
+	ta := e.targets[name]
+	if ta == nil {
+		return aws.Config{}, fmt.Errorf("no target %q", name)
+	}
+	cfg := ta.Config.Copy()
+	cfg.Credentials = ta.Credentials
+	return cfg, nil
 }
 
 // Rotate rotates the named secret now, or continues its open rotation.

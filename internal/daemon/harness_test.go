@@ -250,3 +250,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// whoami checks that a key authenticates.
+func (w *world) whoami(k aws.Credentials) (string, error) {
+	return awsfake.Whoami(context.Background(), w.url, k)
+}

@@ -3,12 +3,14 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/notify"
 	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/state"
 )
@@ -93,6 +95,7 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 		e.id = d.runner.Schedule(sch, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
 		e.next = sch.Next(now)
 	}
+	e.upcoming = d.scheduleReminders(rs, e.next, now, e.upcoming)
 	retireAt, retire := time.Time{}, false
 	if prev != nil {
 		retireAt, retire = schedule.RetireAt(rs, prev.Replaced)
@@ -111,6 +114,32 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 	if retire && !retireAt.After(now) {
 		d.submit(job{secret: name, kind: jobRetire})
 	}
+}
+
+// scheduleReminders replaces the secret's rotation.upcoming entries: one
+// per notify_before day that is still ahead of its next rotation. d.mu is
+// held.
+func (d *Daemon) scheduleReminders(rs *config.RotatedSecret, next, now time.Time, old []cron.EntryID) []cron.EntryID {
+	for _, id := range old {
+		d.runner.Remove(id)
+	}
+	var ids []cron.EntryID
+	if next.IsZero() {
+		return nil
+	}
+	name := rs.Name
+	for _, days := range rs.NotifyBefore {
+		at := next.AddDate(0, 0, -days)
+		if !at.After(now) {
+			continue
+		}
+		due, before := next, days
+		ids = append(ids, d.runner.Schedule(schedule.Once{At: at}, cron.FuncJob(func() {
+			d.notify(notify.Event{Kind: notify.RotationUpcoming, Secret: name, Due: due,
+				Detail: fmt.Sprintf("rotation due in %d days", before)})
+		})))
+	}
+	return ids
 }
 
 // retryDelivery replaces the secret's rotation entry with one that
@@ -160,7 +189,7 @@ func (d *Daemon) unregister(name string) {
 	delete(d.keyAge, name)
 	d.mu.Unlock()
 	if e != nil {
-		for _, id := range []cron.EntryID{e.id, e.retireID} {
+		for _, id := range append([]cron.EntryID{e.id, e.retireID}, e.upcoming...) {
 			if id != 0 {
 				d.runner.Remove(id)
 			}
@@ -197,8 +226,11 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 		start := time.Now()
 		res, err = eng.rotate(ctx, j.secret, j.manual)
 		d.metrics.rotated(j.secret, err, time.Since(start))
-		if d.opts.AfterRotation != nil && ctx.Err() == nil {
-			d.opts.AfterRotation(j.secret, res, err)
+		if ctx.Err() == nil {
+			d.notifyRotation(j.secret, res, err)
+			if d.opts.AfterRotation != nil {
+				d.opts.AfterRotation(j.secret, res, err)
+			}
 		}
 	}
 	if err != nil && ctx.Err() == nil {
@@ -247,4 +279,21 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 		return &job{secret: rs.Name, kind: jobRotate}
 	}
 	return nil
+}
+
+// notifyRotation turns a rotation's end into a notification.
+func (d *Daemon) notifyRotation(secret string, res *iamrotate.Result, err error) {
+	e := notify.Event{Secret: secret}
+	if res != nil {
+		e.RotationID, e.KeyID = res.RotationID, res.NewKeyID
+	}
+	switch {
+	case err == nil:
+		e.Kind = notify.RotationSucceeded
+	case errors.Is(err, iamrotate.ErrDeliveryPending):
+		e.Kind, e.Detail = notify.DeliveryFailed, err.Error()
+	default:
+		e.Kind, e.Detail = notify.RotationFailed, err.Error()
+	}
+	d.notify(e)
 }

@@ -83,6 +83,9 @@ type Options struct {
 	// DeliveryAttempts is how many times one sink is tried within one
 	// rotation run before the rotation is left delivering. Default 3.
 	DeliveryAttempts int
+	// Observe, if set, receives each audit event once it is durable (the
+	// daemon turns some into notifications). It must not block.
+	Observe func(state.Event)
 }
 
 // Rotator runs rotations. It is safe for concurrent use on different

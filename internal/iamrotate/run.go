@@ -52,17 +52,23 @@ func (ru *run) load(ctx context.Context) error {
 // ru.st. fn may run more than once; it must only modify tx.
 func (ru *run) update(ctx context.Context, fn func(tx *state.Tx) error) error {
 	var written *state.Secret
+	var events []state.Event
 	err := ru.r.store.Update(ctx, ru.name(), func(tx *state.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		written = tx.Secret
+		written, events = tx.Secret, tx.Events
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	ru.st = written
+	if obs := ru.r.opts.Observe; obs != nil {
+		for _, e := range events {
+			obs(e)
+		}
+	}
 	return nil
 }
 
