@@ -11,24 +11,34 @@ import (
 )
 
 // recipe returns the shell code that follows the "<!-- receiver-recipe -->"
-// marker of docs/webhooks.md, from its ```sh fence to the closing fence.
+// marker of docs/webhooks.md, from its ```sh fence to the closing fence. The
+// README's copy must be the same code.
 func recipe(t *testing.T) string {
 	t.Helper()
-	doc, err := os.ReadFile("../../../docs/webhooks.md")
+	code := recipeIn(t, "../../../docs/webhooks.md")
+	if readme := recipeIn(t, "../../../README.md"); readme != code {
+		t.Fatal("README.md's receiver recipe differs from docs/webhooks.md's")
+	}
+	return code
+}
+
+func recipeIn(t *testing.T, path string) string {
+	t.Helper()
+	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, after, ok := strings.Cut(string(doc), "<!-- receiver-recipe -->\n")
 	if !ok {
-		t.Fatal("docs/webhooks.md: no <!-- receiver-recipe --> marker")
+		t.Fatal(path + ": no <!-- receiver-recipe --> marker")
 	}
 	code, ok := strings.CutPrefix(after, "```sh\n")
 	if !ok {
-		t.Fatal("docs/webhooks.md: the marker is not followed by a ```sh fence")
+		t.Fatal(path + ": the marker is not followed by a ```sh fence")
 	}
 	code, _, ok = strings.Cut(code, "\n```\n")
 	if !ok {
-		t.Fatal("docs/webhooks.md: the recipe's fence is not closed")
+		t.Fatal(path + ": the recipe's fence is not closed")
 	}
 	return code
 }
