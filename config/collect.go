@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -45,7 +46,7 @@ func joinPath(path, field string) string {
 }
 
 // indexPath appends a list index to a path.
-func indexPath(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+func indexPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 // collector gathers every error and warning of one file. It reports at most
 // one error per key (normally the field's path), so that a value that

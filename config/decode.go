@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -55,8 +56,22 @@ type field struct {
 	index int
 }
 
-// fieldsOf lists the yaml-tagged fields of t in declaration order.
+// fieldCache holds fieldsOf's answers: a configuration of 100,000 secrets
+// asks for the same few struct types millions of times.
+var fieldCache sync.Map // reflect.Type → []field
+
+// fieldsOf lists the yaml-tagged fields of t in declaration order. The
+// slice is shared: callers must not modify it.
 func fieldsOf(t reflect.Type) []field {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]field)
+	}
+	fs := computeFields(t)
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+func computeFields(t reflect.Type) []field {
 	var fs []field
 	for i := range t.NumField() {
 		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
@@ -162,12 +177,8 @@ func (d *decoder) mapping(n *yaml.Node, path string, v reflect.Value) {
 // at the key with the closest known name.
 func (d *decoder) fields(ps []pair, path string, v reflect.Value) {
 	fs := fieldsOf(v.Type())
-	byName := make(map[string]int, len(fs))
-	for _, f := range fs {
-		byName[f.name] = f.index
-	}
 	for _, p := range ps {
-		i, ok := byName[p.key.Value]
+		i, ok := fieldIndex(fs, p.key.Value)
 		if !ok {
 			d.unknown(p.key, path, fieldNames(fs))
 			continue
@@ -253,4 +264,15 @@ func keyPath(path, key string) string {
 		return joinPath(path, key)
 	}
 	return path + "[" + strconv.Quote(cut(key)) + "]"
+}
+
+// fieldIndex finds a field by its yaml name; structs have few fields, so a
+// scan beats building a map per mapping.
+func fieldIndex(fs []field, name string) (int, bool) {
+	for _, f := range fs {
+		if f.name == name {
+			return f.index, true
+		}
+	}
+	return 0, false
 }
