@@ -53,6 +53,8 @@ type Bolt struct {
 	seal *Sealer
 	now  func() time.Time
 
+	gc *committer
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -124,6 +126,7 @@ func Open(path string, key []byte, opts ...Option) (*Bolt, error) {
 	if created {
 		syncDir(dir)
 	}
+	b.gc = newCommitter(b)
 	return b, nil
 }
 
@@ -198,6 +201,7 @@ func (b *Bolt) Path() string { return b.path }
 // method fails once Close has begun.
 func (b *Bolt) Close() error {
 	b.closeOnce.Do(func() {
+		b.gc.close()
 		err := b.db.Close()
 		if lerr := b.lock.release(); err == nil {
 			err = lerr

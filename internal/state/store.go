@@ -34,8 +34,12 @@ func (b *Bolt) Get(ctx context.Context, name string) (*Secret, error) {
 // Update returns that error as is.
 //
 // fn runs inside the store's single write transaction: it must be quick,
-// must not block on I/O, and must not call the store. Cancelling ctx after
-// fn has started does not stop the write: a step fn recorded is kept.
+// must not block on I/O, and must not call the store. Concurrent Updates
+// share transactions (group commit: one fsync for all that arrived while
+// the previous commit was written), so fn may see other secrets' changes
+// committed with its own, and may run again if the shared transaction
+// fails. Cancelling ctx after Update has started does not stop the write: a
+// step fn recorded is kept.
 func (b *Bolt) Update(ctx context.Context, name string, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("update %s: %w", name, err)
@@ -43,29 +47,7 @@ func (b *Bolt) Update(ctx context.Context, name string, fn func(tx *Tx) error) e
 	if name == "" {
 		return errors.New("update: empty secret name")
 	}
-	var fnErr error
-	err := b.db.Update(func(btx *bolt.Tx) error {
-		s, err := b.load(btx, name)
-		if errors.Is(err, ErrNotFound) {
-			s, err = &Secret{Name: name}, nil
-		}
-		if err != nil {
-			return err
-		}
-		tx := NewTx(s, b.now)
-		if err := fn(tx); err != nil {
-			fnErr = err
-			return err
-		}
-		return b.write(btx, name, tx)
-	})
-	if fnErr != nil {
-		return fnErr
-	}
-	if err != nil {
-		return fmt.Errorf("update %s: %w", name, err)
-	}
-	return nil
+	return b.gc.submit(name, fn)
 }
 
 // write puts tx.Secret and appends tx.Events in btx.
