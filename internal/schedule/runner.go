@@ -9,9 +9,9 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Runner runs jobs on schedules: *cron.Cron in production (New), Manual in
-// tests. One entry per secret; an entry is replaced (Remove, Schedule) when
-// the secret's schedule changes.
+// Runner runs jobs on schedules: Timer in production, Manual in tests, and
+// robfig/cron's *cron.Cron satisfies it too. One entry per secret; an entry
+// is replaced (Remove, Schedule) when the secret's schedule changes.
 type Runner interface {
 	Schedule(s cron.Schedule, j cron.Job) cron.EntryID
 	Remove(id cron.EntryID)
@@ -23,7 +23,9 @@ type Runner interface {
 
 var _ Runner = (*cron.Cron)(nil)
 
-// New returns robfig/cron's runner, in UTC (rotation_hour is UTC).
+// New returns robfig/cron's own runner, in UTC (rotation_hour is UTC). The
+// daemon uses Timer, which scales; this one stays for comparison
+// (BenchmarkCronReschedule).
 func New() *cron.Cron { return cron.New(cron.WithLocation(time.UTC)) }
 
 // Once is a schedule that fires a single time, at At.
