@@ -53,7 +53,8 @@ type Bolt struct {
 	seal *Sealer
 	now  func() time.Time
 
-	gc *committer
+	gc    *committer
+	cache decoded
 
 	closeOnce sync.Once
 	closeErr  error
@@ -109,7 +110,7 @@ func Open(path string, key []byte, opts ...Option) (*Bolt, error) {
 	}
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, fs.ErrNotExist)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltLockTimeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltLockTimeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		_ = lock.release()
 		if errors.Is(err, bolterrors.ErrTimeout) {

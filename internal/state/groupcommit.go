@@ -1,10 +1,12 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,6 +21,12 @@ var errClosed = errors.New("state store is closed")
 // commit is being written wait together and go into the next transaction:
 // one fsync for all of them, and no delay for an Update that arrives alone.
 // Each Update still returns only once its own change is durable.
+//
+// The committer only writes bytes: callers decode, run their function,
+// seal and encode in their own goroutines, in parallel, and hand over the
+// new record with the record they read. If the stored record changed in
+// between (another Update of the same secret), the request is refused with
+// errConflict and the caller starts over: optimistic concurrency.
 type committer struct {
 	b *Bolt
 
@@ -30,14 +38,25 @@ type committer struct {
 
 	updates atomic.Uint64 // Updates written
 	commits atomic.Uint64 // transactions committed (each one fsync)
+	busy    atomic.Int64  // nanoseconds spent in transactions
 }
 
 type commitReq struct {
-	name  string
+	name   string
+	expect []byte   // the record the caller read; nil: there was none
+	data   []byte   // the new record
+	events [][]byte // encoded events, keyed by the next sequence numbers
+	done   chan error
+	// conflict is set when the stored record is no longer expect.
+	conflict bool
+	// fn, when set, is a request that lost too many races: the committer
+	// runs it on the stored state itself, so it cannot conflict.
 	fn    func(tx *Tx) error
 	fnErr error
-	done  chan error
 }
+
+// errConflict: the secret changed since the caller read it.
+var errConflict = errors.New("the secret changed concurrently")
 
 func newCommitter(b *Bolt) *committer {
 	c := &committer{b: b, wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -45,9 +64,9 @@ func newCommitter(b *Bolt) *committer {
 	return c
 }
 
-// submit queues an Update and waits until it is durable or refused.
-func (c *committer) submit(name string, fn func(tx *Tx) error) error {
-	r := &commitReq{name: name, fn: fn, done: make(chan error, 1)}
+// submit queues a write and waits until it is durable or refused.
+func (c *committer) submit(r *commitReq) error {
+	r.done = make(chan error, 1)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -83,10 +102,12 @@ func (c *committer) loop() {
 	}
 }
 
-// commit writes a batch in one transaction. A request whose function fails
+// commit writes a batch in one transaction. A request whose secret changed
 // writes nothing and the others go on; if the transaction itself fails, the
 // requests are retried one by one, so that one cannot fail the others.
 func (c *committer) commit(batch []*commitReq) {
+	start := time.Now()
+	defer func() { c.busy.Add(int64(time.Since(start))) }()
 	err := c.b.db.Update(func(btx *bolt.Tx) error {
 		for _, r := range batch {
 			if err := c.b.apply(btx, r); err != nil {
@@ -108,6 +129,8 @@ func (c *committer) commit(batch []*commitReq) {
 		switch {
 		case r.fnErr != nil:
 			r.done <- r.fnErr
+		case r.conflict && err == nil:
+			r.done <- errConflict
 		case err != nil:
 			r.done <- fmt.Errorf("update %s: %w", r.name, err)
 		default:
@@ -117,24 +140,64 @@ func (c *committer) commit(batch []*commitReq) {
 	}
 }
 
-// apply runs one request's function on the secret's state as the
-// transaction sees it (earlier requests of the batch included) and writes
-// the result unless the function failed.
+// apply writes one request's record and events, unless the secret changed
+// since the caller read it (earlier requests of the batch included).
 func (b *Bolt) apply(btx *bolt.Tx, r *commitReq) error {
-	r.fnErr = nil
-	s, err := b.load(btx, r.name)
-	if errors.Is(err, ErrNotFound) {
-		s, err = &Secret{Name: r.name}, nil
+	r.conflict, r.fnErr = false, nil
+	secrets := btx.Bucket(bucketSecrets)
+	if r.fn != nil {
+		if err := b.applyFn(secrets, r); err != nil || r.fnErr != nil {
+			return err
+		}
+	} else if !bytes.Equal(secrets.Get([]byte(r.name)), r.expect) {
+		r.conflict = true
+		return nil
 	}
+	if err := secrets.Put([]byte(r.name), r.data); err != nil {
+		return fmt.Errorf("put: %w", err)
+	}
+	if len(r.events) == 0 {
+		return nil
+	}
+	events := btx.Bucket(bucketEvents)
+	log, err := events.CreateBucketIfNotExists([]byte(r.name))
 	if err != nil {
-		return err
+		return fmt.Errorf("events: %w", err)
+	}
+	for _, e := range r.events {
+		seq, err := events.NextSequence()
+		if err != nil {
+			return fmt.Errorf("event sequence: %w", err)
+		}
+		if err := log.Put(seqKey(seq), e); err != nil {
+			return fmt.Errorf("put event: %w", err)
+		}
+	}
+	return nil
+}
+
+// applyFn runs a pessimistic request's function on the stored state and
+// fills in the record and events to write.
+func (b *Bolt) applyFn(secrets *bolt.Bucket, r *commitReq) error {
+	s := &Secret{Name: r.name}
+	if raw := secrets.Get([]byte(r.name)); raw != nil {
+		var err error
+		if s, err = decodeSecret(b.seal, raw); err != nil {
+			return err
+		}
 	}
 	tx := NewTx(s, b.now)
 	if err := r.fn(tx); err != nil {
 		r.fnErr = err
 		return nil
 	}
-	return b.write(btx, r.name, tx)
+	enc, err := b.encode(r.name, tx)
+	if err != nil {
+		r.fnErr = err
+		return nil
+	}
+	r.data, r.events = enc.data, enc.events
+	return nil
 }
 
 // close lets the queued requests finish and stops the committer.
@@ -156,9 +219,11 @@ type Stats struct {
 	Updates uint64
 	// Commits is how many transactions wrote them, each with one fsync.
 	Commits uint64
+	// Busy is the time spent writing them.
+	Busy time.Duration
 }
 
 // Stats returns the write counters since Open.
 func (b *Bolt) Stats() Stats {
-	return Stats{Updates: b.gc.updates.Load(), Commits: b.gc.commits.Load()}
+	return Stats{Updates: b.gc.updates.Load(), Commits: b.gc.commits.Load(), Busy: time.Duration(b.gc.busy.Load())}
 }

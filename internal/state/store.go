@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -33,13 +34,12 @@ func (b *Bolt) Get(ctx context.Context, name string) (*Secret, error) {
 // are filed under name. If fn returns an error, nothing is written and
 // Update returns that error as is.
 //
-// fn runs inside the store's single write transaction: it must be quick,
-// must not block on I/O, and must not call the store. Concurrent Updates
-// share transactions (group commit: one fsync for all that arrived while
-// the previous commit was written), so fn may see other secrets' changes
-// committed with its own, and may run again if the shared transaction
-// fails. Cancelling ctx after Update has started does not stop the write: a
-// step fn recorded is kept.
+// fn runs in the caller's goroutine on a fresh copy; it may run more than
+// once (when another Update of the same secret committed in between, fn
+// runs again on the new state), so it must only modify tx. Concurrent
+// Updates share transactions (group commit: one fsync for all that arrived
+// while the previous commit was written). Cancelling ctx after Update has
+// started does not stop the write: a step fn recorded is kept.
 func (b *Bolt) Update(ctx context.Context, name string, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("update %s: %w", name, err)
@@ -47,50 +47,86 @@ func (b *Bolt) Update(ctx context.Context, name string, fn func(tx *Tx) error) e
 	if name == "" {
 		return errors.New("update: empty secret name")
 	}
-	return b.gc.submit(name, fn)
+	for range maxConflicts {
+		expect, s, err := b.read(name)
+		if err != nil {
+			return fmt.Errorf("update %s: %w", name, err)
+		}
+		tx := NewTx(s, b.now)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		r, err := b.encode(name, tx)
+		if err != nil {
+			return fmt.Errorf("update %s: %w", name, err)
+		}
+		r.expect = expect
+		err = b.gc.submit(r)
+		if err == nil {
+			b.cache.put(name, r.data, normalized(tx.Secret))
+		}
+		if !errors.Is(err, errConflict) {
+			return err
+		}
+	}
+	// Lost the race too often: let the committer run fn on the stored
+	// state, in its transaction, where nothing can change under it.
+	return b.gc.submit(&commitReq{name: name, fn: fn})
 }
 
-// write puts tx.Secret and appends tx.Events in btx.
-func (b *Bolt) write(btx *bolt.Tx, name string, tx *Tx) error {
+// maxConflicts is how often an Update starts over because the secret
+// changed under it before it queues its function with the committer.
+const maxConflicts = 3
+
+// read returns a secret's stored record and its decoded state
+// (Secret{Name: name} and a nil record when there is none).
+func (b *Bolt) read(name string) ([]byte, *Secret, error) {
+	var raw []byte
+	err := b.db.View(func(btx *bolt.Tx) error {
+		if v := btx.Bucket(bucketSecrets).Get([]byte(name)); v != nil {
+			raw = bytes.Clone(v)
+		}
+		return nil
+	})
+	if err != nil || raw == nil {
+		return nil, &Secret{Name: name}, err
+	}
+	if s, ok := b.cache.get(name, raw); ok {
+		return raw, s, nil
+	}
+	s, err := decodeSecret(b.seal, raw)
+	if err == nil {
+		b.cache.put(name, raw, s)
+	}
+	return raw, s, err
+}
+
+// encode seals and encodes what an update function left: the secret's new
+// record and its events.
+func (b *Bolt) encode(name string, tx *Tx) (*commitReq, error) {
 	switch {
 	case tx.Secret == nil:
-		return errors.New("the update function left no secret")
+		return nil, errors.New("the update function left no secret")
 	case tx.Secret.Name != name:
-		return fmt.Errorf("the update function renamed the secret to %q", tx.Secret.Name)
+		return nil, fmt.Errorf("the update function renamed the secret to %q", tx.Secret.Name)
 	}
 	data, err := encodeSecret(b.seal, tx.Secret)
 	if err != nil {
-		return fmt.Errorf("encode: %w", err)
+		return nil, fmt.Errorf("encode: %w", err)
 	}
-	if err := btx.Bucket(bucketSecrets).Put([]byte(name), data); err != nil {
-		return fmt.Errorf("put: %w", err)
-	}
-	if len(tx.Events) == 0 {
-		return nil
-	}
-	events := btx.Bucket(bucketEvents)
-	log, err := events.CreateBucketIfNotExists([]byte(name))
-	if err != nil {
-		return fmt.Errorf("events: %w", err)
-	}
+	r := &commitReq{name: name, data: data}
 	for _, e := range tx.Events {
-		seq, err := events.NextSequence()
-		if err != nil {
-			return fmt.Errorf("event sequence: %w", err)
-		}
 		e.Secret = name
 		if e.Time.IsZero() {
 			e.Time = b.now()
 		}
-		data, err := encodeEvent(e)
+		ev, err := encodeEvent(e)
 		if err != nil {
-			return fmt.Errorf("encode event: %w", err)
+			return nil, fmt.Errorf("encode event: %w", err)
 		}
-		if err := log.Put(seqKey(seq), data); err != nil {
-			return fmt.Errorf("put event: %w", err)
-		}
+		r.events = append(r.events, ev)
 	}
-	return nil
+	return r, nil
 }
 
 // List returns every secret's state, sorted by name.
