@@ -202,13 +202,13 @@ func (ru *run) verify(ctx context.Context) error {
 	if err != nil {
 		return ru.discardNew(ctx, p.AccessKeyID, err)
 	}
-	if err := ru.update(ctx, func(tx *state.Tx) error {
+	// Verified needs no commit of its own: a crash before delivery's commit
+	// verifies again.
+	_ = ru.deferChange(func(tx *state.Tx) error {
 		tx.Secret.Journal.Step = state.StepVerified
 		tx.Audit(tx.Secret.Journal.RotationID, "key.verified", p.AccessKeyID, fmt.Sprintf("attempts: %d", attempts))
 		return nil
-	}); err != nil {
-		return fmt.Errorf("verify: record: %w", err)
-	}
+	})
 	ru.log.Info("verified new key", "step", "verify", "access_key_id", p.AccessKeyID, "attempts", attempts)
 	failpoint.Hit("verified")
 	return nil

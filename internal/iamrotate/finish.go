@@ -14,9 +14,9 @@ import (
 	"github.com/rotatord/rotatord/internal/state"
 )
 
-// deliver writes the pending value to every sink that lacks it. While one
-// fails, the rotation stays delivering: the old key is never removed while a
-// sink lacks the new one.
+// deliver writes the pending value to every sink that lacks it and commits
+// once for all of them. While one fails, the rotation stays delivering: the
+// old key is never removed while a sink lacks the new one.
 func (ru *run) deliver(ctx context.Context) error {
 	p := ru.st.Pending()
 	if p == nil || p.Value.IsZero() {
@@ -35,17 +35,18 @@ func (ru *run) deliver(ctx context.Context) error {
 			failed = append(failed, fmt.Errorf("sink %s: %w", d.ID, err))
 			continue
 		}
-		if err := ru.update(ctx, func(tx *state.Tx) error {
+		// Recorded with the step's commit: a sink written again after a
+		// crash holds the same value (Put is idempotent).
+		at := ru.now()
+		_ = ru.deferChange(func(tx *state.Tx) error {
 			v := tx.Secret.Pending()
 			if v.Delivered == nil {
 				v.Delivered = map[string]time.Time{}
 			}
-			v.Delivered[d.ID] = ru.now()
+			v.Delivered[d.ID] = at
 			tx.Audit(tx.Secret.Journal.RotationID, "sink.delivered", v.AccessKeyID, d.ID)
 			return nil
-		}); err != nil {
-			return fmt.Errorf("deliver: record %s: %w", d.ID, err)
-		}
+		})
 		ru.log.Info("delivered", "step", "deliver", "sink", d.ID, "access_key_id", p.AccessKeyID)
 		failpoint.Hit("delivered-one")
 	}
@@ -59,12 +60,12 @@ func (ru *run) deliver(ctx context.Context) error {
 		return fmt.Errorf("deliver: %w: new key %s is verified but %d of %d sinks lack it; both keys stay valid until they have it: %w",
 			ErrDeliveryPending, p.AccessKeyID, len(failed), len(ru.sec.Sinks), cause)
 	}
-	if err := ru.update(ctx, func(tx *state.Tx) error {
+	// Committed with the promotion: a crash before it delivers again, and
+	// every sink's Put is idempotent.
+	_ = ru.deferChange(func(tx *state.Tx) error {
 		tx.Secret.Journal.Step = state.StepDelivered
 		return nil
-	}); err != nil {
-		return fmt.Errorf("deliver: record: %w", err)
-	}
+	})
 	failpoint.Hit("delivered")
 	return nil
 }
@@ -148,7 +149,14 @@ func (ru *run) promote(ctx context.Context) error {
 	if err := ru.commit(ctx); err != nil {
 		return err
 	}
-	err := ru.update(ctx, func(tx *state.Tx) error {
+	// Strict mode retires the old key in IAM next, and a lost create is
+	// swept: the promotion must be durable first. Otherwise nothing happens
+	// outside the store before finish, which commits both.
+	record := ru.update
+	if old := ru.st.ByKeyID(ru.st.Journal.CurrentKeyID); ru.cfg().Graceful() && ru.st.Journal.CreateAttempts == 0 && old != nil {
+		record = func(_ context.Context, fn func(tx *state.Tx) error) error { return ru.deferChange(fn) }
+	}
+	err := record(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
 		p := s.Pending()
 		if p == nil {

@@ -29,15 +29,17 @@ func (ru *run) begin(ctx context.Context, manual bool) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	boot := ru.sec.Bootstrap
-	err := ru.update(ctx, func(tx *state.Tx) error {
+	// The journal is committed with inspect's findings: until then nothing
+	// happened outside the store.
+	id, started := newRotationID(), ru.now()
+	err := ru.deferChange(func(tx *state.Tx) error {
 		s := tx.Secret
-		if s.Journal != nil {
+		if s.Journal != nil && s.Journal.RotationID != id {
 			return errBusy
 		}
 		cur := s.Current()
-		id := newRotationID()
 		s.Journal = &state.Journal{
-			RotationID: id, Started: ru.now(), Step: state.StepBegun, Manual: manual, CurrentKeyID: cur.AccessKeyID,
+			RotationID: id, Started: started, Step: state.StepBegun, Manual: manual, CurrentKeyID: cur.AccessKeyID,
 		}
 		why := "scheduled"
 		if manual {
@@ -86,7 +88,10 @@ func (ru *run) inspect(ctx context.Context) error {
 	case cur.Status != types.StatusTypeActive:
 		drift = "current key " + j.CurrentKeyID + " is " + strings.ToLower(string(cur.Status)) + " in IAM"
 	}
-	err = ru.update(ctx, func(tx *state.Tx) error {
+	now := ru.now()
+	// Committed with the next step that acts (deleting a key, or sending
+	// CreateAccessKey): until then IAM saw only reads.
+	err = ru.deferChange(func(tx *state.Tx) error {
 		s := tx.Secret
 		s.UserName, s.UserARN = user, arn
 		s.Journal.KeysAtInspect = keyIDs(keys)
@@ -102,7 +107,7 @@ func (ru *run) inspect(ctx context.Context) error {
 		for i := range s.Versions {
 			v := &s.Versions[i]
 			if v.State == state.Previous && findKey(keys, v.AccessKeyID) == nil {
-				retire(v, ru.now())
+				retire(v, now)
 				tx.Audit(j.RotationID, "key.gone", v.AccessKeyID, "previous key no longer in IAM")
 			}
 		}
@@ -218,7 +223,11 @@ func (ru *run) makeRoom(ctx context.Context) error {
 		}
 		ru.log.Info("deleted key to make room", "step", "make-room", "access_key_id", aws.ToString(k.AccessKeyId))
 	}
-	err = ru.update(ctx, func(tx *state.Tx) error {
+	record := ru.update
+	if len(doomed) == 0 {
+		record = func(_ context.Context, fn func(tx *state.Tx) error) error { return ru.deferChange(fn) }
+	}
+	err = record(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
 		for _, k := range doomed {
 			id := aws.ToString(k.AccessKeyId)

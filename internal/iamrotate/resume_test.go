@@ -39,16 +39,20 @@ func (s stoppingStore) Update(ctx context.Context, name string, fn func(tx *stat
 	return err
 }
 
-// TestResumeAfterStopAtEachStep stops a rotation after each step's commit,
+// TestResumeAfterStopAtEachStep stops a rotation after each commit,
 // then rotates again: the open rotation is finished with the right keys in
 // IAM, exactly one CreateAccessKey, and a sink holding a working key.
 func TestResumeAfterStopAtEachStep(t *testing.T) {
-	steps := []state.Step{
-		state.StepBegun, state.StepInspected, state.StepRoomMade, state.StepCreating, state.StepCreated,
-		state.StepVerified, state.StepDelivered, state.StepPromoted, "closed",
+	// The steps that get a commit of their own: those after which
+	// something happens in IAM (a key deleted, created or retired). The
+	// others (begun, inspected, verified, delivered, a graceful promotion)
+	// ride on the next commit, and the crash matrix kills the process there.
+	steps := map[bool][]state.Step{
+		true:  {state.StepRoomMade, state.StepCreating, state.StepCreated, "closed"},
+		false: {state.StepCreating, state.StepCreated, state.StepPromoted, "closed"},
 	}
 	for _, graceful := range []bool{true, false} {
-		for _, at := range steps {
+		for _, at := range steps[graceful] {
 			name := map[bool]string{true: "graceful", false: "strict"}[graceful] + "/" + string(at)
 			t.Run(name, func(t *testing.T) {
 				e := newEnv(t)

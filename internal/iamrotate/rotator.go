@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink"
@@ -51,6 +52,10 @@ type Secret struct {
 	// use-target-creds. For a target whose key rotatord rotates, they come
 	// from the store (see StoreCredentials).
 	TargetCredentials aws.CredentialsProvider
+	// TargetIAM, if set, is an IAM client signed with TargetCredentials,
+	// shared by every rotation through the target (building a client per
+	// call costs more than the call's own work).
+	TargetIAM *iam.Client
 	// Bootstrap is the key the secret holds before rotatord first rotates
 	// it: the configured access key id and (optional) secret access key.
 	// The store wins once it holds a version.

@@ -23,11 +23,27 @@ type run struct {
 	r   *Rotator
 	sec Secret
 	log *slog.Logger
-	// st is the state as last written to the store.
+	// st is the state as last written to the store, with the deferred
+	// changes applied.
 	st *state.Secret
+	// deferred are changes of steps that need no commit of their own:
+	// nothing happened in IAM or a sink since the last commit, so a crash
+	// before the next commit only repeats harmless work. The next commit
+	// carries them.
+	deferred []func(tx *state.Tx) error
 	// keys is IAM's answer to the last ListAccessKeys, nil if not fetched
 	// in this run.
 	keys []types.AccessKeyMetadata
+}
+
+// deferChange applies fn to the in-memory state now and to the store with
+// the next commit. fn must only modify tx and may run more than once.
+func (ru *run) deferChange(fn func(tx *state.Tx) error) error {
+	if err := fn(state.NewTx(ru.st, ru.r.opts.Now)); err != nil {
+		return err
+	}
+	ru.deferred = append(ru.deferred, fn)
+	return nil
 }
 
 func (ru *run) name() string               { return ru.sec.Config.Name }
@@ -48,12 +64,18 @@ func (ru *run) load(ctx context.Context) error {
 	return nil
 }
 
-// update applies fn to the stored state durably and keeps the result as
-// ru.st. fn may run more than once; it must only modify tx.
+// update applies the deferred changes and fn to the stored state durably
+// and keeps the result as ru.st. fn may run more than once; it must only
+// modify tx.
 func (ru *run) update(ctx context.Context, fn func(tx *state.Tx) error) error {
 	var written *state.Secret
 	var events []state.Event
 	err := ru.r.store.Update(ctx, ru.name(), func(tx *state.Tx) error {
+		for _, d := range ru.deferred {
+			if err := d(tx); err != nil {
+				return err
+			}
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -63,7 +85,7 @@ func (ru *run) update(ctx context.Context, fn func(tx *state.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	ru.st = written
+	ru.st, ru.deferred = written, nil
 	if obs := ru.r.opts.Observe; obs != nil {
 		for _, e := range events {
 			obs(e)
@@ -110,6 +132,9 @@ func staticCredentials(id string, secret config.Secret) aws.CredentialsProvider 
 
 // adminIAM is an IAM client signed with adminCredentials.
 func (ru *run) adminIAM() (*iam.Client, error) {
+	if !ru.usesOwnKey() && ru.sec.TargetIAM != nil {
+		return ru.sec.TargetIAM, nil
+	}
 	creds, err := ru.adminCredentials()
 	if err != nil {
 		return nil, err
