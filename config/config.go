@@ -92,6 +92,12 @@ type Config struct {
 	// Warnings are problems that do not stop the daemon, such as an inline
 	// secret in a file that others can read. Each names its position.
 	Warnings []*Error `yaml:"-"`
+
+	// secretIndex maps a secret's name to its index in Secrets, built by
+	// Parse (a daemon looks secrets up by name many times per rotation, in
+	// configurations of 100,000 secrets). A Config built otherwise has none
+	// and is searched.
+	secretIndex map[string]int
 }
 
 // State configures the state store.
@@ -320,6 +326,12 @@ func (c *Config) TargetByName(name string) *Target {
 // written without its leading "/" (see CanonicalName).
 func (c *Config) SecretByName(name string) *RotatedSecret {
 	name = CanonicalName(name)
+	if i, ok := c.secretIndex[name]; ok && i < len(c.Secrets) && c.Secrets[i].Name == name {
+		return &c.Secrets[i]
+	}
+	if c.secretIndex != nil && len(c.secretIndex) == len(c.Secrets) {
+		return nil // the index is whole: the name is not configured
+	}
 	for i := range c.Secrets {
 		if c.Secrets[i].Name == name {
 			return &c.Secrets[i]

@@ -59,6 +59,10 @@ func finish(c *Config, col *collector) (*Config, error) {
 		return &Config{File: c.File, Warnings: col.warns}, col.errs
 	}
 	c.Warnings = col.warns
+	c.secretIndex = make(map[string]int, len(c.Secrets))
+	for i := range c.Secrets {
+		c.secretIndex[c.Secrets[i].Name] = i
+	}
 	return c, nil
 }
 

@@ -111,7 +111,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.countCall(svc.signingName, action)
+	s.countCall(svc.signingName, action, auth.keyID)
 	if !s.delay(r, action) {
 		return // the client went away during the latency
 	}
@@ -141,19 +141,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	svc.proto.writeResult(w, action, requestID, result)
 }
 
-// perform authenticates the request and runs the action's handler on c,
-// all under s.mu. It fills in c's caller and time.
+// perform authenticates the request and runs the action's handler on c
+// under s.mu. It fills in c's caller and time.
 func (s *Server) perform(r *http.Request, h handler, auth authHeader, authErr *apiError, c *call) (any, *apiError) {
 	if authErr != nil {
 		return nil, authErr
 	}
-	s.lock()
-	defer s.mu.Unlock()
-	c.now, c.region = s.nowLocked(), auth.region
-	var aerr *apiError
-	if c.caller, aerr = s.authenticateLocked(r, c.body, auth, c.now); aerr != nil {
+	caller, now, aerr := s.authenticate(r, c.body, auth)
+	if aerr != nil {
 		return nil, aerr
 	}
+	defer s.mu.Unlock() // held since authenticate succeeded
+	c.caller, c.now, c.region = caller, now, auth.region
 	return h(s, c)
 }
 
@@ -175,11 +174,11 @@ func (s *Server) Unhandled() []string {
 	return append([]string(nil), s.unhandled...)
 }
 
-func (s *Server) countCall(service, action string) {
+func (s *Server) countCall(service, action, keyID string) {
 	s.lock()
 	s.calls[action]++
 	if s.recording {
-		s.callLog = append(s.callLog, CallRecord{Service: service, Action: action, At: time.Now()})
+		s.callLog = append(s.callLog, CallRecord{Service: service, Action: action, KeyID: keyID, At: time.Now()})
 	}
 	s.mu.Unlock()
 }
@@ -189,6 +188,7 @@ func (s *Server) countCall(service, action string) {
 type CallRecord struct {
 	Service string // "iam", "sts"
 	Action  string
+	KeyID   string // the access key id that signed it (as claimed, checked or not)
 	At      time.Time
 }
 

@@ -23,11 +23,9 @@ type listAccessKeysResult struct {
 
 // userKeysLocked returns name's keys, oldest first. s.mu must be held.
 func (s *Server) userKeysLocked(name string) []*accessKey {
-	var ks []*accessKey
-	for _, k := range s.keys {
-		if k.user == name {
-			ks = append(ks, k)
-		}
+	ks := make([]*accessKey, 0, len(s.byUser[name]))
+	for _, k := range s.byUser[name] {
+		ks = append(ks, k)
 	}
 	slices.SortFunc(ks, func(a, b *accessKey) int {
 		if c := a.created.Compare(b.created); c != 0 {
@@ -118,7 +116,7 @@ func (s *Server) addKeyLocked(u *user, propagates bool, now time.Time) (*accessK
 		id: s.newKeyIDLocked("AKIA"), secret: newSecret(), user: u.name,
 		status: statusActive, created: now, propagates: propagates,
 	}
-	s.keys[k.id] = k
+	s.putKeyLocked(k)
 	return k, nil
 }
 
@@ -159,8 +157,23 @@ func (s *Server) deleteAccessKeyLocked(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	delete(s.keys, k.id)
+	s.dropKeyLocked(k)
 	return nil, nil
+}
+
+// putKeyLocked stores a key, indexed by id and by user. s.mu must be held.
+func (s *Server) putKeyLocked(k *accessKey) {
+	s.keys[k.id] = k
+	if s.byUser[k.user] == nil {
+		s.byUser[k.user] = map[string]*accessKey{}
+	}
+	s.byUser[k.user][k.id] = k
+}
+
+// dropKeyLocked removes a key from both indexes. s.mu must be held.
+func (s *Server) dropKeyLocked(k *accessKey) {
+	delete(s.keys, k.id)
+	delete(s.byUser[k.user], k.id)
 }
 
 type getAccessKeyLastUsedResult struct {

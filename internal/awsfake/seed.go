@@ -126,7 +126,7 @@ func (s *Server) SetKeyStatus(id, status string) error {
 // DeleteKey deletes an access key.
 func (s *Server) DeleteKey(id string) error {
 	return s.withKey(id, func(k *accessKey) error {
-		delete(s.keys, k.id)
+		s.dropKeyLocked(k)
 		return nil
 	})
 }

@@ -31,7 +31,8 @@ type Server struct {
 	inited    bool
 	closing   chan struct{} // closed by Close
 	users     map[string]*user
-	keys      map[string]*accessKey // long-term keys by id
+	keys      map[string]*accessKey            // long-term keys by id
+	byUser    map[string]map[string]*accessKey // the same keys by user, then id
 	roles     map[string]*role
 	sessions  map[string]*session   // temporary credentials by key id
 	secrets   map[string]*secret    // Secrets Manager secrets by name
@@ -103,6 +104,7 @@ func (s *Server) initLocked() {
 	s.closing = make(chan struct{})
 	s.users = map[string]*user{}
 	s.keys = map[string]*accessKey{}
+	s.byUser = map[string]map[string]*accessKey{}
 	s.roles = map[string]*role{}
 	s.sessions = map[string]*session{}
 	s.secrets = map[string]*secret{}

@@ -55,44 +55,69 @@ func parseAuthorization(h string) (authHeader, *apiError) {
 	return a, nil
 }
 
-// authenticateLocked checks the request's signature against the key it
-// names and returns the principal that signed it. It records the key's last
-// use. s.mu must be held.
-func (s *Server) authenticateLocked(r *http.Request, body []byte, a authHeader, now time.Time) (principal, *apiError) {
+// principalLocked finds the principal and credentials of the key a request
+// names, refusing unknown, deleted, inactive, not yet propagated and
+// expired keys. s.mu must be held.
+func (s *Server) principalLocked(r *http.Request, a authHeader, now time.Time) (principal, aws.Credentials, *apiError) {
 	var p principal
 	creds := aws.Credentials{AccessKeyID: a.keyID}
 	k := s.keys[a.keyID]
 	switch sess := s.sessions[a.keyID]; {
 	case k != nil:
 		if k.status != statusActive || !s.keyValidLocked(k, now) {
-			return p, errInvalidClientTokenID()
+			return p, creds, errInvalidClientTokenID()
 		}
 		u := s.users[k.user]
 		if u == nil { // keys of a deleted user
-			return p, errInvalidClientTokenID()
+			return p, creds, errInvalidClientTokenID()
 		}
 		creds.SecretAccessKey = k.secret
 		p.user = u
 	case sess != nil:
 		token := r.Header.Get("X-Amz-Security-Token")
 		if subtle.ConstantTimeCompare([]byte(token), []byte(sess.token)) != 1 {
-			return p, errInvalidClientTokenID()
+			return p, creds, errInvalidClientTokenID()
 		}
 		if !now.Before(sess.expires) {
-			return p, errExpiredToken()
+			return p, creds, errExpiredToken()
 		}
 		creds.SecretAccessKey, creds.SessionToken = sess.secret, sess.token
 		p.session = sess
 	default:
-		return p, errInvalidClientTokenID()
+		return p, creds, errInvalidClientTokenID()
 	}
-	if !s.signatureMatchesLocked(r, body, a, creds) {
-		return p, errSignatureDoesNotMatch()
+	return p, creds, nil
+}
+
+// authenticate checks the request's signature against the key it names
+// and returns the principal that signed it, recording the key's last use.
+// The signature is computed without s.mu (it is the costly part, and many
+// requests arrive at once); the key is looked up again under s.mu, after,
+// in case it changed meanwhile. On success s.mu is held, for the handler.
+func (s *Server) authenticate(r *http.Request, body []byte, a authHeader) (principal, time.Time, *apiError) {
+	s.lock()
+	_, creds, aerr := s.principalLocked(r, a, s.nowLocked())
+	s.mu.Unlock()
+	if aerr != nil {
+		return principal{}, time.Time{}, aerr
 	}
-	if k != nil {
+	if !s.signatureMatches(r, body, a, creds) {
+		return principal{}, time.Time{}, errSignatureDoesNotMatch()
+	}
+	s.lock()
+	now := s.nowLocked()
+	p, again, aerr := s.principalLocked(r, a, now)
+	if aerr == nil && again.SecretAccessKey != creds.SecretAccessKey {
+		aerr = errSignatureDoesNotMatch()
+	}
+	if aerr != nil {
+		s.mu.Unlock()
+		return principal{}, now, aerr
+	}
+	if k := s.keys[a.keyID]; k != nil {
 		k.lastUsed, k.lastService, k.lastRegion = now, a.service, a.region
 	}
-	return p, nil
+	return p, now, nil
 }
 
 // keyValidLocked reports whether k has propagated: keys made through
@@ -112,9 +137,9 @@ func (s *Server) keyValidLocked(k *accessKey, now time.Time) bool {
 // secret the server holds and compares it with the one sent. It rebuilds a
 // request that carries only the headers the client signed and signs it with
 // the SDK's own signer, using the client's X-Amz-Date, region and service
-// and the hash of the body actually received. s.mu must be held (for
-// s.signer, which is itself safe for concurrent use).
-func (s *Server) signatureMatchesLocked(r *http.Request, body []byte, a authHeader, creds aws.Credentials) bool {
+// and the hash of the body actually received. s.signer is safe for
+// concurrent use; s.mu need not be held.
+func (s *Server) signatureMatches(r *http.Request, body []byte, a authHeader, creds aws.Credentials) bool {
 	t, err := time.Parse(amzDateFormat, r.Header.Get("X-Amz-Date"))
 	if err != nil || t.Format("20060102") != a.date {
 		return false

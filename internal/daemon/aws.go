@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rotatord/rotatord/config"
@@ -22,7 +24,14 @@ import (
 type TargetAWS struct {
 	Config      aws.Config
 	Credentials aws.CredentialsProvider
+	// IAM is a client signed with Credentials, shared by the target's
+	// rotations.
+	IAM *iam.Client
 }
+
+// maxIdleConns is how many connections to one AWS endpoint are kept open
+// between calls: more than the largest worker pool.
+const maxIdleConns = 1024
 
 // awsBase is the AWS configuration of a target without credentials. It is
 // built explicitly, never from the environment, so that nothing but the
@@ -31,8 +40,12 @@ type TargetAWS struct {
 // client-side retry quota, which would fail calls under heavy throttling.
 func awsBase(t *config.Target) aws.Config {
 	c := aws.Config{
-		Region:     t.Region,
-		HTTPClient: awshttp.NewBuildableClient(),
+		Region: t.Region,
+		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			// Every worker may talk to IAM at once: keep their connections
+			// (and TLS sessions) instead of the default 10 per host.
+			t.MaxIdleConnsPerHost = maxIdleConns
+		}),
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = 6

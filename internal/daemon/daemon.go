@@ -121,7 +121,7 @@ func Run(ctx context.Context, o Options) error {
 		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{}, keyAge: map[string]time.Time{},
 	}
 	if d.runner == nil {
-		d.runner = schedule.New()
+		d.runner = schedule.NewTimer()
 	}
 	d.metrics = newMetrics(d)
 	if err := d.apply(ctx, cfg); err != nil {
@@ -304,6 +304,9 @@ func (d *Daemon) current() (*config.Config, *Engine) {
 	defer d.mu.Unlock()
 	return d.cfg, d.engine
 }
+
+// Store returns the daemon's state store (for the benchmark's counters).
+func (d *Daemon) Store() state.Store { return d.store }
 
 // Ready reports whether the daemon has finished starting and serves.
 func (d *Daemon) Ready() bool { return d.ready.Load() }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"golang.org/x/time/rate"
 
 	"github.com/rotatord/rotatord/config"
@@ -75,6 +76,9 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 			ta.Credentials = iamrotate.StoreCredentials(store, rs.Name,
 				credentials.NewStaticCredentialsProvider(t.AccessKeyID, t.SecretAccessKey.Reveal(), ""))
 		}
+		withCreds := ta.Config.Copy()
+		withCreds.Credentials = ta.Credentials
+		ta.IAM = iam.NewFromConfig(withCreds)
 		e.targets[t.Name] = ta
 	}
 	e.rot = iamrotate.New(store, o.Rotator)
@@ -95,7 +99,7 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 	}
 	t := e.cfg.TargetByName(rs.Target)
 	ta := e.targets[rs.Target]
-	spec := iamrotate.Secret{Config: rs, AWS: ta.Config, TargetCredentials: ta.Credentials}
+	spec := iamrotate.Secret{Config: rs, AWS: ta.Config, TargetCredentials: ta.Credentials, TargetIAM: ta.IAM}
 	switch rs.RotatorType {
 	case config.RotatorTarget:
 		spec.Bootstrap = iamrotate.Key{ID: t.AccessKeyID, Secret: t.SecretAccessKey}
