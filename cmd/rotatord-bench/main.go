@@ -1,0 +1,66 @@
+// Command rotatord-bench runs rotatord's daemon code path against the
+// built-in AWS endpoint with a chosen latency and rate limit, N secrets all
+// due at once, and prints one table. See BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"runtime/trace"
+	"syscall"
+
+	"github.com/rotatord/rotatord/internal/bench"
+)
+
+func main() {
+	var o bench.Options
+	flag.IntVar(&o.Secrets, "n", 1000, "secrets, all due at once")
+	flag.IntVar(&o.Targets, "targets", 1, "targets the secrets are spread over")
+	flag.IntVar(&o.Workers, "workers", 64, "rotation workers")
+	flag.DurationVar(&o.Latency, "latency", 0, "latency awsfake adds to every AWS call")
+	flag.Float64Var(&o.RateLimit, "rate", 0, "rate_limit of each target in IAM calls/s (0: 1000, none that binds)")
+	flag.BoolVar(&o.StartupOnly, "startup-only", false, "measure start-up to ready, then stop")
+	flag.StringVar(&o.Dir, "dir", "", "work directory (default: a temporary one, removed)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
+	traceFile := flag.String("trace", "", "write an execution trace of the run to `file`")
+	flag.Parse()
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
+			os.Exit(1)
+		}
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
+			os.Exit(1)
+		}
+		defer trace.Stop()
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	o.Log = os.Stderr
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := bench.Run(ctx, o)
+	if err != nil {
+		pprof.StopCPUProfile()
+		trace.Stop()
+		fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
+		os.Exit(1)
+	}
+	fmt.Print(bench.Table([]*bench.Result{r}))
+}

@@ -1,0 +1,288 @@
+// Package bench measures rotatord on the real daemon code path (schedule,
+// worker pool, state machine, store, file sink) against awsfake with a
+// chosen per-call latency and rate limit: N secrets across T targets, all
+// due at once. cmd/rotatord-bench prints its table; BENCHMARKS.md explains
+// it.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/daemon"
+	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// Options describe one run.
+type Options struct {
+	Secrets int
+	Targets int
+	Workers int
+	// Latency is added to every AWS call by awsfake.
+	Latency time.Duration
+	// RateLimit is each target's rate_limit (IAM calls per second); 0 means
+	// the highest the configuration allows (1000), i.e. none that binds.
+	RateLimit float64
+	// Dir holds the configuration, state and sink files; empty: a new
+	// temporary directory, removed afterwards.
+	Dir string
+	// StartupOnly measures start-up to ready and stops.
+	StartupOnly bool
+	// Log receives the daemon's warnings and errors; nil discards them.
+	Log io.Writer
+}
+
+// Result is one run's figures.
+type Result struct {
+	Options
+	Rotations       int
+	StartToReady    time.Duration
+	Elapsed         time.Duration // ready (all queued) to the last rotation's end
+	CallsPerRot     float64       // every AWS call
+	IAMCallsPerRot  float64       // the calls rate_limit counts
+	Achieved        float64       // rotations per second
+	Limit           float64       // the physical limit for this setting
+	UpdatesPerRot   float64       // store Updates (each durable)
+	CommitsPerRot   float64       // store transactions (each one fsync)
+	CommitTime      time.Duration // mean time of one transaction
+	CommitterBusy   float64       // share of the run the committer was writing
+	CPUPer1000      time.Duration // user+sys CPU of the whole process (awsfake included)
+	PeakRSS         int64         // bytes
+	MaxTargetPerSec int           // most IAM calls one target made in any second
+	Failed          int
+}
+
+// Run runs one benchmark.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Targets <= 0 {
+		o.Targets = 1
+	}
+	if o.RateLimit <= 0 {
+		o.RateLimit = 1000
+	}
+	dir, cleanup, err := workDir(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	fake := awsfake.New()
+	for _, a := range []string{"GetUser", "GetAccessKeyLastUsed", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "GetCallerIdentity"} {
+		fake.SetLatency(a, o.Latency)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sctx, stopFake := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFake()
+	go func() { _ = fake.Serve(sctx, ln) }()
+
+	sinkDir, cleanSinks, err := tmpfsDir()
+	if err != nil {
+		return nil, err
+	}
+	defer cleanSinks()
+	w := &world{o: o, dir: dir, sinkDir: sinkDir, fake: fake, endpoint: "http://" + ln.Addr().String()}
+	if err := w.seed(ctx); err != nil {
+		return nil, err
+	}
+	fake.RecordCalls(true)
+	return w.run(ctx)
+}
+
+// world is one run's fixture: users and keys in awsfake, the files.
+type world struct {
+	o        Options
+	dir      string
+	sinkDir  string // the file sinks' directory: a tmpfs where there is one
+	fake     *awsfake.Server
+	endpoint string
+	admins   []aws.Credentials
+	users    []aws.Credentials
+}
+
+func (w *world) run(ctx context.Context) (*Result, error) {
+	o := w.o
+	res := &Result{Options: o}
+	var done atomic.Int64
+	var failed atomic.Int64
+	var last atomic.Int64 // unix nanos
+	all := make(chan struct{})
+	var once sync.Once
+	log := slog.New(slog.NewTextHandler(orDiscard(o.Log), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var d *daemon.Daemon
+	var ready time.Time
+	started := time.Now()
+	before := rusage()
+	ran := make(chan error, 1)
+	go func() {
+		ran <- daemon.Run(dctx, daemon.Options{
+			ConfigPath: filepath.Join(w.dir, "rotatord.yaml"), Logger: log, NoWatch: true,
+			Ready: func(x *daemon.Daemon) {
+				ready, d = time.Now(), x
+				if o.StartupOnly {
+					stop()
+				}
+			},
+			AfterRotation: func(_ string, _ *iamrotate.Result, err error) {
+				if err != nil {
+					failed.Add(1)
+				}
+				last.Store(time.Now().UnixNano())
+				if done.Add(1) == int64(o.Secrets) {
+					once.Do(func() { close(all) })
+				}
+			},
+		})
+	}()
+	if !o.StartupOnly {
+		select {
+		case <-all:
+			stop()
+		case err := <-ran:
+			return nil, fmt.Errorf("the daemon stopped early: %w", err)
+		case <-ctx.Done():
+			stop()
+		}
+	}
+	if err := <-ran; err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	after := rusage()
+	res.StartToReady = ready.Sub(started)
+	res.PeakRSS = after.maxRSS
+	if o.StartupOnly || d == nil {
+		return res, nil
+	}
+	n := int(done.Load())
+	res.Rotations, res.Failed = n, int(failed.Load())
+	res.Elapsed = time.Duration(last.Load() - ready.UnixNano()) // every secret is queued at start
+	w.figures(res, d, after.cpu-before.cpu)
+	return res, nil
+}
+
+// figures fills in the per-rotation and rate figures.
+func (w *world) figures(res *Result, d *daemon.Daemon, cpu time.Duration) {
+	o, n := w.o, float64(res.Rotations)
+	calls, iam := 0, 0
+	perTarget := map[string][]time.Time{}
+	admin := map[string]bool{}
+	for _, a := range w.admins {
+		admin[a.AccessKeyID] = true
+	}
+	for _, c := range w.fake.CallLog() {
+		calls++
+		if c.Service == "iam" {
+			iam++
+			if admin[c.KeyID] {
+				perTarget[c.KeyID] = append(perTarget[c.KeyID], c.At)
+			}
+		}
+	}
+	res.CallsPerRot, res.IAMCallsPerRot = float64(calls)/n, float64(iam)/n
+	res.Achieved = n / res.Elapsed.Seconds()
+	byWorkers := float64(o.Workers) / (res.CallsPerRot * o.Latency.Seconds())
+	byRate := o.RateLimit * float64(o.Targets) / res.IAMCallsPerRot
+	res.Limit = byRate
+	if o.Latency > 0 {
+		res.Limit = min(byWorkers, byRate)
+	}
+	if b, ok := d.Store().(*state.Bolt); ok {
+		st := b.Stats()
+		res.UpdatesPerRot, res.CommitsPerRot = float64(st.Updates)/n, float64(st.Commits)/n
+		res.CommitTime = st.Busy / time.Duration(max(st.Commits, 1))
+		res.CommitterBusy = st.Busy.Seconds() / res.Elapsed.Seconds()
+	}
+	res.CPUPer1000 = time.Duration(float64(cpu) / n * 1000)
+	for _, ts := range perTarget {
+		res.MaxTargetPerSec = max(res.MaxTargetPerSec, maxInWindow(ts, time.Second))
+	}
+}
+
+// maxInWindow is the most times within any window (ts in order).
+func maxInWindow(ts []time.Time, window time.Duration) int {
+	worst, j := 0, 0
+	for i := range ts {
+		for j < len(ts) && ts[j].Sub(ts[i]) < window {
+			j++
+		}
+		worst = max(worst, j-i)
+	}
+	return worst
+}
+
+type usage struct {
+	cpu    time.Duration
+	maxRSS int64
+}
+
+func rusage() usage {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	tv := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	return usage{cpu: tv(ru.Utime) + tv(ru.Stime), maxRSS: ru.Maxrss * 1024}
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// tmpfsDir makes the sinks' directory on /dev/shm (a tmpfs, as /run is)
+// when the machine has one, so that the sinks measure rotatord, not a disk.
+func tmpfsDir() (string, func(), error) {
+	base := ""
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		base = "/dev/shm"
+	}
+	d, err := os.MkdirTemp(base, "rotatord-bench-sinks-")
+	if err != nil {
+		return "", nil, err
+	}
+	return d, func() { os.RemoveAll(d) }, nil
+}
+
+func workDir(dir string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, os.MkdirAll(dir, 0o700)
+	}
+	d, err := os.MkdirTemp("", "rotatord-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return d, func() { os.RemoveAll(d) }, nil
+}
+
+// Table formats results as one table.
+func Table(rs []*Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%8s %3s %7s %7s %6s %8s %9s %9s %8s %6s %8s %8s %8s %8s %8s %11s %8s %8s %7s\n",
+		"N", "T", "workers", "latency", "rate", "ready", "calls/rot", "iam/rot", "rot/s", "limit", "achieved", "updates", "commits", "commit", "busy", "cpu/1000rot", "peakRSS", "max/s/T", "failed")
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%8d %3d %7d %7s %6.0f %8s %9.2f %9.2f %8.1f %6.1f %8.2f %8.2f %8.2f %8s %7.0f%% %11s %7dM %8d %7d\n",
+			r.Secrets, r.Targets, r.Workers, r.Latency, r.RateLimit, r.StartToReady.Round(time.Millisecond),
+			r.CallsPerRot, r.IAMCallsPerRot, r.Achieved, r.Limit, r.Achieved/r.Limit, r.UpdatesPerRot, r.CommitsPerRot,
+			r.CommitTime.Round(10*time.Microsecond), 100*r.CommitterBusy,
+			r.CPUPer1000.Round(time.Millisecond), r.PeakRSS>>20, r.MaxTargetPerSec, r.Failed)
+	}
+	return b.String()
+}

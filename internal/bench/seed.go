@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+// seed creates the IAM users and keys, the configuration and the state of
+// secrets last rotated 40 days ago on a 30-day interval: all due now, with
+// catch_up: immediate.
+func (w *world) seed(ctx context.Context) error {
+	o := w.o
+	for t := range o.Targets {
+		w.admins = append(w.admins, w.fake.SeedUser(fmt.Sprintf("admin-%d", t), true))
+	}
+	w.users = make([]aws.Credentials, o.Secrets)
+	for i := range o.Secrets {
+		w.users[i] = w.fake.SeedUser(fmt.Sprintf("u%06d", i), false)
+	}
+	key, err := state.NewProtectionKey()
+	if err != nil {
+		return err
+	}
+	files := map[string]string{"protection.key": key}
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 1\nworkers: %d\nlisten: 127.0.0.1:0\ncontrol_socket: %s\nstate:\n  path: state.db\n  protection_key_file: protection.key\ntargets:\n",
+		o.Workers, filepath.Join(w.dir, "c.sock"))
+	for t, a := range w.admins {
+		files[fmt.Sprintf("t%d.secret", t)] = a.SecretAccessKey
+		fmt.Fprintf(&b, "  - name: t%d\n    endpoint: %s\n    access_key_id: %s\n    secret_access_key_file: t%d.secret\n    rate_limit: %g\n",
+			t, w.endpoint, a.AccessKeyID, t, o.RateLimit)
+	}
+	b.WriteString("secrets:\n")
+	for i, u := range w.users {
+		fmt.Fprintf(&b, "  - name: /bench/s%06d\n    target: t%d\n    authentication_credentials: use-target-creds\n    access_key_id: %s\n    user_name: u%06d\n"+
+			"    auto_rotate: true\n    rotation_interval: 30\n    rotation_hour: 3\n    catch_up: immediate\n    sinks:\n      - {type: file, path: %s/%06d.ini, profile: p}\n",
+			i, i%o.Targets, u.AccessKeyID, i, w.sinkDir, i)
+	}
+	files["rotatord.yaml"] = b.String()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
+			return err
+		}
+	}
+	return w.seedState(ctx, key)
+}
+
+// seedState records every secret as last rotated 40 days ago, its user
+// known, as a daemon restarted after a long stop would find it.
+func (w *world) seedState(ctx context.Context, key string) error {
+	raw, err := state.ParseProtectionKey(key)
+	if err != nil {
+		return err
+	}
+	st, err := state.Open(filepath.Join(w.dir, "state.db"), raw)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	last := time.Now().AddDate(0, 0, -40)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	next := make(chan int)
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				u := w.users[i]
+				err := st.Update(ctx, fmt.Sprintf("/bench/s%06d", i), func(tx *state.Tx) error {
+					s := tx.Secret
+					s.UserName, s.UserARN, s.LastRotation = fmt.Sprintf("u%06d", i), w.fake.UserARN(fmt.Sprintf("u%06d", i)), last
+					s.Versions = []state.Version{{N: 1, AccessKeyID: u.AccessKeyID, Created: last, State: state.Current, Imported: true}}
+					return nil
+				})
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for i := range w.users {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
