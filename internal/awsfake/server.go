@@ -3,6 +3,7 @@ package awsfake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand"
 	"net"
@@ -194,4 +195,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	return err
+}
+
+// ServeLoopback serves on a free port of 127.0.0.1 until stop is called,
+// for the demo and the benchmark. It returns the endpoint URL; stop waits
+// for the server to shut down and returns what Serve returned.
+func (s *Server) ServeLoopback() (endpoint string, stop func() error, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("awsfake: listen on loopback: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	return "http://" + ln.Addr().String(), func() error { cancel(); return <-served }, nil
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,20 +83,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for _, a := range []string{"GetUser", "GetAccessKeyLastUsed", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "GetCallerIdentity"} {
 		fake.SetLatency(a, o.Latency)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	endpoint, stopFake, err := fake.ServeLoopback()
 	if err != nil {
 		return nil, err
 	}
-	sctx, stopFake := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopFake()
-	go func() { _ = fake.Serve(sctx, ln) }()
 
 	sinkDir, cleanSinks, err := tmpfsDir()
 	if err != nil {
 		return nil, err
 	}
 	defer cleanSinks()
-	w := &world{o: o, dir: dir, sinkDir: sinkDir, fake: fake, endpoint: "http://" + ln.Addr().String()}
+	w := &world{o: o, dir: dir, sinkDir: sinkDir, fake: fake, endpoint: endpoint}
 	if err := w.seed(ctx); err != nil {
 		return nil, err
 	}

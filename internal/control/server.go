@@ -42,16 +42,6 @@ type Server struct {
 	cleanErr  error
 }
 
-// Serve listens on the unix socket at path and serves b there until ctx
-// ends; see Listen and Server.Serve.
-func Serve(ctx context.Context, path string, b Backend, log *slog.Logger) error {
-	s, err := Listen(ctx, path, b, log)
-	if err != nil {
-		return err
-	}
-	return s.Serve(ctx)
-}
-
 // Listen binds the control socket at path, mode 0600 from the moment it
 // exists there, creating its directory (0700) if missing. A socket left by
 // a daemon that is gone is replaced; a socket some process answers on is an

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,18 +66,11 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 	defer cleanup()
 
 	fake := awsfake.New()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	endpoint, stopFake, err := fake.ServeLoopback()
 	if err != nil {
-		return fmt.Errorf("demo: listen on loopback: %w", err)
+		return fmt.Errorf("demo: %w", err)
 	}
-	sctx, stopFake := context.WithCancel(context.WithoutCancel(ctx))
-	served := make(chan error, 1)
-	go func() { served <- fake.Serve(sctx, ln) }()
-	defer func() {
-		stopFake()
-		err = errors.Join(err, <-served)
-	}()
-	endpoint := "http://" + ln.Addr().String()
+	defer func() { err = errors.Join(err, stopFake()) }()
 
 	admin := fake.SeedUser("rotatord-admin", true)
 	app := fake.SeedUser(user, false)

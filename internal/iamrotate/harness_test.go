@@ -3,7 +3,6 @@ package iamrotate
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"path/filepath"
 	"regexp"
@@ -280,5 +279,3 @@ func (e *env) scanForLeaks() {
 		e.t.Errorf("something shaped like a secret access key appears in the logs or errors: %.6s…", m)
 	}
 }
-
-func errorIs(err, target error) bool { return errors.Is(err, target) }
