@@ -60,6 +60,22 @@ type field struct {
 // asks for the same few struct types millions of times.
 var fieldCache sync.Map // reflect.Type → []field
 
+// posFields caches posField's answers.
+var posFields sync.Map // reflect.Type → int
+
+// posField is the index of t's Pos field, or -1.
+func posField(t reflect.Type) int {
+	if i, ok := posFields.Load(t); ok {
+		return i.(int)
+	}
+	i := -1
+	if f, ok := t.FieldByName("Pos"); ok && f.Type == posType && len(f.Index) == 1 {
+		i = f.Index[0]
+	}
+	posFields.Store(t, i)
+	return i
+}
+
 // fieldsOf lists the yaml-tagged fields of t in declaration order. The
 // slice is shared: callers must not modify it.
 func fieldsOf(t reflect.Type) []field {
@@ -159,8 +175,8 @@ func (d *decoder) entity(n *yaml.Node, path string, v reflect.Value) bool {
 	}
 	p := nodePos(n)
 	d.pos[path] = p
-	if f := v.FieldByName("Pos"); f.IsValid() && f.Type() == posType {
-		f.Set(reflect.ValueOf(p))
+	if i := posField(v.Type()); i >= 0 {
+		*v.Field(i).Addr().Interface().(*Pos) = p
 	}
 	return true
 }

@@ -5,27 +5,71 @@ import (
 	"strings"
 )
 
-// Syntax of the names and identifiers the file holds.
+// Syntax of the names and identifiers the file holds. Those that are a
+// run of allowed characters are classes, which a configuration of many
+// secrets checks far faster than a regular expression.
 var (
-	targetNameRe    = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-	secretSegRe     = regexp.MustCompile(`^[A-Za-z0-9_.+=@-]+$`)
-	accessKeyIDRe   = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+	targetNameRe    = class(`A-Za-z0-9._-`, 1, -1)
+	secretSegRe     = class(`A-Za-z0-9_.+=@-`, 1, -1)
+	accessKeyIDRe   = class(`A-Z0-9`, 16, 128)
 	roleARNRe       = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
-	iamUserRe       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	sessionNameRe   = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRe    = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	iamUserRe       = class(`A-Za-z0-9_+=,.@-`, 1, 64)
+	sessionNameRe   = class(`A-Za-z0-9_+=,.@-`, 2, 64)
+	externalIDRe    = class(`A-Za-z0-9_+=,.@:/-`, 1, -1)
 	envNameRe       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	regionRe        = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	profileRe       = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	profileRe       = class(`A-Za-z0-9._-`, 1, -1)
 	ownerPartRe     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$`)
-	awsSecretRe     = regexp.MustCompile(`^[A-Za-z0-9/+]{40}$`)
+	awsSecretRe     = class(`A-Za-z0-9/+`, 40, 40)
 	protectionKeyRe = regexp.MustCompile(`^[A-Za-z0-9/+]{43}=$`)
-	plainKeyRe      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	smNameRe        = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	plainKeyRe      = class(`A-Za-z0-9_-`, 1, -1)
+	smNameRe        = class(`A-Za-z0-9/_+=.@-`, 1, 512)
 	smARNRe         = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
-	ssmParamRe      = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
+	ssmParamRe      = class(`a-zA-Z0-9_.\-/`, 1, -1)
 	tagRe           = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
+
+// charClass matches a string of min to max characters (max -1: any
+// number) from a set of ASCII characters, as ^[set]{min,max}$ does.
+type charClass struct {
+	set      [256]bool
+	min, max int
+}
+
+// class builds a charClass from a regular expression's bracket syntax:
+// ranges such as a-z, single characters, \- for a dash.
+func class(spec string, min, max int) *charClass {
+	c := &charClass{min: min, max: max}
+	for i := 0; i < len(spec); i++ {
+		lo := spec[i]
+		if lo == '\\' && i+1 < len(spec) {
+			i++
+			lo = spec[i]
+		} else if i+2 < len(spec) && spec[i+1] == '-' {
+			for b := int(lo); b <= int(spec[i+2]); b++ {
+				c.set[b] = true
+			}
+			i += 2
+			continue
+		}
+		c.set[lo] = true
+	}
+	return c
+}
+
+// MatchString reports whether s is a run of the class's characters of an
+// allowed length.
+func (c *charClass) MatchString(s string) bool {
+	if len(s) < c.min || (c.max >= 0 && len(s) > c.max) {
+		return false
+	}
+	for i := range len(s) {
+		if !c.set[s[i]] {
+			return false
+		}
+	}
+	return true
+}
 
 // CanonicalName returns the canonical form of a rotated secret's name: names
 // are paths, and the canonical form starts with "/" ("team-a/x" becomes

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +106,33 @@ func TestParseScheduleUTC(t *testing.T) {
 	}
 	if _, err := ParseSchedule("CRON_TZ=Asia/Tokyo 0 3 * * *"); err == nil {
 		t.Error("time zone prefix accepted")
+	}
+}
+
+// TestClassesMatchRegexps checks each character class against the regular
+// expression it replaced.
+func TestClassesMatchRegexps(t *testing.T) {
+	for re, c := range map[string]*charClass{
+		`^[A-Za-z0-9._-]+$`:           targetNameRe,
+		`^[A-Za-z0-9_.+=@-]+$`:        secretSegRe,
+		`^[A-Z0-9]{16,128}$`:          accessKeyIDRe,
+		`^[\w+=,.@-]{1,64}$`:          iamUserRe,
+		`^[\w+=,.@-]{2,64}$`:          sessionNameRe,
+		`^[\w+=,.@:/-]+$`:             externalIDRe,
+		`^[A-Za-z0-9/+]{40}$`:         awsSecretRe,
+		`^[A-Za-z0-9_-]+$`:            plainKeyRe,
+		`^[A-Za-z0-9/_+=.@-]{1,512}$`: smNameRe,
+		`^[a-zA-Z0-9_.\-/]+$`:         ssmParamRe,
+	} {
+		r := regexp.MustCompile(re)
+		inputs := []string{"", "a", "AKIAIOSFODNN7EXAMPLE", strings.Repeat("x", 64), strings.Repeat("x", 65), strings.Repeat("A", 129)}
+		for b := range 256 {
+			inputs = append(inputs, "ab"+string(rune(b)), string([]byte{byte(b)}), strings.Repeat("A1", 8)+string([]byte{byte(b)}))
+		}
+		for _, s := range inputs {
+			if got, want := c.MatchString(s), r.MatchString(s); got != want {
+				t.Errorf("%s on %q: class says %v", re, s, got)
+			}
+		}
 	}
 }

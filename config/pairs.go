@@ -18,7 +18,7 @@ type pair struct{ key, val *yaml.Node }
 // and keys that are not plain strings; merged mappings are reported where
 // they are defined.
 func (d *decoder) pairs(n *yaml.Node, path string, report bool, depth int) []pair {
-	seen := map[string]*yaml.Node{}
+	seen := keySet{}
 	var own, merged []pair
 	for i := 0; i+1 < len(n.Content) && d.spend(n, path); i += 2 {
 		k, v := resolveAlias(n.Content[i]), n.Content[i+1]
@@ -33,7 +33,7 @@ func (d *decoder) pairs(n *yaml.Node, path string, report bool, depth int) []pai
 			}
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
+		if first, dup := seen.get(k.Value); dup {
 			if report {
 				// Later rules must not reason about a value that is
 				// ambiguous: mark the field as failed.
@@ -43,12 +43,12 @@ func (d *decoder) pairs(n *yaml.Node, path string, report bool, depth int) []pai
 			}
 			continue
 		}
-		seen[k.Value] = k
+		seen.put(k.Value, k)
 		own = append(own, pair{k, v})
 	}
 	for _, p := range merged {
-		if _, ok := seen[p.key.Value]; !ok {
-			seen[p.key.Value] = p.key
+		if _, ok := seen.get(p.key.Value); !ok {
+			seen.put(p.key.Value, p.key)
 			own = append(own, p)
 		}
 	}
@@ -83,4 +83,39 @@ func (d *decoder) merge(v *yaml.Node, path string, report bool, depth int) []pai
 		return out
 	}
 	return bad("a merge key (<<) takes a mapping or a list of mappings")
+}
+
+// keySet holds the keys of one mapping: a list while it is short, as most
+// are, and a map beyond.
+type keySet struct {
+	list []*yaml.Node
+	m    map[string]*yaml.Node
+}
+
+func (s *keySet) get(key string) (*yaml.Node, bool) {
+	if s.m != nil {
+		n, ok := s.m[key]
+		return n, ok
+	}
+	for _, n := range s.list {
+		if n.Value == key {
+			return n, true
+		}
+	}
+	return nil, false
+}
+
+func (s *keySet) put(key string, n *yaml.Node) {
+	switch {
+	case s.m != nil:
+		s.m[key] = n
+	case len(s.list) < 16:
+		s.list = append(s.list, n)
+	default:
+		s.m = make(map[string]*yaml.Node, 2*len(s.list))
+		for _, k := range s.list {
+			s.m[k.Value] = k
+		}
+		s.m[key] = n
+	}
 }

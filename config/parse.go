@@ -1,9 +1,13 @@
 package config
 
 import (
+	"math"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 )
@@ -26,12 +30,27 @@ func Parse(file string, data []byte) (*Config, error) {
 // parse runs every step Parse does and returns what it found; c is partly
 // filled when the collector holds errors.
 func parse(file string, data []byte) (*Config, *collector) {
+	if doc, seq := fastParse(data, "secrets"); doc != nil {
+		if seq == nil || secretsKeys(doc.Content[0]) != 1 {
+			if seq == nil || seq.materialize() {
+				return parseTree(file, doc)
+			}
+		} else if c, col, ok := parseChunked(file, doc, seq); ok {
+			return c, col
+		}
+	}
 	col := newCollector(file)
-	c := &Config{File: file}
 	root := readYAML(data, col)
 	if col.errs != nil {
-		return c, col
+		return &Config{File: file}, col
 	}
+	return parseTree(file, root)
+}
+
+// parseTree decodes, completes and validates a parsed document.
+func parseTree(file string, root *yaml.Node) (*Config, *collector) {
+	col := newCollector(file)
+	c := &Config{File: file}
 	if root == nil || len(root.Content) == 0 {
 		col.add(Pos{Line: 1, Col: 1}, "", "\x00empty", "the file is empty; a configuration starts with version: 1")
 		return c, col
@@ -48,6 +67,123 @@ func parse(file string, data []byte) (*Config, *collector) {
 	setDefaults(c, col)
 	validate(c, col)
 	return c, col
+}
+
+// secretsKeys counts the secrets keys of a top-level mapping.
+func secretsKeys(top *yaml.Node) int {
+	n := 0
+	for i := 0; i < len(top.Content); i += 2 {
+		if top.Content[i].Value == "secrets" {
+			n++
+		}
+	}
+	return n
+}
+
+// chunkSize is how many secrets one goroutine decodes and checks at a time.
+const chunkSize = 512
+
+// parseChunked is parseTree for a document whose secrets items seq holds
+// unparsed: it parses, decodes, completes and checks them a chunk at a
+// time on every CPU, keeping no node and no position of theirs, then
+// checks the rules across secrets. A secret's positions are found again,
+// when a message needs one, by decoding that secret once more. It reports
+// false when an item is outside fastParse's subset.
+func parseChunked(file string, root *yaml.Node, seq *lazySeq) (*Config, *collector, bool) {
+	col := newCollector(file)
+	c := &Config{File: file}
+	dir := filepath.Dir(file)
+	top := root.Content[0]
+	col.pos[""] = nodePos(top)
+	d := &decoder{collector: col, budget: budgetFor(root)}
+	d.mapping(top, "", reflect.ValueOf(c).Elem())
+	resolvePaths(c, dir)
+	setDefaults(c, col)
+	k := &checker{collector: col, c: c}
+	k.outside()
+
+	c.Secrets = make([]RotatedSecret, len(seq.items))
+	chunks := make([]*collector, (len(seq.items)+chunkSize-1)/chunkSize)
+	var next atomic.Int64
+	var outside atomic.Bool
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+		wg.Go(func() {
+			for !outside.Load() {
+				n := int(next.Add(1)) - 1
+				if n >= len(chunks) {
+					return
+				}
+				chunks[n] = col.chunk()
+				if !secretsChunk(chunks[n], c, seq, n*chunkSize, min((n+1)*chunkSize, len(seq.items)), dir) {
+					outside.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if outside.Load() {
+		return nil, nil, false
+	}
+	for _, k := range chunks {
+		col.merge(k)
+	}
+	col.itemPos = seq.positions(file)
+	k.across()
+	return c, col, true
+}
+
+// secretsChunk decodes, completes and checks secrets [from, to) into c,
+// collecting into col. It reports false when an item is outside the
+// subset.
+func secretsChunk(col *collector, c *Config, seq *lazySeq, from, to int, dir string) bool {
+	d := &decoder{collector: col, budget: math.MaxInt}
+	k := &checker{collector: col, c: c}
+	var nodes nodePool
+	for i := from; i < to; i++ {
+		nodes.reset()
+		n := seq.parseItem(i, &nodes)
+		if n == nil {
+			return false
+		}
+		path := indexPath("secrets", i)
+		s := &c.Secrets[i]
+		if isNull(n) {
+			d.add(nodePos(n), path, path, "empty entry; each entry is a mapping of fields")
+			continue
+		}
+		d.value(n, path, reflect.ValueOf(s).Elem())
+		secretPaths(s, dir)
+		secretDefaults(s, path, col)
+		k.secret(i)
+		clear(col.pos) // later messages find them again
+	}
+	return true
+}
+
+// positions returns a function that finds the positions of item i's
+// values by decoding it again, remembering the last few it found.
+func (ls *lazySeq) positions(file string) func(i int) positions {
+	var mu sync.Mutex
+	cache := map[int]positions{}
+	return func(i int) positions {
+		mu.Lock()
+		defer mu.Unlock()
+		if p, ok := cache[i]; ok {
+			return p
+		}
+		col := newCollector(file)
+		if n := ls.parseItem(i, nil); n != nil && !isNull(n) {
+			d := &decoder{collector: col, budget: math.MaxInt}
+			var s RotatedSecret
+			d.value(n, indexPath("secrets", i), reflect.ValueOf(&s).Elem())
+		}
+		if len(cache) >= 64 {
+			clear(cache)
+		}
+		cache[i] = col.pos
+		return col.pos
+	}
 }
 
 // finish sorts the problems and returns the configuration, or Errors and a
@@ -68,20 +204,7 @@ func finish(c *Config, col *collector) (*Config, error) {
 
 // resolvePaths makes the file's relative paths relative to its directory.
 func resolvePaths(c *Config, dir string) {
-	abs := func(p *string) {
-		if *p == "" {
-			return
-		}
-		dirSyntax := strings.HasSuffix(*p, "/")
-		if filepath.IsAbs(*p) {
-			*p = filepath.Clean(*p)
-		} else {
-			*p = filepath.Join(dir, *p)
-		}
-		if dirSyntax && !strings.HasSuffix(*p, "/") {
-			*p += "/" // keep it, so that validation can report it
-		}
-	}
+	abs := func(p *string) { absPath(p, dir) }
 	abs(&c.State.Path)
 	abs(&c.State.ProtectionKeyFile)
 	abs(&c.ControlSocket)
@@ -89,18 +212,39 @@ func resolvePaths(c *Config, dir string) {
 		abs(&c.Targets[i].SecretAccessKeyFile)
 	}
 	for i := range c.Secrets {
-		s := &c.Secrets[i]
-		abs(&s.SecretAccessKeyFile)
-		for j := range s.Sinks {
-			k := &s.Sinks[j]
-			for _, p := range []*string{&k.Path, &k.TemplateFile, &k.URLFile, &k.HMACSecretFile,
-				&k.BearerTokenFile, &k.CAFile, &k.CertFile, &k.KeyFile} {
-				abs(p)
-			}
-		}
+		secretPaths(&c.Secrets[i], dir)
 	}
 	for i := range c.Notify {
 		abs(&c.Notify[i].URLFile)
 		abs(&c.Notify[i].HMACSecretFile)
+	}
+}
+
+// secretPaths makes a secret's relative paths relative to dir.
+func secretPaths(s *RotatedSecret, dir string) {
+	absPath(&s.SecretAccessKeyFile, dir)
+	for j := range s.Sinks {
+		k := &s.Sinks[j]
+		for _, p := range []*string{&k.Path, &k.TemplateFile, &k.URLFile, &k.HMACSecretFile,
+			&k.BearerTokenFile, &k.CAFile, &k.CertFile, &k.KeyFile} {
+			absPath(p, dir)
+		}
+	}
+}
+
+// absPath makes *p relative to dir, keeping a trailing / so that
+// validation can report it.
+func absPath(p *string, dir string) {
+	if *p == "" {
+		return
+	}
+	dirSyntax := strings.HasSuffix(*p, "/")
+	if filepath.IsAbs(*p) {
+		*p = filepath.Clean(*p)
+	} else {
+		*p = filepath.Join(dir, *p)
+	}
+	if dirSyntax && !strings.HasSuffix(*p, "/") {
+		*p += "/"
 	}
 }

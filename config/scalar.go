@@ -113,12 +113,59 @@ func (d *decoder) secret(n *yaml.Node, path string, v reflect.Value) {
 	}
 }
 
+// decodeInt, decodeFloat and decodeBool are n.Decode, which costs a
+// decoder per call, with a shortcut for the common spellings: plain
+// decimal digits, and the words true and false.
+func decodeInt(n *yaml.Node, i *int64) bool {
+	if digits(n.Value) {
+		var err error
+		*i, err = strconv.ParseInt(n.Value, 10, 64)
+		return err == nil
+	}
+	return n.Decode(i) == nil
+}
+
+func decodeFloat(n *yaml.Node, f *float64) bool {
+	if digits(n.Value) {
+		var err error
+		*f, err = strconv.ParseFloat(n.Value, 64)
+		return err == nil
+	}
+	return n.Decode(f) == nil
+}
+
+func decodeBool(n *yaml.Node, b *bool) bool {
+	switch n.Value {
+	case "true":
+		*b = true
+		return true
+	case "false":
+		*b = false
+		return true
+	}
+	return n.Decode(b) == nil
+}
+
+// digits reports whether s is 1 to 18 decimal digits, without a leading
+// zero (which yaml.v3 reads as octal) unless it is 0.
+func digits(s string) bool {
+	if len(s) == 0 || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func (d *decoder) integer(n *yaml.Node, path string, v reflect.Value) {
 	var i int64
 	switch {
 	case n.Kind != yaml.ScalarNode:
 		d.typeError(n, path, "an integer", false)
-	case n.ShortTag() == "!!int" && n.Decode(&i) == nil && !v.OverflowInt(i):
+	case n.ShortTag() == "!!int" && decodeInt(n, &i) && !v.OverflowInt(i):
 		v.SetInt(i)
 		d.ok(n, path)
 	case n.ShortTag() == "!!int":
@@ -135,7 +182,7 @@ func (d *decoder) float(n *yaml.Node, path string, v reflect.Value) {
 	switch {
 	case n.Kind != yaml.ScalarNode:
 		d.typeError(n, path, "a number", false)
-	case (tag == "!!int" || tag == "!!float") && n.Decode(&f) == nil:
+	case (tag == "!!int" || tag == "!!float") && decodeFloat(n, &f):
 		v.SetFloat(f)
 		d.ok(n, path)
 	case d.quotedAs(n, path, "!!int", "a number"), d.quotedAs(n, path, "!!float", "a number"):
@@ -156,7 +203,7 @@ func (d *decoder) boolean(n *yaml.Node, path string, v reflect.Value) {
 	switch {
 	case n.Kind != yaml.ScalarNode:
 		d.typeError(n, path, "true or false", false)
-	case n.ShortTag() == "!!bool" && n.Decode(&b) == nil:
+	case n.ShortTag() == "!!bool" && decodeBool(n, &b):
 		v.SetBool(b)
 		d.ok(n, path)
 	case word && n.Style&(quotedStyle|yaml.TaggedStyle) == 0:

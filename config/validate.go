@@ -22,15 +22,30 @@ type checker struct {
 // validate checks every rule and reports every problem.
 func validate(c *Config, col *collector) {
 	k := &checker{collector: col, c: c}
+	k.outside()
+	for i := range c.Secrets {
+		k.secret(i)
+	}
+	k.across()
+}
+
+// outside checks what lies outside the secrets: the top-level fields, the
+// state and the targets.
+func (k *checker) outside() {
 	k.top()
 	k.state()
 	names := map[string]int{}
-	for i := range c.Targets {
+	for i := range k.c.Targets {
 		if !k.failed(indexPath("targets", i)) {
 			k.target(i, names)
 		}
 	}
-	k.secrets()
+}
+
+// across checks the rules that span several secrets, and the notify
+// webhooks, once each secret has been checked on its own.
+func (k *checker) across() {
+	k.secretsAcross()
 	k.notify()
 	k.sinkPaths()
 	k.destinations()
@@ -179,5 +194,5 @@ func (k *checker) durationRange(path string, d Duration, lo, hi time.Duration, s
 
 // fieldLine names another entity with its line, for messages about pairs.
 func (k *checker) fieldLine(path string) string {
-	return path + " (line " + strconv.Itoa(k.pos.at(path).Line) + ")"
+	return path + " (line " + strconv.Itoa(k.at(path).Line) + ")"
 }

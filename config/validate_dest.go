@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -10,31 +11,41 @@ import (
 // write the same thing.
 type written struct {
 	path, format, profile string
-	at                    string // the sink's field path
+	secret, sink          int // secrets[secret].sinks[sink]
 }
+
+func (w written) at() string { return sinkAt(w.secret, w.sink) }
 
 // sinkPaths checks that no two sinks write the same file, except different
 // profiles of one credentials file, and that no sink overwrites a file
 // rotatord reads.
 func (k *checker) sinkPaths() {
 	reserved := k.readFiles()
-	seen := map[string][]written{}
+	seen := make(map[string][]written, len(k.c.Secrets))
 	for i := range k.c.Secrets {
 		for j, s := range k.c.Secrets[i].Sinks {
-			if s.Type != SinkFile || s.Path == "" || k.failed(fmt.Sprintf("secrets[%d].sinks[%d].path", i, j)) {
+			if s.Type != SinkFile || s.Path == "" {
 				continue
 			}
-			at := fmt.Sprintf("secrets[%d].sinks[%d]", i, j)
+			w := written{format: s.Format, profile: s.Profile, secret: i, sink: j}
+			if len(k.seen) > 0 && k.failed(w.at()+".path") {
+				continue
+			}
 			p := filepath.Clean(s.Path)
 			if what, ok := reserved[p]; ok {
-				k.errorf(at+".path", "is %s; a sink must not overwrite it", what)
+				k.errorf(w.at()+".path", "is %s; a sink must not overwrite it", what)
 				continue
 			}
-			w := written{path: p, format: s.Format, profile: s.Profile, at: at}
+			w.path = p
 			k.sameFile(w, seen[p])
 			seen[p] = append(seen[p], w)
 		}
 	}
+}
+
+// sinkAt is the path of secrets[i].sinks[j].
+func sinkAt(i, j int) string {
+	return "secrets[" + strconv.Itoa(i) + "].sinks[" + strconv.Itoa(j) + "]"
 }
 
 // sameFile reports w when an earlier sink writes the same file in another
@@ -43,13 +54,13 @@ func (k *checker) sameFile(w written, earlier []written) {
 	for _, e := range earlier {
 		switch {
 		case e.format != w.format:
-			k.errorf(w.at+".path", "%s also writes this file, as %s; one file holds one format", k.fieldLine(e.at), e.format)
+			k.errorf(w.at()+".path", "%s also writes this file, as %s; one file holds one format", k.fieldLine(e.at()), e.format)
 		case w.format == FormatAWSCredentials && e.profile != w.profile:
 			continue
 		case w.format == FormatAWSCredentials:
-			k.errorf(w.at+".profile", "%s already writes profile %s of %s; use another profile or another file", k.fieldLine(e.at), quote(w.profile), shownPath(w.path))
+			k.errorf(w.at()+".profile", "%s already writes profile %s of %s; use another profile or another file", k.fieldLine(e.at()), quote(w.profile), shownPath(w.path))
 		default:
-			k.errorf(w.at+".path", "%s already writes this file; give each sink its own file", k.fieldLine(e.at))
+			k.errorf(w.at()+".path", "%s already writes this file; give each sink its own file", k.fieldLine(e.at()))
 		}
 		return
 	}
@@ -74,7 +85,10 @@ func (k *checker) readFiles() map[string]string {
 	for i, s := range k.c.Secrets {
 		add(s.SecretAccessKeyFile, fmt.Sprintf("the secret access key file of secrets[%d]", i))
 		for j, sk := range s.Sinks {
-			at := fmt.Sprintf("secrets[%d].sinks[%d]", i, j)
+			if sk.Type == SinkFile && sk.TemplateFile == "" {
+				continue // reads no file
+			}
+			at := sinkAt(i, j)
 			for _, f := range []struct{ name, p string }{
 				{"url_file", sk.URLFile}, {"hmac_secret_file", sk.HMACSecretFile}, {"bearer_token_file", sk.BearerTokenFile},
 				{"ca_file", sk.CAFile}, {"cert_file", sk.CertFile}, {"key_file", sk.KeyFile}, {"template_file", sk.TemplateFile},
@@ -141,7 +155,7 @@ func (k *checker) destinations() {
 	for i := range k.c.Secrets {
 		local := map[string]string{}
 		for j := range k.c.Secrets[i].Sinks {
-			s, at := &k.c.Secrets[i].Sinks[j], fmt.Sprintf("secrets[%d].sinks[%d]", i, j)
+			s, at := &k.c.Secrets[i].Sinks[j], sinkAt(i, j)
 			if k.failed(at) {
 				continue
 			}

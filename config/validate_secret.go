@@ -4,50 +4,66 @@ import (
 	"strings"
 )
 
-// secrets checks every rotated secret and the rules that span several:
-// unique names, one target rotator per target.
-func (k *checker) secrets() {
-	names := map[string]int{}
+// secret checks secrets[i] on its own, reading only the rest of the file
+// besides it: parseChunked runs it for many secrets at once.
+func (k *checker) secret(i int) {
+	s, path := &k.c.Secrets[i], indexPath("secrets", i)
+	if k.failed(path) {
+		return // not a mapping: nothing to check
+	}
+	k.secretName(s.Name, path)
+	k.secretTarget(s, path)
+	k.credentials(s, path)
+	if s.UserName != "" && !iamUserRe.MatchString(s.UserName) {
+		k.errorf(path+".user_name", "%s is not an IAM user name (1 to 64 letters, digits and _+=,.@-)", quote(s.UserName))
+	}
+	k.schedule(s, path)
+	k.grace(s, path)
+	k.notifyBefore(s, path)
+	for j := range s.Sinks {
+		if p := indexPath(path+".sinks", j); !k.failed(p) {
+			k.sink(&s.Sinks[j], p)
+		}
+	}
+}
+
+// secretsAcross checks the rules that span several secrets: unique names,
+// one target rotator per target.
+func (k *checker) secretsAcross() {
+	names := make(map[string]int, len(k.c.Secrets))
 	rotators := map[string]int{}
 	for i := range k.c.Secrets {
 		s, path := &k.c.Secrets[i], indexPath("secrets", i)
 		if k.failed(path) {
-			continue // not a mapping: nothing to check
+			continue
 		}
-		k.secretName(s.Name, i, names)
-		k.secretTarget(s, path)
-		k.credentials(s, path)
-		if s.RotatorType == RotatorTarget && s.Target != "" {
+		k.uniqueName(s.Name, i, names)
+		if s.RotatorType == RotatorTarget && s.Target != "" && !k.failed(path+".rotator_type") {
 			if first, dup := rotators[s.Target]; dup {
 				k.errorf(path+".rotator_type", "target %s is already rotated by %s; a target has one target rotator", quote(s.Target), k.fieldLine(indexPath("secrets", first)))
 			} else {
 				rotators[s.Target] = i
 			}
 		}
-		if s.UserName != "" && !iamUserRe.MatchString(s.UserName) {
-			k.errorf(path+".user_name", "%s is not an IAM user name (1 to 64 letters, digits and _+=,.@-)", quote(s.UserName))
-		}
-		k.schedule(s, path)
-		k.grace(s, path)
-		k.notifyBefore(s, path)
-		for j := range s.Sinks {
-			if p := indexPath(path+".sinks", j); !k.failed(p) {
-				k.sink(&s.Sinks[j], p)
-			}
-		}
 	}
 }
 
-// secretName checks secrets[i]'s canonical name and that no earlier secret
-// has it.
-func (k *checker) secretName(name string, i int, names map[string]int) {
-	path := indexPath("secrets", i) + ".name"
+// secretName checks secrets[i]'s canonical name.
+func (k *checker) secretName(name, path string) {
+	path += ".name"
 	if name == "" {
 		k.errorf(path, "required; name the secret with a path such as /team-a/ci/deployer")
 		return
 	}
 	if p := secretNameProblem(name); p != "" {
 		k.errorf(path, "%s %s", quote(name), p)
+	}
+}
+
+// uniqueName checks that no earlier secret has secrets[i]'s name.
+func (k *checker) uniqueName(name string, i int, names map[string]int) {
+	path := indexPath("secrets", i) + ".name"
+	if name == "" || k.failed(path) {
 		return
 	}
 	if first, dup := names[name]; dup {

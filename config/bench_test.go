@@ -1,0 +1,42 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// manySecrets writes a configuration of n secrets over 4 targets, each
+// with a file sink, as a platform team's generator would.
+func manySecrets(n int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nstate:\n  path: state.db\n  protection_key_env: PK\ntargets:\n")
+	for t := range 4 {
+		fmt.Fprintf(&b, "  - name: t%d\n    access_key_id: AKIAADMIN%07d\n    secret_access_key_env: T%d\n", t, t, t)
+	}
+	b.WriteString("secrets:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - name: /bench/s%06d\n    target: t%d\n    authentication_credentials: use-target-creds\n"+
+			"    access_key_id: AKIA%016d\n    user_name: u%06d\n    auto_rotate: true\n    rotation_interval: 30\n"+
+			"    rotation_hour: 3\n    sinks:\n      - {type: file, path: /run/s/%06d.ini, profile: p}\n", i, i%4, i, i, i)
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkParse decodes and validates configurations of 1,000, 10,000
+// and 100,000 secrets (what rotatord validate does, less reading the
+// file and its secret references).
+func BenchmarkParse(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		data := manySecrets(n)
+		b.Run(fmt.Sprintf("secrets=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Parse("/etc/rotatord/rotatord.yaml", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
