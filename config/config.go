@@ -325,19 +325,27 @@ func (c *Config) TargetByName(name string) *Target {
 // SecretByName returns the named rotated secret, or nil. name may be
 // written without its leading "/" (see CanonicalName).
 func (c *Config) SecretByName(name string) *RotatedSecret {
-	name = CanonicalName(name)
-	if i, ok := c.secretIndex[name]; ok && i < len(c.Secrets) && c.Secrets[i].Name == name {
+	if i, ok := c.SecretIndex(name); ok {
 		return &c.Secrets[i]
 	}
+	return nil
+}
+
+// SecretIndex returns the index in Secrets of the secret called name.
+func (c *Config) SecretIndex(name string) (int, bool) {
+	name = CanonicalName(name)
+	if i, ok := c.secretIndex[name]; ok && i < len(c.Secrets) && c.Secrets[i].Name == name {
+		return i, true
+	}
 	if c.secretIndex != nil && len(c.secretIndex) == len(c.Secrets) {
-		return nil // the index is whole: the name is not configured
+		return 0, false // the index is whole: the name is not configured
 	}
 	for i := range c.Secrets {
 		if c.Secrets[i].Name == name {
-			return &c.Secrets[i]
+			return i, true
 		}
 	}
-	return nil
+	return 0, false
 }
 
 // TargetRotator returns the secret with rotator_type: target for the named

@@ -17,13 +17,16 @@ import (
 )
 
 func main() {
+	if bench.ChildMain() {
+		return
+	}
 	var o bench.Options
 	flag.IntVar(&o.Secrets, "n", 1000, "secrets, all due at once")
 	flag.IntVar(&o.Targets, "targets", 1, "targets the secrets are spread over")
 	flag.IntVar(&o.Workers, "workers", 64, "rotation workers")
 	flag.DurationVar(&o.Latency, "latency", 0, "latency awsfake adds to every AWS call")
 	flag.Float64Var(&o.RateLimit, "rate", 0, "rate_limit of each target in IAM calls/s (0: 1000, none that binds)")
-	flag.BoolVar(&o.StartupOnly, "startup-only", false, "measure start-up to ready, then stop")
+	flag.BoolVar(&o.StartupOnly, "startup-only", false, "measure the daemon's start-up to ready (in a process of its own), then stop")
 	flag.StringVar(&o.Dir, "dir", "", "work directory (default: a temporary one, removed)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
 	traceFile := flag.String("trace", "", "write an execution trace of the run to `file`")

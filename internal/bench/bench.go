@@ -40,7 +40,8 @@ type Options struct {
 	// Dir holds the configuration, state and sink files; empty: a new
 	// temporary directory, removed afterwards.
 	Dir string
-	// StartupOnly measures start-up to ready and stops.
+	// StartupOnly measures start-up to ready, in a process of its own, and
+	// stops.
 	StartupOnly bool
 	// Log receives the daemon's warnings and errors; nil discards them.
 	Log io.Writer
@@ -61,7 +62,8 @@ type Result struct {
 	CommitTime      time.Duration // mean time of one transaction
 	CommitterBusy   float64       // share of the run the committer was writing
 	CPUPer1000      time.Duration // user+sys CPU of the whole process (awsfake included)
-	PeakRSS         int64         // bytes
+	PeakRSS         int64         // bytes; with StartupOnly, the daemon's process alone
+	StartupCPU      time.Duration // with StartupOnly: the daemon process's CPU
 	MaxTargetPerSec int           // most IAM calls one target made in any second
 	Failed          int
 }
@@ -97,6 +99,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	w := &world{o: o, dir: dir, sinkDir: sinkDir, fake: fake, endpoint: endpoint}
 	if err := w.seed(ctx); err != nil {
 		return nil, err
+	}
+	if o.StartupOnly {
+		return w.startup(ctx)
 	}
 	fake.RecordCalls(true)
 	return w.run(ctx)
@@ -134,10 +139,7 @@ func (w *world) run(ctx context.Context) (*Result, error) {
 			ConfigPath: filepath.Join(w.dir, "rotatord.yaml"), Logger: log, NoWatch: true,
 			Ready: func(x *daemon.Daemon) {
 				ready, d = time.Now(), x
-				if o.StartupOnly {
-					stop()
-				}
-			},
+						},
 			AfterRotation: func(_ string, _ *iamrotate.Result, err error) {
 				if err != nil {
 					failed.Add(1)
@@ -149,15 +151,13 @@ func (w *world) run(ctx context.Context) (*Result, error) {
 			},
 		})
 	}()
-	if !o.StartupOnly {
-		select {
-		case <-all:
-			stop()
-		case err := <-ran:
-			return nil, fmt.Errorf("the daemon stopped early: %w", err)
-		case <-ctx.Done():
-			stop()
-		}
+	select {
+	case <-all:
+		stop()
+	case err := <-ran:
+		return nil, fmt.Errorf("the daemon stopped early: %w", err)
+	case <-ctx.Done():
+		stop()
 	}
 	if err := <-ran; err != nil && !errors.Is(err, context.Canceled) {
 		return nil, err
@@ -165,7 +165,7 @@ func (w *world) run(ctx context.Context) (*Result, error) {
 	after := rusage()
 	res.StartToReady = ready.Sub(started)
 	res.PeakRSS = after.maxRSS
-	if o.StartupOnly || d == nil {
+	if d == nil {
 		return res, nil
 	}
 	n := int(done.Load())
@@ -269,8 +269,17 @@ func workDir(dir string) (string, func(), error) {
 	return d, func() { os.RemoveAll(d) }, nil
 }
 
-// Table formats results as one table.
+// Table formats results as one table; start-up results get their own.
 func Table(rs []*Result) string {
+	if len(rs) > 0 && rs[0].StartupOnly {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%8s %3s %10s %12s %13s\n", "N", "T", "ready", "daemon CPU", "daemon RSS")
+		for _, r := range rs {
+			fmt.Fprintf(&b, "%8d %3d %10s %12s %13s\n", r.Secrets, r.Targets, r.StartToReady.Round(time.Millisecond),
+				r.StartupCPU.Round(time.Millisecond), mib(r.PeakRSS))
+		}
+		return b.String()
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%8s %3s %7s %7s %6s %8s %9s %9s %8s %6s %8s %8s %8s %8s %8s %11s %8s %8s %7s\n",
 		"N", "T", "workers", "latency", "rate", "ready", "calls/rot", "iam/rot", "rot/s", "limit", "achieved", "updates", "commits", "commit", "busy", "cpu/1000rot", "peakRSS", "max/s/T", "failed")

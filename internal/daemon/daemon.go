@@ -73,15 +73,16 @@ type Daemon struct {
 	notifier *notify.Notifier
 	entries  map[string]*entry
 	limiters map[string]*rate.Limiter
-	keyAge   map[string]time.Time // current key's creation, by secret
 }
 
 // entry is a secret's place in the schedule.
 type entry struct {
-	id       cron.EntryID   // the rotation entry; 0 if none
-	retireID cron.EntryID   // the grace-period entry; 0 if none
-	upcoming []cron.EntryID // rotation.upcoming reminders (notify_before)
-	next     time.Time
+	id         cron.EntryID   // the rotation entry; 0 if none
+	retireID   cron.EntryID   // the grace-period entry; 0 if none
+	upcoming   []cron.EntryID // rotation.upcoming reminders (notify_before)
+	last       time.Time      // the last rotation, or when the key was created; zero if unknown
+	keyCreated time.Time      // when the current key was created; zero if unknown
+	next       time.Time      // the next rotation; zero if none
 }
 
 // Run loads the configuration, opens the store, recovers open rotations,
@@ -118,7 +119,7 @@ func Run(ctx context.Context, o Options) error {
 
 	d := &Daemon{
 		opts: o, log: o.Logger, store: st, now: o.Now, runner: o.Runner,
-		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{}, keyAge: map[string]time.Time{},
+		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{},
 	}
 	if d.runner == nil {
 		d.runner = schedule.NewTimer()

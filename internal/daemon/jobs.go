@@ -28,54 +28,73 @@ type jobResult struct {
 // overdue secrets with catch_up: immediate are queued now; the others get
 // their current key written to any sink that lost it.
 func (d *Daemon) startup(ctx context.Context) error {
-	all, err := d.store.List(ctx)
+	cfg, _ := d.current()
+	now := d.now()
+	seen := make([]bool, len(cfg.Secrets))
+	var jobs []job
+	// One state at a time: holding 100,000 decoded states at once would
+	// double what start-up needs. Jobs are queued after the walk, whose
+	// read transaction a rotation's commit may have to wait for.
+	err := d.store.Each(ctx, func(st *state.Secret) error {
+		i, ok := cfg.SecretIndex(st.Name)
+		if !ok {
+			if !st.Archived {
+				d.log.Warn("the store holds state of a secret that is not configured; kept", "secret", st.Name)
+			}
+			return nil
+		}
+		seen[i] = true
+		if j, ok := d.startSecret(&cfg.Secrets[i], st, now); ok {
+			jobs = append(jobs, j)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	states := make(map[string]*state.Secret, len(all))
-	for _, s := range all {
-		states[s.Name] = s
-	}
-	cfg, _ := d.current()
-	now := d.now()
 	for i := range cfg.Secrets {
-		rs := &cfg.Secrets[i]
-		st := states[rs.Name]
-		d.register(rs, st, now)
-		switch {
-		case st != nil && st.Journal != nil:
-			d.log.Info("resuming a rotation left open", "secret", rs.Name, "step", st.Journal.Step)
-			d.submit(job{secret: rs.Name, kind: jobRotate})
-		case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
-			d.submit(job{secret: rs.Name, kind: jobDiscover})
-		case st != nil && rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now):
-			d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
-			d.submit(job{secret: rs.Name, kind: jobRotate})
-		case st != nil && st.Current() != nil:
-			// A sink on a tmpfs (or a new pod's volume) may have lost it.
-			d.submit(job{secret: rs.Name, kind: jobRefresh})
+		if !seen[i] {
+			if j, ok := d.startSecret(&cfg.Secrets[i], nil, now); ok {
+				jobs = append(jobs, j)
+			}
 		}
 	}
-	for _, s := range all {
-		if cfg.SecretByName(s.Name) == nil && !s.Archived {
-			d.log.Warn("the store holds state of a secret that is not configured; kept", "secret", s.Name)
-		}
+	for _, j := range jobs {
+		d.submit(j)
 	}
 	return nil
+}
+
+// startSecret schedules a configured secret from its state (nil: none)
+// and returns the job it needs at start-up, if any.
+func (d *Daemon) startSecret(rs *config.RotatedSecret, st *state.Secret, now time.Time) (job, bool) {
+	d.register(rs, st, now)
+	switch {
+	case st != nil && st.Journal != nil:
+		d.log.Info("resuming a rotation left open", "secret", rs.Name, "step", st.Journal.Step)
+		return job{secret: rs.Name, kind: jobRotate}, true
+	case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
+		return job{secret: rs.Name, kind: jobDiscover}, true
+	case st != nil && rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now):
+		d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
+		return job{secret: rs.Name, kind: jobRotate}, true
+	case st != nil && st.Current() != nil:
+		// A sink on a tmpfs (or a new pod's volume) may have lost it.
+		return job{secret: rs.Name, kind: jobRefresh}, true
+	}
+	return job{}, false
 }
 
 // register replaces the secret's schedule entries according to its
 // configuration and state (nil: unknown). Entries of secrets that do not
 // rotate automatically are removed.
 func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.Time) {
-	var last time.Time
+	var last, created time.Time
 	var prev *state.Version
 	if st != nil {
 		last, prev = st.LastRotation, st.Previous()
 		if cur := st.Current(); cur != nil {
-			d.mu.Lock()
-			d.keyAge[rs.Name] = cur.Created
-			d.mu.Unlock()
+			created = cur.Created
 		}
 	}
 	sch, err := schedule.For(rs, last)
@@ -90,7 +109,10 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 		d.entries[name] = e
 	}
 	old, oldRetire := e.id, e.retireID
-	e.id, e.retireID, e.next = 0, 0, time.Time{}
+	e.id, e.retireID, e.next, e.last = 0, 0, time.Time{}, last
+	if !created.IsZero() {
+		e.keyCreated = created
+	}
 	if sch != nil {
 		e.id = d.runner.Schedule(sch, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
 		e.next = sch.Next(now)
@@ -103,14 +125,12 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 	if retire && retireAt.After(now) {
 		e.retireID = d.runner.Schedule(schedule.Once{At: retireAt}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRetire}) }))
 	}
-	next := e.next
 	d.mu.Unlock()
 	for _, id := range []cron.EntryID{old, oldRetire} {
 		if id != 0 {
 			d.runner.Remove(id)
 		}
 	}
-	d.metrics.scheduled(name, last, next)
 	if retire && !retireAt.After(now) {
 		d.submit(job{secret: name, kind: jobRetire})
 	}
@@ -164,7 +184,6 @@ func (d *Daemon) retryDelivery(name string, attempts int) {
 	if old != 0 {
 		d.runner.Remove(old)
 	}
-	d.metrics.next(name, at)
 	d.log.Info("delivery retry scheduled", "secret", name, "at", at, "attempt", attempts+1)
 }
 
@@ -186,7 +205,6 @@ func (d *Daemon) unregister(name string) {
 	d.mu.Lock()
 	e := d.entries[name]
 	delete(d.entries, name)
-	delete(d.keyAge, name)
 	d.mu.Unlock()
 	if e != nil {
 		for _, id := range append([]cron.EntryID{e.id, e.retireID}, e.upcoming...) {

@@ -13,13 +13,11 @@ import (
 // metrics are the daemon's Prometheus metrics, in a registry of its own.
 // Label values are secret names and results; never a secret value.
 type metrics struct {
-	reg          *prometheus.Registry
-	rotations    *prometheus.CounterVec
-	lastRotation *prometheus.GaugeVec
-	nextRotation *prometheus.GaugeVec
-	duration     prometheus.Histogram
-	reloadOK     prometheus.Gauge
-	reloadTime   prometheus.Gauge
+	reg        *prometheus.Registry
+	rotations  *prometheus.CounterVec
+	duration   prometheus.Histogram
+	reloadOK   prometheus.Gauge
+	reloadTime prometheus.Gauge
 }
 
 func newMetrics(d *Daemon) *metrics {
@@ -28,12 +26,6 @@ func newMetrics(d *Daemon) *metrics {
 		rotations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rotatord_rotations_total", Help: "Rotations run, by secret and result (success, failed, delivery_pending).",
 		}, []string{"secret", "result"}),
-		lastRotation: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rotatord_last_rotation_timestamp_seconds", Help: "When the secret was last rotated (or its key created), Unix time.",
-		}, []string{"secret"}),
-		nextRotation: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rotatord_next_rotation_timestamp_seconds", Help: "When the secret is next rotated, Unix time.",
-		}, []string{"secret"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "rotatord_rotation_duration_seconds", Help: "How long rotations take.",
 			Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300},
@@ -45,8 +37,8 @@ func newMetrics(d *Daemon) *metrics {
 			Name: "rotatord_config_last_reload_success_timestamp_seconds", Help: "When the configuration was last loaded successfully, Unix time.",
 		}),
 	}
-	m.reg.MustRegister(m.rotations, m.lastRotation, m.nextRotation, m.duration, m.reloadOK, m.reloadTime,
-		keyAgeCollector{d}, queueCollector{d},
+	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime,
+		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reloadOK.Set(1)
 	m.reloadTime.SetToCurrentTime()
@@ -66,26 +58,8 @@ func (m *metrics) rotated(secret string, err error, took time.Duration) {
 	m.duration.Observe(took.Seconds())
 }
 
-// scheduled records a secret's last and next rotation.
-func (m *metrics) scheduled(secret string, last, next time.Time) {
-	if !last.IsZero() {
-		m.lastRotation.WithLabelValues(secret).Set(float64(last.Unix()))
-	}
-	m.next(secret, next)
-}
-
-func (m *metrics) next(secret string, next time.Time) {
-	if next.IsZero() {
-		m.nextRotation.DeleteLabelValues(secret)
-		return
-	}
-	m.nextRotation.WithLabelValues(secret).Set(float64(next.Unix()))
-}
-
 // forget drops a removed secret's series.
 func (m *metrics) forget(secret string) {
-	m.lastRotation.DeleteLabelValues(secret)
-	m.nextRotation.DeleteLabelValues(secret)
 	m.rotations.DeletePartialMatch(prometheus.Labels{"secret": secret})
 }
 
@@ -101,7 +75,7 @@ func (m *metrics) reloaded(ok bool) {
 var keyAgeDesc = prometheus.NewDesc("rotatord_key_age_seconds", "Age of the secret's current access key.", []string{"secret"}, nil)
 
 // keyAgeCollector computes key ages at scrape time from the daemon's
-// table of current keys' creation times.
+// schedule entries, which hold the current keys' creation times.
 type keyAgeCollector struct{ d *Daemon }
 
 func (c keyAgeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- keyAgeDesc }
@@ -110,9 +84,39 @@ func (c keyAgeCollector) Collect(ch chan<- prometheus.Metric) {
 	now := c.d.now()
 	c.d.mu.Lock()
 	defer c.d.mu.Unlock()
-	for name, created := range c.d.keyAge {
-		if !created.IsZero() {
-			ch <- prometheus.MustNewConstMetric(keyAgeDesc, prometheus.GaugeValue, now.Sub(created).Seconds(), name)
+	for name, e := range c.d.entries {
+		if !e.keyCreated.IsZero() {
+			ch <- prometheus.MustNewConstMetric(keyAgeDesc, prometheus.GaugeValue, now.Sub(e.keyCreated).Seconds(), name)
+		}
+	}
+}
+
+var (
+	lastRotationDesc = prometheus.NewDesc("rotatord_last_rotation_timestamp_seconds",
+		"When the secret was last rotated (or its key created), Unix time.", []string{"secret"}, nil)
+	nextRotationDesc = prometheus.NewDesc("rotatord_next_rotation_timestamp_seconds",
+		"When the secret is next rotated, Unix time.", []string{"secret"}, nil)
+)
+
+// scheduleCollector reports each secret's last and next rotation from the
+// daemon's schedule entries at scrape time, so that 100,000 secrets cost
+// no metric objects between scrapes.
+type scheduleCollector struct{ d *Daemon }
+
+func (c scheduleCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- lastRotationDesc
+	ch <- nextRotationDesc
+}
+
+func (c scheduleCollector) Collect(ch chan<- prometheus.Metric) {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	for name, e := range c.d.entries {
+		if !e.last.IsZero() {
+			ch <- prometheus.MustNewConstMetric(lastRotationDesc, prometheus.GaugeValue, float64(e.last.Unix()), name)
+		}
+		if !e.next.IsZero() {
+			ch <- prometheus.MustNewConstMetric(nextRotationDesc, prometheus.GaugeValue, float64(e.next.Unix()), name)
 		}
 	}
 }

@@ -205,6 +205,9 @@ type Store interface {
 	Update(ctx context.Context, name string, fn func(tx *Tx) error) error
 	// List returns every secret's state, sorted by name.
 	List(ctx context.Context) ([]*Secret, error)
+	// Each calls fn with every secret's state, sorted by name, one at a
+	// time; fn must not wait for a write to the store.
+	Each(ctx context.Context, fn func(*Secret) error) error
 	// History returns the named secret's audit events, oldest first.
 	History(ctx context.Context, name string) ([]Event, error)
 	// Close releases the store.

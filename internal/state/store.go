@@ -131,10 +131,22 @@ func (b *Bolt) encode(name string, tx *Tx) (*commitReq, error) {
 
 // List returns every secret's state, sorted by name.
 func (b *Bolt) List(ctx context.Context) ([]*Secret, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("list: %w", err)
-	}
 	var out []*Secret
+	err := b.Each(ctx, func(s *Secret) error {
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+// Each calls fn with every secret's state, in name order, holding one at a
+// time: a start-up over 100,000 secrets need not hold them all. fn runs in
+// a read transaction and must not wait for a write to the store; its
+// error stops the walk and is returned.
+func (b *Bolt) Each(ctx context.Context, fn func(*Secret) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("list: %w", err)
+	}
 	err := b.db.View(func(tx *bolt.Tx) error {
 		// bbolt keeps keys in byte order, which is Go's string order.
 		return tx.Bucket(bucketSecrets).ForEach(func(k, v []byte) error {
@@ -142,14 +154,13 @@ func (b *Bolt) List(ctx context.Context) ([]*Secret, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", k, err)
 			}
-			out = append(out, s)
-			return nil
+			return fn(s)
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list: %w", err)
+		return fmt.Errorf("list: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // History returns the named secret's audit events, oldest first: none for
