@@ -139,7 +139,7 @@ func (w *world) run(ctx context.Context) (*Result, error) {
 			ConfigPath: filepath.Join(w.dir, "rotatord.yaml"), Logger: log, NoWatch: true,
 			Ready: func(x *daemon.Daemon) {
 				ready, d = time.Now(), x
-						},
+			},
 			AfterRotation: func(_ string, _ *iamrotate.Result, err error) {
 				if err != nil {
 					failed.Add(1)
