@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -33,5 +34,58 @@ func TestDiff(t *testing.T) {
 	}
 	if !Diff(old, old).Empty() {
 		t.Errorf("a configuration differs from itself")
+	}
+}
+
+// TestSameSecretSeesEveryField changes each field of a secret and of its
+// sink in turn: every change but a position must count.
+func TestSameSecretSeesEveryField(t *testing.T) {
+	base := manySecrets(1).Secrets[0]
+	change := func(v reflect.Value) bool {
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString(v.String() + "x")
+		case reflect.Bool:
+			v.SetBool(!v.Bool())
+		case reflect.Int, reflect.Int64:
+			v.SetInt(v.Int() + 1)
+		case reflect.Uint32:
+			v.SetUint(v.Uint() + 1)
+		case reflect.Float64:
+			v.SetFloat(v.Float() + 1)
+		case reflect.Slice:
+			v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
+		case reflect.Struct: // Pos
+			v.Field(0).SetInt(v.Field(0).Int() + 7)
+		case reflect.Map:
+			m := reflect.MakeMap(v.Type())
+			m.SetMapIndex(reflect.ValueOf("k"), reflect.ValueOf("v"))
+			v.Set(m)
+		default:
+			return false
+		}
+		return true
+	}
+	for _, target := range []string{"secret", "sink"} {
+		rt := reflect.TypeFor[config.RotatedSecret]()
+		if target == "sink" {
+			rt = reflect.TypeFor[config.Sink]()
+		}
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			b := base
+			b.Sinks = slices.Clone(base.Sinks)
+			v := reflect.ValueOf(&b).Elem()
+			if target == "sink" {
+				v = reflect.ValueOf(&b.Sinks[0]).Elem()
+			}
+			if !change(v.Field(i)) {
+				t.Errorf("%s.%s: a %s the test cannot change", target, f.Name, f.Type)
+				continue
+			}
+			if same := sameSecret(&base, &b); same != (f.Type == reflect.TypeFor[config.Pos]()) {
+				t.Errorf("changing %s.%s: sameSecret = %v", target, f.Name, same)
+			}
+		}
 	}
 }
