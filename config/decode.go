@@ -221,9 +221,9 @@ func (d *decoder) sequence(n *yaml.Node, path string, v reflect.Value) {
 		return
 	}
 	d.pos[path] = nodePos(n)
-	elems := reflect.MakeSlice(v.Type(), 0, len(n.Content))
+	elems := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
-		e := reflect.New(v.Type().Elem()).Elem()
+		e := elems.Index(i) // decoded in place: no copy of a large Sink
 		p := indexPath(path, i)
 		switch item = resolveAlias(item); {
 		case isNull(item) && entities:
@@ -233,7 +233,6 @@ func (d *decoder) sequence(n *yaml.Node, path string, v reflect.Value) {
 		default:
 			d.value(item, p, e)
 		}
-		elems = reflect.Append(elems, e)
 	}
 	v.Set(elems)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -397,9 +398,38 @@ func (p *fastParser) scalar(x int, flow bool) (*yaml.Node, int) {
 	}
 	n := p.node(yaml.ScalarNode, x)
 	y := p.plainEnd(x, flow)
-	n.Value = string(p.data[x:y])
+	n.Value = intern(p.data[x:y])
 	n.Tag = plainTag(n.Value)
 	return n, y
+}
+
+// common holds the words a configuration repeats in every secret: field
+// names and the usual values. Scalars that are one of them share it
+// rather than each holding a copy.
+var common = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[State](), reflect.TypeFor[Target](),
+		reflect.TypeFor[RotatedSecret](), reflect.TypeFor[Sink](), reflect.TypeFor[Notify]()} {
+		for _, f := range fieldsOf(t) {
+			m[f.name] = f.name
+		}
+	}
+	for _, w := range []string{"true", "false", "0", "1", "2", "3", "7", "30", "60", "90",
+		UseUserCreds, UseTargetCreds, RotatorAPIKey, RotatorTarget, CatchUpImmediate, CatchUpNextHour,
+		GraceTimingAfter, GraceTimingBefore, RetireDelete, RetireDeactivate,
+		SinkFile, SinkSecretsManager, SinkSSM, SinkWebhook, SinkCommand,
+		FormatAWSCredentials, FormatEnv, FormatJSON, FormatTemplate, DefaultProfile, "0600", "0640", "0400"} {
+		m[w] = w
+	}
+	return m
+}()
+
+// intern returns b as a string, shared when it is a common word.
+func intern(b []byte) string {
+	if s, ok := common[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	return string(b)
 }
 
 // plainEnd returns where the plain scalar at x ends, trailing blanks
@@ -486,7 +516,7 @@ func (p *fastParser) singleQuoted(x int) (*yaml.Node, int) {
 		b = append(b, p.data[y])
 		y++
 	}
-	n.Value = string(b)
+	n.Value = intern(b)
 	return n, p.afterQuote(y + 1)
 }
 
@@ -528,7 +558,7 @@ func (p *fastParser) doubleQuoted(x int) (*yaml.Node, int) {
 		b = append(b, c)
 		y++
 	}
-	n.Value = string(b)
+	n.Value = intern(b)
 	return n, p.afterQuote(y + 1)
 }
 

@@ -18,8 +18,10 @@ type pair struct{ key, val *yaml.Node }
 // and keys that are not plain strings; merged mappings are reported where
 // they are defined.
 func (d *decoder) pairs(n *yaml.Node, path string, report bool, depth int) []pair {
-	seen := keySet{}
-	var own, merged []pair
+	var seen keySet
+	seen.list = seen.small[:0]
+	own := make([]pair, 0, len(n.Content)/2)
+	var merged []pair
 	for i := 0; i+1 < len(n.Content) && d.spend(n, path); i += 2 {
 		k, v := resolveAlias(n.Content[i]), n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
@@ -88,8 +90,9 @@ func (d *decoder) merge(v *yaml.Node, path string, report bool, depth int) []pai
 // keySet holds the keys of one mapping: a list while it is short, as most
 // are, and a map beyond.
 type keySet struct {
-	list []*yaml.Node
-	m    map[string]*yaml.Node
+	small [16]*yaml.Node
+	list  []*yaml.Node
+	m     map[string]*yaml.Node
 }
 
 func (s *keySet) get(key string) (*yaml.Node, bool) {

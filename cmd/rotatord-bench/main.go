@@ -27,6 +27,7 @@ func main() {
 	flag.DurationVar(&o.Latency, "latency", 0, "latency awsfake adds to every AWS call")
 	flag.Float64Var(&o.RateLimit, "rate", 0, "rate_limit of each target in IAM calls/s (0: 1000, none that binds)")
 	flag.BoolVar(&o.StartupOnly, "startup-only", false, "measure the daemon's start-up to ready (in a process of its own), then stop")
+	flag.BoolVar(&o.Reload, "reload", false, "with -startup-only: once start-up jobs are done, reload the file with 1% of the secrets rescheduled")
 	flag.StringVar(&o.Dir, "dir", "", "work directory (default: a temporary one, removed)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
 	traceFile := flag.String("trace", "", "write an execution trace of the run to `file`")

@@ -43,6 +43,10 @@ type Options struct {
 	// StartupOnly measures start-up to ready, in a process of its own, and
 	// stops.
 	StartupOnly bool
+	// Reload, with StartupOnly, has the daemon wait for its start-up jobs,
+	// then reload the file with 1% of the secrets rescheduled; the secrets
+	// are seeded as rotated a day ago, so that none is due.
+	Reload bool
 	// Log receives the daemon's warnings and errors; nil discards them.
 	Log io.Writer
 }
@@ -64,6 +68,9 @@ type Result struct {
 	CPUPer1000      time.Duration // user+sys CPU of the whole process (awsfake included)
 	PeakRSS         int64         // bytes; with StartupOnly, the daemon's process alone
 	StartupCPU      time.Duration // with StartupOnly: the daemon process's CPU
+	ReloadTook      time.Duration // with Reload: SIGHUP to applied, as the daemon logs it
+	Rescheduled     int           // with Reload: secrets the reload rescheduled
+	ReloadScheduled int           // with Reload: entries the runner scheduled during the reload
 	MaxTargetPerSec int           // most IAM calls one target made in any second
 	Failed          int
 }
@@ -273,10 +280,10 @@ func workDir(dir string) (string, func(), error) {
 func Table(rs []*Result) string {
 	if len(rs) > 0 && rs[0].StartupOnly {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%8s %3s %10s %12s %13s\n", "N", "T", "ready", "daemon CPU", "daemon RSS")
+		fmt.Fprintf(&b, "%8s %3s %10s %12s %13s %10s %11s %9s\n", "N", "T", "ready", "daemon CPU", "daemon RSS", "reload", "rescheduled", "entries")
 		for _, r := range rs {
-			fmt.Fprintf(&b, "%8d %3d %10s %12s %13s\n", r.Secrets, r.Targets, r.StartToReady.Round(time.Millisecond),
-				r.StartupCPU.Round(time.Millisecond), mib(r.PeakRSS))
+			fmt.Fprintf(&b, "%8d %3d %10s %12s %13s %10s %11d %9d\n", r.Secrets, r.Targets, r.StartToReady.Round(time.Millisecond),
+				r.StartupCPU.Round(time.Millisecond), mib(r.PeakRSS), r.ReloadTook.Round(time.Millisecond), r.Rescheduled, r.ReloadScheduled)
 		}
 		return b.String()
 	}

@@ -54,8 +54,9 @@ func (w *world) seed(ctx context.Context) error {
 	return w.seedState(ctx, key)
 }
 
-// seedState records every secret as last rotated 40 days ago, its user
-// known, as a daemon restarted after a long stop would find it.
+// seedState records every secret as last rotated 40 days ago (with
+// Reload, a day ago), its user known, as a daemon restarted after a long
+// stop would find it.
 func (w *world) seedState(ctx context.Context, key string) error {
 	raw, err := state.ParseProtectionKey(key)
 	if err != nil {
@@ -67,6 +68,9 @@ func (w *world) seedState(ctx context.Context, key string) error {
 	}
 	defer st.Close()
 	last := time.Now().AddDate(0, 0, -40)
+	if w.o.Reload {
+		last = time.Now().AddDate(0, 0, -1)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	next := make(chan int)

@@ -309,6 +309,14 @@ func (d *Daemon) current() (*config.Config, *Engine) {
 // Store returns the daemon's state store (for the benchmark's counters).
 func (d *Daemon) Store() state.Store { return d.store }
 
+// Jobs returns how many jobs wait for a worker and how many run.
+func (d *Daemon) Jobs() (queued, running int) {
+	if d.pool == nil {
+		return 0, 0
+	}
+	return d.pool.counts()
+}
+
 // Ready reports whether the daemon has finished starting and serves.
 func (d *Daemon) Ready() bool { return d.ready.Load() }
 
