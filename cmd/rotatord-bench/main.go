@@ -31,6 +31,7 @@ func main() {
 	flag.StringVar(&o.Dir, "dir", "", "work directory (default: a temporary one, removed)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
 	traceFile := flag.String("trace", "", "write an execution trace of the run to `file`")
+	memprofile := flag.String("memprofile", "", "write an allocation profile of the run to `file`")
 	flag.Parse()
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)
@@ -65,6 +66,17 @@ func main() {
 		trace.Stop()
 		fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
 		os.Exit(1)
+	}
+	if *memprofile != "" {
+		f, err := os.Create(*memprofile)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
+			os.Exit(1)
+		}
 	}
 	fmt.Print(bench.Table([]*bench.Result{r}))
 }

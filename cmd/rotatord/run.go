@@ -33,6 +33,7 @@ unless a terminal); errors that stop it go to standard error.`,
 			if err != nil {
 				return errUsage{err}
 			}
+			daemon.SetProcs()
 			return daemon.Run(c.ctx, daemon.Options{ConfigPath: c.configPath, Logger: log})
 		},
 	}

@@ -83,6 +83,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.RateLimit <= 0 {
 		o.RateLimit = 1000
 	}
+	daemon.SetProcs() // as rotatord run does
 	dir, cleanup, err := workDir(o.Dir)
 	if err != nil {
 		return nil, err

@@ -90,6 +90,7 @@ func ChildMain() bool {
 	if !ok {
 		return false
 	}
+	daemon.SetProcs()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	reloaded := make(chan slog.Record, 1)
