@@ -68,7 +68,7 @@ func (b *syncBuffer) String() string {
 // env is one test's world: awsfake with a privileged target user "admin"
 // and an application user "app", a bbolt store, a file sink, captured logs.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *awsfake.Server
 	url    string
 	clock  *fakeClock
@@ -83,7 +83,7 @@ type env struct {
 	errors []string        // every error text a rotation returned
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}
 	fake, url := awsfake.Start(t, awsfake.WithClock(clock.Now))
