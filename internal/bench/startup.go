@@ -58,8 +58,9 @@ func (w *world) startup(ctx context.Context) (*Result, error) {
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		switch {
-		case len(f) == 1 && f[0] == "ready":
+		case len(f) == 2 && f[0] == "ready":
 			ready = time.Since(started)
+			res.ReadyRSS, _ = strconv.ParseInt(f[1], 10, 64)
 		case len(f) == 4 && f[0] == "reloaded":
 			took, _ := strconv.ParseInt(f[1], 10, 64)
 			res.ReloadTook = time.Duration(took)
@@ -102,7 +103,7 @@ func ChildMain() bool {
 	err := daemon.Run(ctx, daemon.Options{
 		ConfigPath: path, Logger: log, NoWatch: true, Runner: runner,
 		Ready: func(d *daemon.Daemon) {
-			fmt.Println("ready")
+			fmt.Println("ready", peakRSS())
 			if f := os.Getenv(childEnv + "_HEAP"); f != "" {
 				writeHeap(f)
 			}
@@ -226,6 +227,18 @@ type countingRunner struct {
 func (c *countingRunner) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
 	c.n.Add(1)
 	return c.Runner.Schedule(s, j)
+}
+
+// peakRSS is this process's peak resident set so far, in bytes (VmHWM).
+func peakRSS() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 // writeHeap writes a heap profile of what is live.

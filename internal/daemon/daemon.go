@@ -103,6 +103,8 @@ func Run(ctx context.Context, o Options) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	gcRestore := lowGCWhileStarting()
+	defer gcRestore()
 	cfg, err := config.Load(o.ConfigPath)
 	if err != nil {
 		return err
@@ -150,6 +152,7 @@ func Run(ctx context.Context, o Options) error {
 		<-idle
 		return err
 	}
+	gcRestore()
 	d.runner.Start()
 	d.ready.Store(true)
 	o.Notify("READY=1")

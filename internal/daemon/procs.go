@@ -3,6 +3,8 @@ package daemon
 import (
 	"os"
 	"runtime"
+	"runtime/debug"
+	"sync"
 )
 
 // SetProcs gives the Go scheduler twice as many Ps as CPUs, unless the
@@ -22,4 +24,45 @@ func SetProcs() int {
 	n := 2 * runtime.GOMAXPROCS(0)
 	runtime.GOMAXPROCS(n)
 	return n
+}
+
+// startupGCPercent is the garbage collector's target while the daemon
+// loads its configuration and schedules its secrets. That work allocates
+// in a burst that stays mostly live (100,000 secrets hold about 150 MB),
+// so with Go's default of 100 the heap peaks near twice that before it
+// settles. Collecting at 25% growth keeps the peak near 1.25 times, for
+// about half a second more CPU at 100,000 secrets
+// (rotatord-bench -n 100000 -targets 4 -startup-only: peak RSS 358 MB and
+// ready in 1.4 s by default, 277 MB and 2.0 s with 25).
+const startupGCPercent = 25
+
+var startupGC struct {
+	sync.Mutex
+	n   int // daemons starting
+	old int // the percent to restore
+}
+
+// lowGCWhileStarting sets startupGCPercent until the returned function is
+// called, unless GOGC is set in the environment. Daemons starting at once
+// (tests) share it: the last one done restores the setting.
+func lowGCWhileStarting() (restore func()) {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return func() {}
+	}
+	startupGC.Lock()
+	if startupGC.n == 0 {
+		startupGC.old = debug.SetGCPercent(startupGCPercent)
+	}
+	startupGC.n++
+	startupGC.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			startupGC.Lock()
+			defer startupGC.Unlock()
+			if startupGC.n--; startupGC.n == 0 {
+				debug.SetGCPercent(startupGC.old)
+			}
+		})
+	}
 }
