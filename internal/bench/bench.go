@@ -62,7 +62,8 @@ type Result struct {
 	Achieved        float64       // rotations per second
 	Limit           float64       // the physical limit for this setting
 	UpdatesPerRot   float64       // store Updates (each durable)
-	CommitsPerRot   float64       // store transactions (each one fsync)
+	CommitsPerRot   float64       // store transactions (bbolt syncs each twice)
+	FsyncsPerRot    float64       // the store's two per commit and the file sink's two (file, directory)
 	CommitTime      time.Duration // mean time of one transaction
 	CommitterBusy   float64       // share of the run the committer was writing
 	CPUPer1000      time.Duration // user+sys CPU of the whole process (awsfake included)
@@ -213,6 +214,7 @@ func (w *world) figures(res *Result, d *daemon.Daemon, cpu time.Duration) {
 	if b, ok := d.Store().(*state.Bolt); ok {
 		st := b.Stats()
 		res.UpdatesPerRot, res.CommitsPerRot = float64(st.Updates)/n, float64(st.Commits)/n
+		res.FsyncsPerRot = 2*res.CommitsPerRot + 2 // one file sink per secret: the file, then its directory
 		res.CommitTime = st.Busy / time.Duration(max(st.Commits, 1))
 		res.CommitterBusy = st.Busy.Seconds() / res.Elapsed.Seconds()
 	}
@@ -290,12 +292,12 @@ func Table(rs []*Result) string {
 		return b.String()
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%8s %3s %7s %7s %6s %8s %9s %9s %8s %6s %8s %8s %8s %8s %8s %11s %8s %8s %7s\n",
-		"N", "T", "workers", "latency", "rate", "ready", "calls/rot", "iam/rot", "rot/s", "limit", "achieved", "updates", "commits", "commit", "busy", "cpu/1000rot", "peakRSS", "max/s/T", "failed")
+	fmt.Fprintf(&b, "%8s %3s %7s %7s %6s %8s %9s %9s %8s %6s %8s %8s %8s %7s %8s %8s %11s %8s %8s %7s\n",
+		"N", "T", "workers", "latency", "rate", "ready", "calls/rot", "iam/rot", "rot/s", "limit", "achieved", "updates", "commits", "fsyncs", "commit", "busy", "cpu/1000rot", "peakRSS", "max/s/T", "failed")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "%8d %3d %7d %7s %6.0f %8s %9.2f %9.2f %8.1f %6.1f %8.2f %8.2f %8.2f %8s %7.0f%% %11s %7dM %8d %7d\n",
+		fmt.Fprintf(&b, "%8d %3d %7d %7s %6.0f %8s %9.2f %9.2f %8.1f %6.1f %8.2f %8.2f %8.2f %7.2f %8s %7.0f%% %11s %7dM %8d %7d\n",
 			r.Secrets, r.Targets, r.Workers, r.Latency, r.RateLimit, r.StartToReady.Round(time.Millisecond),
-			r.CallsPerRot, r.IAMCallsPerRot, r.Achieved, r.Limit, r.Achieved/r.Limit, r.UpdatesPerRot, r.CommitsPerRot,
+			r.CallsPerRot, r.IAMCallsPerRot, r.Achieved, r.Limit, r.Achieved/r.Limit, r.UpdatesPerRot, r.CommitsPerRot, r.FsyncsPerRot,
 			r.CommitTime.Round(10*time.Microsecond), 100*r.CommitterBusy,
 			r.CPUPer1000.Round(time.Millisecond), r.PeakRSS>>20, r.MaxTargetPerSec, r.Failed)
 	}

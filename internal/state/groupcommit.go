@@ -27,7 +27,8 @@ var errClosed = errors.New("state store is closed")
 
 // committer is the store's group commit. Updates that arrive while a
 // commit is being written wait together and go into the next transaction:
-// one fsync for all of them, and no delay for an Update that arrives alone.
+// one commit (bbolt syncs twice: pages, then meta page) for all of them,
+// and no delay for an Update that arrives alone.
 // Each Update still returns only once its own change is durable.
 //
 // The committer only writes bytes: callers decode, run their function,
@@ -45,7 +46,7 @@ type committer struct {
 	done   chan struct{}
 
 	updates atomic.Uint64 // Updates written
-	commits atomic.Uint64 // transactions committed (each one fsync)
+	commits atomic.Uint64 // transactions committed (each two fdatasyncs)
 	busy    atomic.Int64  // nanoseconds spent in transactions
 }
 
@@ -227,7 +228,8 @@ func (c *committer) close() {
 type Stats struct {
 	// Updates is how many Updates were written.
 	Updates uint64
-	// Commits is how many transactions wrote them, each with one fsync.
+	// Commits is how many transactions wrote them, each with two fdatasyncs
+	// (bbolt syncs the pages, then the meta page).
 	Commits uint64
 	// Busy is the time spent writing them.
 	Busy time.Duration

@@ -30,14 +30,14 @@ func (b *Bolt) Get(ctx context.Context, name string) (*Secret, error) {
 
 // Update runs fn on a copy of the named secret's state (Secret{Name: name}
 // if the store has none) and, if fn returns nil, writes that state and
-// tx.Events in one fsynced commit. Events get increasing Seq numbers and
+// tx.Events in one durable commit. Events get increasing Seq numbers and
 // are filed under name. If fn returns an error, nothing is written and
 // Update returns that error as is.
 //
 // fn runs in the caller's goroutine on a fresh copy; it may run more than
 // once (when another Update of the same secret committed in between, fn
 // runs again on the new state), so it must only modify tx. Concurrent
-// Updates share transactions (group commit: one fsync for all that arrived
+// Updates share transactions (group commit: one commit for all that arrived
 // while the previous commit was written). Cancelling ctx after Update has
 // started does not stop the write: a step fn recorded is kept.
 func (b *Bolt) Update(ctx context.Context, name string, fn func(tx *Tx) error) error {
