@@ -98,6 +98,9 @@ type Config struct {
 	// configurations of 100,000 secrets). A Config built otherwise has none
 	// and is searched.
 	secretIndex map[string]int
+	// items, when the secrets were decoded in chunks, lets a reload of the
+	// same file reuse the secrets whose text did not change (reuse.go).
+	items *itemSigs
 }
 
 // State configures the state store.

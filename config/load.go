@@ -11,6 +11,11 @@ type LoadOptions struct {
 	// LookupEnv looks up an environment variable for the *_env fields; nil
 	// means os.LookupEnv.
 	LookupEnv func(key string) (string, bool)
+	// Previous is the configuration loaded from the same file before, for
+	// a reload: a secret whose text is unchanged, in a file whose text
+	// outside the secrets is unchanged, is taken from it rather than
+	// decoded and checked again. The result is the same as without it.
+	Previous *Config
 }
 
 // Load reads the configuration file at path, parses and validates it as
@@ -37,7 +42,7 @@ func LoadWith(path string, o LoadOptions) (*Config, error) {
 	if err != nil {
 		return &Config{File: path}, Errors{{File: path, Msg: "cannot read the file: " + err.Error()}}
 	}
-	c, col := parse(path, data)
+	c, col := parseWith(path, data, o.Previous)
 	r := &resolver{collector: col, c: c, lookup: lookup}
 	r.resolve()
 	if info.Mode().Perm()&0o044 != 0 {

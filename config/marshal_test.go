@@ -211,7 +211,7 @@ func TestMarshalNeverPrintsResolvedKeys(t *testing.T) {
 }
 
 // writeFile writes a file under dir with mode and returns its path.
-func writeFile(t *testing.T, dir, name, data string, mode os.FileMode) string {
+func writeFile(t testing.TB, dir, name, data string, mode os.FileMode) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(data), mode); err != nil {

@@ -29,13 +29,17 @@ func Parse(file string, data []byte) (*Config, error) {
 
 // parse runs every step Parse does and returns what it found; c is partly
 // filled when the collector holds errors.
-func parse(file string, data []byte) (*Config, *collector) {
+func parse(file string, data []byte) (*Config, *collector) { return parseWith(file, data, nil) }
+
+// parseWith is parse, reusing prev's unchanged secrets (see
+// LoadOptions.Previous); prev may be nil.
+func parseWith(file string, data []byte, prev *Config) (*Config, *collector) {
 	if doc, seq := fastParse(data, "secrets"); doc != nil {
 		if seq == nil || secretsKeys(doc.Content[0]) != 1 {
 			if seq == nil || seq.materialize() {
 				return parseTree(file, doc)
 			}
-		} else if c, col, ok := parseChunked(file, doc, seq); ok {
+		} else if c, col, ok := parseChunked(file, doc, seq, prev); ok {
 			return c, col
 		}
 	}
@@ -89,7 +93,7 @@ const chunkSize = 512
 // checks the rules across secrets. A secret's positions are found again,
 // when a message needs one, by decoding that secret once more. It reports
 // false when an item is outside fastParse's subset.
-func parseChunked(file string, root *yaml.Node, seq *lazySeq) (*Config, *collector, bool) {
+func parseChunked(file string, root *yaml.Node, seq *lazySeq, prev *Config) (*Config, *collector, bool) {
 	col := newCollector(file)
 	c := &Config{File: file}
 	dir := filepath.Dir(file)
@@ -103,6 +107,8 @@ func parseChunked(file string, root *yaml.Node, seq *lazySeq) (*Config, *collect
 	k.outside()
 
 	c.Secrets = make([]RotatedSecret, len(seq.items))
+	c.items = seq.signatures()
+	reused := c.reuse(prev)
 	chunks := make([]*collector, (len(seq.items)+chunkSize-1)/chunkSize)
 	var next atomic.Int64
 	var outside atomic.Bool
@@ -115,7 +121,7 @@ func parseChunked(file string, root *yaml.Node, seq *lazySeq) (*Config, *collect
 					return
 				}
 				chunks[n] = col.chunk()
-				if !secretsChunk(chunks[n], c, seq, n*chunkSize, min((n+1)*chunkSize, len(seq.items)), dir) {
+				if !secretsChunk(chunks[n], c, seq, reused, n*chunkSize, min((n+1)*chunkSize, len(seq.items)), dir) {
 					outside.Store(true)
 				}
 			}
@@ -134,13 +140,19 @@ func parseChunked(file string, root *yaml.Node, seq *lazySeq) (*Config, *collect
 }
 
 // secretsChunk decodes, completes and checks secrets [from, to) into c,
-// collecting into col. It reports false when an item is outside the
-// subset.
-func secretsChunk(col *collector, c *Config, seq *lazySeq, from, to int, dir string) bool {
+// collecting into col, but for those reused already holds. It records in
+// c.items which secrets were clean: no error, no warning. It reports false
+// when an item is outside the subset.
+func secretsChunk(col *collector, c *Config, seq *lazySeq, reused []bool, from, to int, dir string) bool {
 	d := &decoder{collector: col, budget: math.MaxInt}
 	k := &checker{collector: col, c: c}
 	var nodes nodePool
 	for i := from; i < to; i++ {
+		if reused != nil && reused[i] {
+			c.items.sigs[i].clean = true
+			continue
+		}
+		problems := len(col.errs) + len(col.warns)
 		nodes.reset()
 		n := seq.parseItem(i, &nodes)
 		if n == nil {
@@ -157,6 +169,7 @@ func secretsChunk(col *collector, c *Config, seq *lazySeq, from, to int, dir str
 		secretDefaults(s, path, col)
 		k.secret(i)
 		clear(col.pos) // later messages find them again
+		c.items.sigs[i].clean = len(col.errs)+len(col.warns) == problems
 	}
 	return true
 }

@@ -23,7 +23,7 @@ func (d *Daemon) reload(ctx context.Context, why string) {
 	defer d.opts.Notify("READY=1")
 	start := time.Now()
 	old, _ := d.current()
-	next, err := config.Load(d.opts.ConfigPath)
+	next, err := config.LoadWith(d.opts.ConfigPath, config.LoadOptions{Previous: old})
 	if err == nil {
 		err = unchangeable(old, next)
 	}
