@@ -56,7 +56,9 @@ func TestReuseMatchesFullLoad(t *testing.T) {
 	env := lookupIn(map[string]string{"ROTATORD_KEY": testKey, "PROD_SECRET": "prod-secret", "USER_SECRET": "user-env-secret", "HOOK_HMAC": "hmac"})
 	head, items := reuseFile(3 * chunkSize)
 	path := filepath.Join(dir, "rotatord.yaml")
-	write := func(head string, items []string) { writeFile(t, dir, "rotatord.yaml", head+strings.Join(items, ""), 0o600) }
+	write := func(head string, items []string) {
+		writeFile(t, dir, "rotatord.yaml", head+strings.Join(items, ""), 0o600)
+	}
 	write(head, items)
 	prev, err := LoadWith(path, LoadOptions{LookupEnv: env})
 	if err != nil {
