@@ -100,9 +100,8 @@ func fastParse(data []byte, lazy string) (doc *yaml.Node, seq *lazySeq) {
 	if p.eof {
 		bail() // empty: yaml.v3 says how it reads that
 	}
-	rest := p.data[p.start+p.indent : p.end]
-	if hasPrefix(rest, "---") || hasPrefix(rest, "...") || rest[0] == '%' {
-		bail()
+	if p.data[p.start+p.indent] == '%' {
+		bail() // a directive
 	}
 	doc = &yaml.Node{Kind: yaml.DocumentNode, Line: p.line, Column: p.indent + 1}
 	root := p.blockNode(p.start+p.indent, -1, true)
@@ -148,6 +147,9 @@ func (p *fastParser) advance() {
 		}
 		if i < e && p.data[i] != '#' {
 			p.indent = i - p.start
+			if line := p.data[i:e]; i == p.start && (hasPrefix(line, "---") || hasPrefix(line, "...")) {
+				bail() // a document marker, or a scalar yaml.v3 may read as one
+			}
 			return
 		}
 	}
@@ -156,7 +158,8 @@ func (p *fastParser) advance() {
 // col is the 0-based column of offset x on the current line.
 func (p *fastParser) col(x int) int { return x - p.start }
 
-// pos sets n's position to offset x on the current line.
+// node makes a node of kind whose position is offset x of the current
+// line, from the pool when the parser has one.
 func (p *fastParser) node(kind yaml.Kind, x int) *yaml.Node {
 	var n *yaml.Node
 	if p.nodes != nil {
@@ -390,11 +393,8 @@ func (ls *lazySeq) materialize() bool {
 // after it. In a flow collection (flow) a plain scalar also ends at , [ ] {
 // }.
 func (p *fastParser) scalar(x int, flow bool) (*yaml.Node, int) {
-	switch p.data[x] {
-	case '\'':
-		return p.singleQuoted(x)
-	case '"':
-		return p.doubleQuoted(x)
+	if c := p.data[x]; c == '\'' || c == '"' {
+		return p.quoted(x)
 	}
 	n := p.node(yaml.ScalarNode, x)
 	y := p.plainEnd(x, flow)
@@ -459,6 +459,8 @@ func (p *fastParser) plainEnd(x int, flow bool) int {
 			return last
 		case flow && strings.IndexByte(",[]{}", b) >= 0:
 			return last
+		case flow && b == '?':
+			bail() // yaml.v3 ends a plain scalar there in a flow collection
 		}
 		last = y + 1
 	}
@@ -495,71 +497,55 @@ func plainTag(v string) string {
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
 }
 
-// singleQuoted reads a single-quoted scalar at x, on one line.
-func (p *fastParser) singleQuoted(x int) (*yaml.Node, int) {
+// quoted reads a single- or double-quoted scalar at x, on one line;
+// double quotes take the common escapes.
+func (p *fastParser) quoted(x int) (*yaml.Node, int) {
+	q := p.data[x]
 	n := p.node(yaml.ScalarNode, x)
 	n.Tag, n.Style = "!!str", yaml.SingleQuotedStyle
-	var b []byte
-	y := x + 1
-	for {
-		if y >= p.end {
-			bail()
-		}
-		if p.data[y] == '\'' {
-			if y+1 < p.end && p.data[y+1] == '\'' {
-				b = append(b, '\'')
-				y += 2
-				continue
-			}
-			break
-		}
-		b = append(b, p.data[y])
-		y++
+	if q == '"' {
+		n.Style = yaml.DoubleQuotedStyle
 	}
-	n.Value = intern(b)
-	return n, p.afterQuote(y + 1)
-}
-
-// doubleQuoted reads a double-quoted scalar at x, on one line, with the
-// common escapes.
-func (p *fastParser) doubleQuoted(x int) (*yaml.Node, int) {
-	n := p.node(yaml.ScalarNode, x)
-	n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
 	var b []byte
-	y := x + 1
-	for {
+	for y := x + 1; ; y++ {
 		if y >= p.end {
 			bail()
 		}
 		c := p.data[y]
-		if c == '"' {
-			break
-		}
-		if c == '\\' {
-			if y+1 >= p.end {
-				bail()
-			}
-			switch p.data[y+1] {
-			case '\\', '"', '/':
-				c = p.data[y+1]
-			case 'n':
-				c = '\n'
-			case 't':
-				c = '\t'
-			case 'r':
-				c = '\r'
-			case '0':
-				c = 0
-			default:
-				bail()
-			}
+		switch {
+		case c == '\'' && q == '\'' && y+1 < p.end && p.data[y+1] == '\'':
+			y++ // '' is a quote
+		case c == q:
+			n.Value = intern(b)
+			return n, p.afterQuote(y + 1)
+		case c == '\\' && q == '"':
 			y++
+			c = p.escape(y)
 		}
 		b = append(b, c)
-		y++
 	}
-	n.Value = intern(b)
-	return n, p.afterQuote(y + 1)
+}
+
+// escape is the character the escape sequence whose letter is at y
+// stands for.
+func (p *fastParser) escape(y int) byte {
+	if y >= p.end {
+		bail()
+	}
+	switch c := p.data[y]; c {
+	case '\\', '"', '/':
+		return c
+	case 'n':
+		return '\n'
+	case 't':
+		return '\t'
+	case 'r':
+		return '\r'
+	case '0':
+		return 0
+	}
+	bail()
+	return 0
 }
 
 // afterQuote checks what follows a closing quote at y: a blank, the end of
@@ -574,62 +560,65 @@ func (p *fastParser) afterQuote(y int) int {
 // flowNode reads a flow collection or scalar at x that ends on this line,
 // and returns it and the offset after it.
 func (p *fastParser) flowNode(x int) (*yaml.Node, int) {
-	switch p.data[x] {
-	case '[':
-		s := p.node(yaml.SequenceNode, x)
-		s.Style = yaml.FlowStyle
-		y := p.spaces(x + 1)
-		if y < p.end && p.data[y] == ']' {
-			return s, y + 1
+	open := p.data[x]
+	if open != '[' && open != '{' {
+		return p.scalar(x, true)
+	}
+	kind, closing := yaml.SequenceNode, byte(']')
+	if open == '{' {
+		kind, closing = yaml.MappingNode, '}'
+	}
+	n := p.node(kind, x)
+	n.Style = yaml.FlowStyle
+	y := p.spaces(x + 1)
+	if y < p.end && p.data[y] == closing {
+		return n, y + 1
+	}
+	for {
+		var z int
+		if kind == yaml.MappingNode {
+			var key, val *yaml.Node
+			key, val, z = p.flowPair(y)
+			n.Content = append(n.Content, key, val)
+		} else {
+			var e *yaml.Node
+			e, z = p.flowEntry(y)
+			n.Content = append(n.Content, e)
 		}
-		for {
-			n, z := p.flowEntry(y)
-			s.Content = append(s.Content, n)
-			z = p.spaces(z)
-			if z >= p.end {
-				bail()
-			}
-			switch p.data[z] {
-			case ']':
-				return s, z + 1
-			case ',':
-				y = p.spaces(z + 1)
-			default:
-				bail()
-			}
-		}
-	case '{':
-		m := p.node(yaml.MappingNode, x)
-		m.Style = yaml.FlowStyle
-		y := p.spaces(x + 1)
-		if y < p.end && p.data[y] == '}' {
-			return m, y + 1
-		}
-		for {
-			if y >= p.end || strings.IndexByte("[{]},", p.data[y]) >= 0 {
-				bail()
-			}
-			key, z := p.scalar(y, true)
-			if z >= p.end || p.data[z] != ':' || z+1 >= p.end || p.data[z+1] != ' ' || z-y > 1000 {
-				bail()
-			}
-			val, z := p.flowEntry(p.spaces(z + 1))
-			m.Content = append(m.Content, key, val)
-			z = p.spaces(z)
-			if z >= p.end {
-				bail()
-			}
-			switch p.data[z] {
-			case '}':
-				return m, z + 1
-			case ',':
-				y = p.spaces(z + 1)
-			default:
-				bail()
-			}
+		var done bool
+		if y, done = p.flowNext(z, closing); done {
+			return n, y
 		}
 	}
-	return p.scalar(x, true)
+}
+
+// flowPair reads "key: value" inside a flow mapping.
+func (p *fastParser) flowPair(y int) (key, val *yaml.Node, z int) {
+	if y >= p.end || strings.IndexByte("[{]},", p.data[y]) >= 0 {
+		bail()
+	}
+	key, z = p.scalar(y, true)
+	if z >= p.end || p.data[z] != ':' || z+1 >= p.end || p.data[z+1] != ' ' || z-y > 1000 {
+		bail()
+	}
+	val, z = p.flowEntry(p.spaces(z + 1))
+	return key, val, z
+}
+
+// flowNext reads what follows an entry of a flow collection at z: the
+// closing bracket (done, and the offset after it) or a comma (the offset
+// of the next entry).
+func (p *fastParser) flowNext(z int, closing byte) (int, bool) {
+	z = p.spaces(z)
+	switch {
+	case z >= p.end:
+		bail()
+	case p.data[z] == closing:
+		return z + 1, true
+	case p.data[z] != ',':
+		bail()
+	}
+	return p.spaces(z + 1), false
 }
 
 // flowEntry reads one value inside a flow collection, which must not be
