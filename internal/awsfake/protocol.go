@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // protocol is one AWS wire protocol: how a request names its action and
@@ -55,12 +56,14 @@ type responseMetadata struct {
 }
 
 func (p queryProtocol) writeResult(w http.ResponseWriter, action, requestID string, v any) {
-	var buf bytes.Buffer
-	enc := xml.NewEncoder(&buf)
+	x := xmlWriters.Get().(*xmlWriter)
+	defer xmlWriters.Put(x)
+	x.buf.Reset()
 	start := xml.StartElement{
 		Name: xml.Name{Local: action + "Response"},
 		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: p.xmlns}},
 	}
+	enc := x.enc
 	err := enc.EncodeToken(start)
 	if err == nil && v != nil {
 		err = enc.EncodeElement(v, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
@@ -75,11 +78,25 @@ func (p queryProtocol) writeResult(w http.ResponseWriter, action, requestID stri
 		err = enc.Flush()
 	}
 	if err != nil {
+		x.enc = xml.NewEncoder(&x.buf) // the failed one may hold an open element
 		p.writeError(w, errInternal(fmt.Errorf("encode %s result: %w", action, err)), requestID)
 		return
 	}
-	writeBody(w, http.StatusOK, "text/xml", requestID, buf.Bytes())
+	writeBody(w, http.StatusOK, "text/xml", requestID, x.buf.Bytes())
 }
+
+// xmlWriter is an XML encoder and the buffer it writes to, kept for the
+// next response: a new encoder allocates a 4 KB buffer, per call.
+type xmlWriter struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+var xmlWriters = sync.Pool{New: func() any {
+	x := &xmlWriter{}
+	x.enc = xml.NewEncoder(&x.buf)
+	return x
+}}
 
 type queryError struct {
 	XMLName   xml.Name `xml:"ErrorResponse"`

@@ -56,7 +56,7 @@ func ID(c config.Sink) string {
 		if path != "" {
 			path = filepath.Clean(path)
 		}
-		path = strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+		path = fileEscaper.Replace(path)
 		format := c.Format
 		if format == "" {
 			format = config.FormatAWSCredentials
@@ -88,6 +88,7 @@ func ID(c config.Sink) string {
 }
 
 var (
+	fileEscaper   = strings.NewReplacer("%", "%25", "#", "%23")
 	targetEscaper = strings.NewReplacer("%", "%25", "/", "%2F", "+", "%2B")
 	paramEscaper  = strings.NewReplacer("%", "%25", "+", "%2B")
 )
