@@ -3,6 +3,8 @@ package awsfake
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -168,5 +171,53 @@ func TestKeyDelay(t *testing.T) {
 			s.SetKeyDelay(0)
 			check(t.Context(), len(tt.advance)+1, true)
 		})
+	}
+}
+
+// TestQuickSignature: the shortcut reproduces the signature the SDK's
+// signer puts on an IAM and a JSON request, and refuses a tampered body,
+// another secret, a changed signed header and another date's key.
+func TestQuickSignature(t *testing.T) {
+	creds := aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+	signer := v4.NewSigner()
+	at := time.Date(2026, 11, 25, 3, 4, 5, 0, time.UTC)
+	for _, c := range []struct {
+		service, body string
+		header        map[string]string
+	}{
+		{"iam", "Action=ListAccessKeys&UserName=app&Version=2010-05-08", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
+		{"secretsmanager", `{"SecretId":"x"}`, map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.GetSecretValue"}},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:4566/", strings.NewReader(c.body))
+		for k, v := range c.header {
+			req.Header.Set(k, v)
+		}
+		req.Header.Set("Amz-Sdk-Invocation-Id", "0f2c0b4e-0000-4000-8000-000000000000")
+		sum := sha256.Sum256([]byte(c.body))
+		if err := signer.SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), c.service, "us-east-1", at); err != nil {
+			t.Fatal(err)
+		}
+		a, aerr := parseAuthorization(req.Header.Get("Authorization"))
+		if aerr != nil {
+			t.Fatal(aerr)
+		}
+		if !quickSignatureMatches(req, []byte(c.body), a, creds.SecretAccessKey) {
+			t.Errorf("%s: the shortcut does not reproduce the SDK's signature (signed headers %v)", c.service, a.signedHeaders)
+		}
+		if quickSignatureMatches(req, []byte(c.body+" "), a, creds.SecretAccessKey) {
+			t.Errorf("%s: a tampered body passes", c.service)
+		}
+		if quickSignatureMatches(req, []byte(c.body), a, creds.SecretAccessKey+"x") {
+			t.Errorf("%s: another secret passes", c.service)
+		}
+		other := a
+		other.date = "20261124"
+		if quickSignatureMatches(req, []byte(c.body), other, creds.SecretAccessKey) {
+			t.Errorf("%s: another date's key passes", c.service)
+		}
+		req.Header.Set("Content-Type", "text/plain")
+		if quickSignatureMatches(req, []byte(c.body), a, creds.SecretAccessKey) {
+			t.Errorf("%s: a changed signed header passes", c.service)
+		}
 	}
 }
