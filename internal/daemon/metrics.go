@@ -123,7 +123,7 @@ func (c scheduleCollector) Collect(ch chan<- prometheus.Metric) {
 
 var (
 	queuedDesc  = prometheus.NewDesc("rotatord_jobs_queued", "Jobs waiting for a worker.", nil, nil)
-	runningDesc = prometheus.NewDesc("rotatord_jobs_running", "Jobs running on a worker.", nil, nil)
+	runningDesc = prometheus.NewDesc("rotatord_jobs_running", "Jobs running, rotations recording their end after their last AWS call included.", nil, nil)
 )
 
 // queueCollector reports the worker pool's queue.

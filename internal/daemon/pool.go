@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/rotatord/rotatord/internal/iamrotate"
 )
 
 // jobKind says what a job does to its secret.
@@ -92,35 +94,61 @@ func (p *pool) counts() (queued, running int) {
 	return len(p.queue), len(p.running)
 }
 
+// worker runs jobs one after the other. A rotation frees its worker once it
+// has made its last AWS call (iamrotate.WithAWSDone): its last commit and
+// the bookkeeping after it go on in the job's goroutine while the worker
+// starts the next job. workers so bounds the rotations calling AWS at
+// once; the secret stays busy until its job has returned.
 func (p *pool) worker(ctx context.Context) {
 	defer p.wg.Done()
 	for {
-		p.mu.Lock()
-		for len(p.queue) == 0 && !p.closed {
-			p.cond.Wait()
-		}
-		if p.closed {
-			p.mu.Unlock()
+		j, ok := p.next()
+		if !ok {
 			return
 		}
-		j := p.queue[0]
-		p.queue[0] = job{}
-		p.queue = p.queue[1:]
-		p.running[j.secret] = true
-		p.mu.Unlock()
+		freed := make(chan struct{})
+		var once sync.Once
+		free := func() { once.Do(func() { close(freed) }) }
+		p.wg.Add(1) // the worker's own count keeps close from returning first
+		go func() {
+			defer p.wg.Done()
+			res := p.run(iamrotate.WithAWSDone(ctx, free), j)
+			free()
+			p.done(j, res)
+		}()
+		<-freed
+	}
+}
 
-		res := p.run(ctx, j)
+// next waits for a job and marks it running; false: the pool is closed.
+func (p *pool) next() (job, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.queue) == 0 && !p.closed {
+		p.cond.Wait()
+	}
+	if p.closed {
+		return job{}, false
+	}
+	j := p.queue[0]
+	p.queue[0] = job{}
+	p.queue = p.queue[1:]
+	p.running[j.secret] = true
+	return j, true
+}
 
-		p.mu.Lock()
-		delete(p.running, j.secret)
-		delete(p.active, j.secret)
-		p.mu.Unlock()
-		if j.done != nil {
-			j.done <- res
-		}
-		if res.then != nil {
-			_ = p.submit(*res.then)
-		}
+// done ends a job: its secret is free again, its caller gets the result
+// and its follow-up is queued.
+func (p *pool) done(j job, res jobResult) {
+	p.mu.Lock()
+	delete(p.running, j.secret)
+	delete(p.active, j.secret)
+	p.mu.Unlock()
+	if j.done != nil {
+		j.done <- res
+	}
+	if res.then != nil {
+		_ = p.submit(*res.then)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/rotatord/rotatord/internal/iamrotate"
 )
 
 // TestPoolOneJobPerSecret: a secret queued or running is not queued again;
@@ -69,4 +71,44 @@ func TestPoolOneJobPerSecret(t *testing.T) {
 	if err := p.submit(job{secret: "e"}); !errors.Is(err, errStopping) {
 		t.Errorf("submit after close: %v, want errStopping", err)
 	}
+}
+
+// TestPoolFreesWorkerAfterAWS: a job that reports its last AWS call frees
+// its worker, so the next job starts while it records its end; its secret
+// stays busy until it returns, and close waits for it.
+func TestPoolFreesWorkerAfterAWS(t *testing.T) {
+	tail := make(chan struct{})
+	started := make(chan string, 2)
+	p := newPool(context.Background(), 1, func(ctx context.Context, j job) jobResult {
+		started <- j.secret
+		if j.secret == "a" {
+			iamrotate.AWSDone(ctx)
+			<-tail // the last commit, as it were
+		}
+		return jobResult{}
+	})
+	if err := p.submit(job{secret: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.submit(job{secret: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-started; got != "a" {
+		t.Fatalf("first job %s, want a", got)
+	}
+	if got := <-started; got != "b" {
+		t.Fatalf("second job %s, want b", got)
+	}
+	// b ran on the one worker while a is still in its tail.
+	if err := p.submit(job{secret: "a"}); !errors.Is(err, errBusy) {
+		t.Errorf("a secret in its job's tail was queued again: %v", err)
+	}
+	_, idle := p.close()
+	select {
+	case <-idle:
+		t.Fatal("close did not wait for the job in its tail")
+	default:
+	}
+	close(tail)
+	<-idle
 }

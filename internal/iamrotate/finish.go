@@ -206,6 +206,7 @@ func (ru *run) finish(ctx context.Context) error {
 			}
 		}
 	}
+	AWSDone(ctx) // only the store is left
 	err := ru.update(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
 		if strict {

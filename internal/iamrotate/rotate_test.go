@@ -1,8 +1,10 @@
 package iamrotate
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/state"
@@ -163,5 +165,28 @@ func TestUserFromARN(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("userFromARN(%q) = %q, %v; want %q, %v", tt.arn, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestAWSDone: Rotate reports its last AWS call once, after the new key is
+// verified and delivered and before the commit that closes the rotation.
+func TestAWSDone(t *testing.T) {
+	e := newEnv(t)
+	s := e.spec(e.secretConfig())
+	var calls int
+	var journalOpen bool
+	ctx := WithAWSDone(context.Background(), func() {
+		calls++
+		journalOpen = e.state(s.Config.Name).Journal != nil
+	})
+	_ = e.clock.Sleep(ctx, time.Hour)
+	if _, err := e.rot.Rotate(ctx, s, true); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || !journalOpen {
+		t.Fatalf("done called %d times, journal open then: %v; want once, open", calls, journalOpen)
+	}
+	if e.state(s.Config.Name).Journal != nil {
+		t.Error("the rotation is still open after Rotate")
 	}
 }
