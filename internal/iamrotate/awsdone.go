@@ -20,4 +20,3 @@ func AWSDone(ctx context.Context) {
 		done()
 	}
 }
-
