@@ -46,8 +46,8 @@ type Options struct {
 	// NoWatch turns off following the configuration file (SIGHUP still
 	// reloads).
 	NoWatch bool
-	// AfterRotation, if set, is called on the worker after each rotation
-	// ends (the demo prints it).
+	// AfterRotation, if set, is called in the rotation's job after it ends,
+	// its end recorded (the demo prints it).
 	AfterRotation func(secret string, res *iamrotate.Result, err error)
 	// SinkRetry and NotifyOptions tune the webhook sinks' and the notifier's
 	// retries (tests).
