@@ -36,7 +36,7 @@ type service struct {
 	actions     map[string]handler
 }
 
-var services = []*service{iamService, stsService, secretsManagerService, ssmService}
+var services = []*service{iamService, stsService, secretsManagerService, ssmService, dynamoDBService}
 
 // route finds the service and action r asks for. scope is the service name
 // from the credential scope, "" if the request is unsigned. A request no

@@ -18,8 +18,8 @@ import (
 // DefaultAccount is the account id a Server uses unless told otherwise.
 const DefaultAccount = "123456789012"
 
-// Server is a fake AWS endpoint serving IAM, STS, Secrets Manager and SSM
-// Parameter Store. It is an http.Handler.
+// Server is a fake AWS endpoint serving IAM, STS, Secrets Manager, SSM
+// Parameter Store and DynamoDB. It is an http.Handler.
 // All its state sits behind one mutex, so it is safe for concurrent use.
 // Create it with New; the zero value is also ready and uses the defaults.
 type Server struct {
@@ -38,6 +38,7 @@ type Server struct {
 	sessions  map[string]*session   // temporary credentials by key id
 	secrets   map[string]*secret    // Secrets Manager secrets by name
 	params    map[string]*parameter // SSM parameters by name
+	dynamo    *dynamoState          // DynamoDB tables
 	keyDelay  time.Duration
 	calls     map[string]int
 	callLog   []CallRecord // nil unless RecordCalls
@@ -110,6 +111,7 @@ func (s *Server) initLocked() {
 	s.sessions = map[string]*session{}
 	s.secrets = map[string]*secret{}
 	s.params = map[string]*parameter{}
+	s.dynamo = newDynamoState()
 	s.calls = map[string]int{}
 	s.faults = map[string][]*queuedFault{}
 	s.latency = map[string]time.Duration{}
