@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -104,35 +105,58 @@ func (b *Bolt) read(name string) ([]byte, *Secret, error) {
 // encode seals and encodes what an update function left: the secret's new
 // record and its events.
 func (b *Bolt) encode(name string, tx *Tx) (*commitReq, error) {
+	data, events, err := encodeTx(b.seal, b.now, name, tx)
+	if err != nil {
+		return nil, err
+	}
+	return &commitReq{name: name, data: data, events: events}, nil
+}
+
+// encodeTx seals and encodes the secret's new record and its events, as
+// every store writes them.
+func encodeTx(seal *Sealer, now func() time.Time, name string, tx *Tx) ([]byte, [][]byte, error) {
 	switch {
 	case tx.Secret == nil:
-		return nil, errors.New("the update function left no secret")
+		return nil, nil, errors.New("the update function left no secret")
 	case tx.Secret.Name != name:
-		return nil, fmt.Errorf("the update function renamed the secret to %q", tx.Secret.Name)
+		return nil, nil, fmt.Errorf("the update function renamed the secret to %q", tx.Secret.Name)
 	}
-	data, err := encodeSecret(b.seal, tx.Secret)
+	data, err := encodeSecret(seal, tx.Secret)
 	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+		return nil, nil, fmt.Errorf("encode: %w", err)
 	}
-	r := &commitReq{name: name, data: data}
-	for _, e := range tx.Events {
+	events, err := encodeEvents(name, tx.Events, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, events, nil
+}
+
+// encodeEvents encodes a transaction's events, filed under name and
+// stamped now unless they carry a time.
+func encodeEvents(name string, events []Event, now func() time.Time) ([][]byte, error) {
+	var out [][]byte
+	for _, e := range events {
 		e.Secret = name
 		if e.Time.IsZero() {
-			e.Time = b.now()
+			e.Time = now()
 		}
 		ev, err := encodeEvent(e)
 		if err != nil {
 			return nil, fmt.Errorf("encode event: %w", err)
 		}
-		r.events = append(r.events, ev)
+		out = append(out, ev)
 	}
-	return r, nil
+	return out, nil
 }
 
 // List returns every secret's state, sorted by name.
-func (b *Bolt) List(ctx context.Context) ([]*Secret, error) {
+func (b *Bolt) List(ctx context.Context) ([]*Secret, error) { return listAll(ctx, b.Each) }
+
+// listAll collects every state a store's Each walks.
+func listAll(ctx context.Context, each func(context.Context, func(*Secret) error) error) ([]*Secret, error) {
 	var out []*Secret
-	err := b.Each(ctx, func(s *Secret) error {
+	err := each(ctx, func(s *Secret) error {
 		out = append(out, s)
 		return nil
 	})
