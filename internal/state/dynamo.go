@@ -21,7 +21,8 @@ import (
 // same encoding: each secret's record (its values sealed with the
 // protection key, exactly as in bbolt) and its audit events. Every write
 // is conditional on the record it read, so a writer that read a stale
-// record fails and starts over.
+// record fails and starts over; a write under a lease (WithLease) is also
+// conditional on the lease, so a replica that lost it cannot write.
 //
 // The table has a string partition key "pk" and a string sort key "sk":
 //
@@ -31,6 +32,7 @@ import (
 //	pk "events#NAME", sk SEQ  one audit event ("ev"), SEQ zero-padded
 //	pk "meta", sk "keycheck"  the protection key check
 //	pk "meta", sk "seq"       the store-wide event sequence ("n")
+//	pk "lease#N", sk NAME     the secret's lease: owner, token, expires
 type Dynamo struct {
 	db    *dynamodb.Client
 	table string
@@ -228,10 +230,22 @@ func (d *Dynamo) write(ctx context.Context, name, ver string, tx *Tx) (bool, err
 			}})
 		}
 	}
+	lease := leaseOf(ctx)
+	if lease != nil && lease.Secret == name {
+		items = append(items, d.fence(lease))
+	}
 	_, err = d.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) && len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		return false, nil
+	if errors.As(err, &tc) {
+		failed := func(i int) bool {
+			return i < len(tc.CancellationReasons) && aws.ToString(tc.CancellationReasons[i].Code) == "ConditionalCheckFailed"
+		}
+		switch {
+		case lease != nil && lease.Secret == name && failed(len(items)-1):
+			return false, fmt.Errorf("%w (held by %s with token %d)", ErrFenced, lease.Owner, lease.Token)
+		case failed(0):
+			return false, nil
+		}
 	}
 	if err != nil {
 		return false, err
@@ -361,9 +375,14 @@ func (d *Dynamo) query(ctx context.Context, pk string, fn func(map[string]types.
 }
 
 func stateKey(name string) map[string]types.AttributeValue {
+	return itemKey("state#"+shardOf(name), name)
+}
+
+// shardOf is the shard of a secret's items: a hash of its name.
+func shardOf(name string) string {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(name))
-	return itemKey("state#"+strconv.Itoa(int(h.Sum32()%stateShards)), name)
+	return strconv.Itoa(int(h.Sum32() % stateShards))
 }
 
 func itemKey(pk, sk string) map[string]types.AttributeValue {

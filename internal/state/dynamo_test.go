@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,5 +154,74 @@ func TestDynamoStore(t *testing.T) {
 	}
 	if scanned < 1000 {
 		t.Errorf("the scan read %d bytes of binary attributes: it missed the records", scanned)
+	}
+}
+
+// TestDynamoLease: a lease is exclusive until it expires; a new holder
+// gets a new token; a write under a lease that passed to another replica
+// is refused with ErrFenced and changes nothing, while the new holder's
+// writes land; renewal keeps the token and fails once the lease is lost.
+func TestDynamoLease(t *testing.T) {
+	ctx := context.Background()
+	_, cfg := dynamoWorld(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	key := bytes.Repeat([]byte{7}, 32)
+	st, err := OpenDynamo(ctx, cfg, "rotatord", key, WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.Acquire(ctx, "/app", "replica-a", 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Acquire(ctx, "/app", "replica-b", 30*time.Second); !errors.Is(err, ErrLeaseHeld) || !strings.Contains(err.Error(), "replica-a") {
+		t.Fatalf("a held lease taken again: %v", err)
+	}
+	write := func(l *Lease, user string) error {
+		return st.Update(WithLease(ctx, l), "/app", func(tx *Tx) error {
+			tx.Secret.UserName = user
+			tx.Audit("r", "test.write", "", user)
+			return nil
+		})
+	}
+	if err := write(a, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Renew(ctx, a, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	advance(61 * time.Second) // a paused past its lease
+	b, err := st.Acquire(ctx, "/app", "replica-b", 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Token <= a.Token {
+		t.Errorf("the new holder's token %d is not above %d", b.Token, a.Token)
+	}
+	if err := write(a, "a2"); !errors.Is(err, ErrFenced) {
+		t.Fatalf("a write under a lost lease: %v, want ErrFenced", err)
+	}
+	if err := st.Renew(ctx, a, 30*time.Second); !errors.Is(err, ErrFenced) {
+		t.Errorf("renewing a lost lease: %v, want ErrFenced", err)
+	}
+	if err := write(b, "b1"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Get(ctx, "/app")
+	if err != nil || got.UserName != "b1" {
+		t.Fatalf("state %+v, %v; want b1's write", got, err)
+	}
+	h, _ := st.History(ctx, "/app")
+	if len(h) != 2 || h[0].Detail != "a1" || h[1].Detail != "b1" {
+		t.Errorf("history %+v: the fenced write left an event", h)
+	}
+	if err := st.Release(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Acquire(ctx, "/app", "replica-c", 30*time.Second); err != nil {
+		t.Errorf("a released lease was not free: %v", err)
 	}
 }

@@ -1,0 +1,194 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Lease is one replica's right to work on one secret until Expires. Token
+// grows with every acquisition of the secret's lease by anyone: a write
+// made under a lease (WithLease) lands only while the lease's item still
+// holds that owner and token, so a replica that paused past its lease
+// cannot complete a step once another has taken the secret over.
+type Lease struct {
+	Secret  string
+	Owner   string
+	Token   uint64
+	Expires time.Time
+}
+
+// ErrLeaseHeld: another replica holds the secret's lease.
+var ErrLeaseHeld = errors.New("another replica holds the lease")
+
+// ErrFenced: a write under a lease was refused because the lease had
+// passed to another replica.
+var ErrFenced = errors.New("the lease passed to another replica; the write was refused")
+
+type leaseKey struct{}
+
+// WithLease makes the Updates made with ctx conditional on the lease: a
+// DynamoDB store refuses them with ErrFenced once the lease has passed to
+// another replica. A bbolt store, which only one process opens, ignores it.
+func WithLease(ctx context.Context, l *Lease) context.Context {
+	return context.WithValue(ctx, leaseKey{}, l)
+}
+
+func leaseOf(ctx context.Context) *Lease {
+	l, _ := ctx.Value(leaseKey{}).(*Lease)
+	return l
+}
+
+// Lease attribute names.
+const (
+	attrOwner   = "owner"
+	attrToken   = "token"
+	attrExpires = "expires" // Unix seconds; also the table's TTL attribute
+)
+
+// Acquire takes the secret's lease for owner for dur: when no one holds
+// it, its holder's lease has expired, or owner holds it already. Each
+// acquisition gets a new token, so writes under an older lease of the
+// same secret are refused from then on. Otherwise it returns an error
+// wrapping ErrLeaseHeld that names the holder.
+func (d *Dynamo) Acquire(ctx context.Context, name, owner string, dur time.Duration) (*Lease, error) {
+	now := d.now()
+	until := now.Add(dur)
+	out, err := d.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &d.table,
+		Key:                 leaseKeyOf(name),
+		ConditionExpression: aws.String("attribute_not_exists(#pk) OR #exp < :now OR #owner = :me"),
+		UpdateExpression:    aws.String("SET #owner = :me, #exp = :until, #token = if_not_exists(#token, :zero) + :inc"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": attrPK, "#owner": attrOwner, "#exp": attrExpires, "#token": attrToken,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			":until": &types.AttributeValueMemberN{Value: strconv.FormatInt(until.Unix(), 10)},
+			":me":    &types.AttributeValueMemberS{Value: owner},
+			":zero":  &types.AttributeValueMemberN{Value: "0"},
+			":inc":   &types.AttributeValueMemberN{Value: "1"},
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		held, herr := d.Holder(ctx, name)
+		if herr != nil || held == nil {
+			return nil, fmt.Errorf("lease of %s: %w", name, ErrLeaseHeld)
+		}
+		return nil, fmt.Errorf("lease of %s: %w: %s until %s", name, ErrLeaseHeld, held.Owner, held.Expires.UTC().Format(time.RFC3339))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lease of %s: %w", name, err)
+	}
+	l, err := leaseFrom(name, out.Attributes)
+	if err != nil {
+		return nil, fmt.Errorf("lease of %s: %w", name, err)
+	}
+	return l, nil
+}
+
+// Renew extends l by dur from now, keeping its token. It returns an error
+// wrapping ErrFenced when the lease has passed to another holder.
+func (d *Dynamo) Renew(ctx context.Context, l *Lease, dur time.Duration) error {
+	until := d.now().Add(dur)
+	_, err := d.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &d.table,
+		Key:                      leaseKeyOf(l.Secret),
+		ConditionExpression:      aws.String("#owner = :me AND #token = :tok"),
+		UpdateExpression:         aws.String("SET #exp = :until"),
+		ExpressionAttributeNames: map[string]string{"#owner": attrOwner, "#token": attrToken, "#exp": attrExpires},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":me":    &types.AttributeValueMemberS{Value: l.Owner},
+			":tok":   &types.AttributeValueMemberN{Value: strconv.FormatUint(l.Token, 10)},
+			":until": &types.AttributeValueMemberN{Value: strconv.FormatInt(until.Unix(), 10)},
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("renew the lease of %s: %w", l.Secret, ErrFenced)
+	}
+	if err != nil {
+		return fmt.Errorf("renew the lease of %s: %w", l.Secret, err)
+	}
+	l.Expires = until.Truncate(time.Second)
+	return nil
+}
+
+// Holder returns the secret's lease as stored (nil when none was ever
+// taken), expired or not.
+func (d *Dynamo) Holder(ctx context.Context, name string) (*Lease, error) {
+	out, err := d.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &d.table, Key: leaseKeyOf(name), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return nil, err
+	}
+	return leaseFrom(name, out.Item)
+}
+
+// Release gives the lease up at once, unless it has passed to another
+// holder meanwhile (then there is nothing to give up).
+func (d *Dynamo) Release(ctx context.Context, l *Lease) error {
+	_, err := d.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &d.table,
+		Key:                      leaseKeyOf(l.Secret),
+		ConditionExpression:      aws.String("#owner = :me AND #token = :tok"),
+		UpdateExpression:         aws.String("SET #exp = :zero"),
+		ExpressionAttributeNames: map[string]string{"#owner": attrOwner, "#token": attrToken, "#exp": attrExpires},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":me":   &types.AttributeValueMemberS{Value: l.Owner},
+			":tok":  &types.AttributeValueMemberN{Value: strconv.FormatUint(l.Token, 10)},
+			":zero": &types.AttributeValueMemberN{Value: "0"},
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("release the lease of %s: %w", l.Secret, err)
+	}
+	return nil
+}
+
+// fence is the condition a write under l adds to its transaction.
+func (d *Dynamo) fence(l *Lease) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                &d.table,
+		Key:                      leaseKeyOf(l.Secret),
+		ConditionExpression:      aws.String("#owner = :me AND #token = :tok"),
+		ExpressionAttributeNames: map[string]string{"#owner": attrOwner, "#token": attrToken},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":me":  &types.AttributeValueMemberS{Value: l.Owner},
+			":tok": &types.AttributeValueMemberN{Value: strconv.FormatUint(l.Token, 10)},
+		},
+	}}
+}
+
+func leaseKeyOf(name string) map[string]types.AttributeValue {
+	return itemKey("lease#"+shardOf(name), name)
+}
+
+func leaseFrom(name string, item map[string]types.AttributeValue) (*Lease, error) {
+	owner, _ := item[attrOwner].(*types.AttributeValueMemberS)
+	token, _ := item[attrToken].(*types.AttributeValueMemberN)
+	exp, _ := item[attrExpires].(*types.AttributeValueMemberN)
+	if owner == nil || token == nil || exp == nil {
+		return nil, errors.New("a lease item without its owner, token or expiry")
+	}
+	tok, err := strconv.ParseUint(token.Value, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("lease token %q: %w", token.Value, err)
+	}
+	secs, err := strconv.ParseInt(exp.Value, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("lease expiry %q: %w", exp.Value, err)
+	}
+	return &Lease{Secret: name, Owner: owner.Value, Token: tok, Expires: time.Unix(secs, 0)}, nil
+}
