@@ -48,10 +48,17 @@ const (
 	FormatJSON           = "json"
 )
 
+// State backends.
+const (
+	BackendBbolt    = "bbolt"
+	BackendDynamoDB = "dynamodb"
+)
+
 // Defaults applied to fields the file leaves out. `rotatord validate --print`
 // shows them.
 const (
 	DefaultStatePath         = "/var/lib/rotatord/state.db"
+	DefaultLeaseDuration     = 30 * time.Second
 	DefaultProtectionKeyFile = "/etc/rotatord/protection.key"
 	DefaultWorkers           = 8
 	DefaultListen            = "127.0.0.1:9464"
@@ -105,9 +112,25 @@ type Config struct {
 
 // State configures the state store.
 type State struct {
+	// Backend is "bbolt" (one file, one machine; the default) or
+	// "dynamodb" (a table shared by several replicas).
+	Backend           string `yaml:"backend"`
 	Path              string `yaml:"path"`
 	ProtectionKeyFile string `yaml:"protection_key_file"`
 	ProtectionKeyEnv  string `yaml:"protection_key_env"`
+
+	// backend: dynamodb — the table (rotatord state init creates it), its
+	// region and endpoint, or Target, a target whose connection
+	// (credentials, role, region, endpoint) reaches it; without one, the
+	// SDK's default chain. Each replica takes a secret's lease for
+	// LeaseDuration (renewed while it works) under the name Replica
+	// (default: host name and process id).
+	Table         string   `yaml:"table"`
+	Region        string   `yaml:"region"`
+	Endpoint      string   `yaml:"endpoint"`
+	Target        string   `yaml:"target"`
+	LeaseDuration Duration `yaml:"lease_duration"`
+	Replica       string   `yaml:"replica"`
 
 	// ProtectionKey is the decoded 32-byte AES-256 key, resolved by Load
 	// from ProtectionKeyFile or ProtectionKeyEnv.

@@ -8,7 +8,10 @@ import "time"
 // (role_session_name with role_arn, profile with aws-credentials) are set
 // only then, so validation can still tell that the file set them.
 func setDefaults(c *Config, col *collector) {
-	orString(&c.State.Path, DefaultStatePath)
+	orString(&c.State.Backend, BackendBbolt)
+	if c.State.Backend == BackendBbolt {
+		orString(&c.State.Path, DefaultStatePath)
+	}
 	if c.State.ProtectionKeyEnv == "" {
 		orString(&c.State.ProtectionKeyFile, DefaultProtectionKeyFile)
 	}
@@ -22,6 +25,15 @@ func setDefaults(c *Config, col *collector) {
 	}
 	for i := range c.Targets {
 		targetDefaults(&c.Targets[i], indexPath("targets", i), col)
+	}
+	if st := &c.State; st.Backend == BackendDynamoDB {
+		if !col.given("state.lease_duration") {
+			st.LeaseDuration = Duration(DefaultLeaseDuration)
+		}
+		if t := c.TargetByName(st.Target); t != nil && st.Region == "" {
+			st.Region = t.Region
+		}
+		orString(&st.Region, DefaultRegion)
 	}
 	for i := range c.Secrets {
 		secretDefaults(&c.Secrets[i], indexPath("secrets", i), col)

@@ -9,7 +9,7 @@ import (
 
 // omitZero lists the fields whose zero value means "not given" and that
 // Marshal leaves out when zero.
-var omitZero = map[string]bool{"rotation_interval": true}
+var omitZero = map[string]bool{"rotation_interval": true, "lease_duration": true}
 
 // Marshal returns the effective configuration as YAML, for `rotatord
 // validate --print`: every default filled in, fields in the order of the

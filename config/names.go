@@ -26,6 +26,8 @@ var (
 	smNameRe        = class(`A-Za-z0-9/_+=.@-`, 1, 512)
 	smARNRe         = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
 	ssmParamRe      = class(`a-zA-Z0-9_.\-/`, 1, -1)
+	dynamoTableRe   = class(`A-Za-z0-9_.-`, 3, 255)
+	replicaRe       = class(`A-Za-z0-9_.:@-`, 1, 128)
 	tagRe           = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 

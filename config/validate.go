@@ -80,6 +80,46 @@ func (k *checker) state() {
 	k.path("state.path", s.Path)
 	k.path("state.protection_key_file", s.ProtectionKeyFile)
 	k.envName("state.protection_key_env", s.ProtectionKeyEnv)
+	if !k.enum("state.backend", s.Backend, BackendBbolt, BackendDynamoDB) {
+		return
+	}
+	dynamoOnly := []string{"table", "region", "endpoint", "target", "lease_duration", "replica"}
+	if s.Backend == BackendBbolt {
+		for _, f := range dynamoOnly {
+			if k.given("state." + f) {
+				k.errorf("state."+f, "only applies with backend: dynamodb; set backend: dynamodb or remove %s", f)
+			}
+		}
+		return
+	}
+	k.dynamoState(s)
+}
+
+// dynamoState checks the fields of the DynamoDB backend.
+func (k *checker) dynamoState(s State) {
+	if k.given("state.path") {
+		k.errorf("state.path", "is the bbolt file; backend: dynamodb keeps the state in state.table, so remove path")
+	}
+	switch {
+	case s.Table == "":
+		k.errorf("state.table", "required with backend: dynamodb; name the table, such as rotatord-state (rotatord state init creates it)")
+	case !dynamoTableRe.MatchString(s.Table):
+		k.errorf("state.table", "%s is not a DynamoDB table name (3 to 255 letters, digits and _.-)", quote(s.Table))
+	}
+	if s.Region != "" && !regionRe.MatchString(s.Region) {
+		k.errorf("state.region", "%s is not an AWS region such as us-east-1", quote(s.Region))
+	}
+	k.endpoint("state.endpoint", s.Endpoint)
+	if s.Target != "" {
+		k.targetRef("state.target", s.Target, k.knownTargets())
+		if s.Endpoint != "" {
+			k.errorf("state.endpoint", "the state reaches DynamoDB through target %s, with its endpoint; remove endpoint, or target", quote(s.Target))
+		}
+	}
+	k.durationRange("state.lease_duration", s.LeaseDuration, 5*time.Second, 10*time.Minute, "5s..10m")
+	if s.Replica != "" && !replicaRe.MatchString(s.Replica) {
+		k.errorf("state.replica", "%s is not a replica name (1 to 128 letters, digits and _.:@-)", quote(s.Replica))
+	}
 }
 
 func (k *checker) listen(l string) {

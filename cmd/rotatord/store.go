@@ -10,6 +10,9 @@ import (
 
 // withStore opens the configured state store for fn and closes it after.
 func (c *cli) withStore(cfg *config.Config, holder string, fn func(st state.Store) error) error {
+	if cfg.State.Backend == config.BackendDynamoDB {
+		return state.ErrBackendNotReady
+	}
 	st, err := state.Open(cfg.State.Path, []byte(cfg.State.ProtectionKey.Reveal()), state.WithHolder(holder))
 	if err != nil {
 		if errors.Is(err, state.ErrWrongKey) {

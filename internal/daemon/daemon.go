@@ -112,6 +112,9 @@ func Run(ctx context.Context, o Options) error {
 	for _, w := range cfg.Warnings {
 		o.Logger.Warn("configuration", "warning", w.Error())
 	}
+	if cfg.State.Backend == config.BackendDynamoDB {
+		return state.ErrBackendNotReady
+	}
 	st, err := state.Open(cfg.State.Path, []byte(cfg.State.ProtectionKey.Reveal()),
 		state.WithHolder("rotatord run"), state.WithClock(o.Now))
 	if err != nil {
