@@ -107,6 +107,7 @@ keys stay valid; run the same command again to retry the delivery).`,
 		c.getCommand(),
 		c.historyCommand(),
 		c.keygenCommand(),
+		c.stateCommand(),
 		c.demoCommand(),
 	)
 	return root

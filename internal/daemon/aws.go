@@ -88,3 +88,26 @@ func connectTarget(ctx context.Context, t *config.Target) (*TargetAWS, error) {
 	}
 	return &TargetAWS{Config: base, Credentials: creds}, nil
 }
+
+// StateAWS is how the DynamoDB state store is reached: through the
+// connection of state.target, or the SDK's default credential chain in
+// state.region, at state.endpoint when set.
+func StateAWS(ctx context.Context, c *config.Config) (aws.Config, error) {
+	st := c.State
+	if t := c.TargetByName(st.Target); t != nil {
+		ta, err := connectTarget(ctx, t)
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("state: %w", err)
+		}
+		cfg := ta.Config.Copy()
+		cfg.Credentials, cfg.Region = ta.Credentials, st.Region
+		return cfg, nil
+	}
+	cfg := awsBase(&config.Target{Region: st.Region, Endpoint: st.Endpoint})
+	dc, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(st.Region))
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("state: load the default credential chain: %w", err)
+	}
+	cfg.Credentials = dc.Credentials
+	return cfg, nil
+}

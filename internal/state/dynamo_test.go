@@ -225,3 +225,43 @@ func TestDynamoLease(t *testing.T) {
 		t.Errorf("a released lease was not free: %v", err)
 	}
 }
+
+// TestInitDynamoTable: state init makes the table the store needs (the
+// key schema, on-demand billing, TTL on expires, point-in-time recovery),
+// does nothing the second time, and refuses a table with other keys.
+func TestInitDynamoTable(t *testing.T) {
+	ctx := context.Background()
+	fake, cfg := dynamoWorld(t) // it has a table "rotatord" already
+	done, err := InitDynamoTable(ctx, cfg, "rotatord-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !done.Created || !done.TTL || !done.PITR {
+		t.Errorf("first init did %+v, want everything", done)
+	}
+	table, err := fake.Table("rotatord-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if table.HashKey != "pk" || table.RangeKey != "sk" || table.BillingMode != "PAY_PER_REQUEST" ||
+		table.TTLAttribute != "expires" || !table.PointInTimeRecovery {
+		t.Errorf("table %+v", table)
+	}
+	if again, err := InitDynamoTable(ctx, cfg, "rotatord-state"); err != nil || again != (TableSetup{}) {
+		t.Errorf("second init did %+v, %v; want nothing", again, err)
+	}
+	if _, err := OpenDynamo(ctx, cfg, "rotatord-state", bytes.Repeat([]byte{7}, 32)); err != nil {
+		t.Errorf("open the new table: %v", err)
+	}
+	_, err = dynamodb.NewFromConfig(cfg).CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("other"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := InitDynamoTable(ctx, cfg, "other"); err == nil || !strings.Contains(err.Error(), "another key schema") {
+		t.Errorf("a table with other keys: %v", err)
+	}
+}
