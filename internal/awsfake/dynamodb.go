@@ -2,7 +2,6 @@ package awsfake
 
 import (
 	"encoding/json"
-	"fmt"
 	"hash/crc32"
 	"net/http"
 	"strconv"
@@ -37,12 +36,9 @@ var dynamoDBService = &service{
 type dynamoProtocol struct{ jsonProtocol }
 
 func (p dynamoProtocol) writeResult(w http.ResponseWriter, action, requestID string, v any) {
-	if v == nil {
-		v = struct{}{}
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		p.writeError(w, errInternal(fmt.Errorf("encode %s result: %w", action, err)), requestID)
+	b, aerr := encodeJSONResult(action, v)
+	if aerr != nil {
+		p.writeError(w, aerr, requestID)
 		return
 	}
 	p.write(w, http.StatusOK, requestID, b)

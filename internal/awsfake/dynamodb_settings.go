@@ -50,11 +50,7 @@ func (s *Server) updateTimeToLiveLocked(c *call) (any, *apiError) {
 }
 
 func (s *Server) describeTimeToLiveLocked(c *call) (any, *apiError) {
-	var in tableNameInput
-	if err := decodeInput(c, &in); err != nil {
-		return nil, err
-	}
-	t, err := s.tableAdminLocked(c, in.TableName, errTableNotFound)
+	t, err := s.namedTableLocked(c, errTableNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -146,11 +142,7 @@ func (s *Server) updateContinuousBackupsLocked(c *call) (any, *apiError) {
 }
 
 func (s *Server) describeContinuousBackupsLocked(c *call) (any, *apiError) {
-	var in tableNameInput
-	if err := decodeInput(c, &in); err != nil {
-		return nil, err
-	}
-	t, err := s.tableAdminLocked(c, in.TableName, errNoBackupTable)
+	t, err := s.namedTableLocked(c, errNoBackupTable)
 	if err != nil {
 		return nil, err
 	}

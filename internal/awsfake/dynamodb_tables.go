@@ -195,12 +195,18 @@ func (s *Server) tableAdminLocked(c *call, name string, notFound func(string) *a
 	return t, nil
 }
 
-func (s *Server) describeTableLocked(c *call) (any, *apiError) {
+// namedTableLocked decodes an input that only names a table and returns
+// the table, or notFound's error when there is none.
+func (s *Server) namedTableLocked(c *call, notFound func(string) *apiError) (*dynamoTable, *apiError) {
 	var in tableNameInput
 	if err := decodeInput(c, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.tableAdminLocked(c, in.TableName, errTableNotFound)
+	return s.tableAdminLocked(c, in.TableName, notFound)
+}
+
+func (s *Server) describeTableLocked(c *call) (any, *apiError) {
+	t, err := s.namedTableLocked(c, errTableNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -210,11 +216,7 @@ func (s *Server) describeTableLocked(c *call) (any, *apiError) {
 }
 
 func (s *Server) deleteTableLocked(c *call) (any, *apiError) {
-	var in tableNameInput
-	if err := decodeInput(c, &in); err != nil {
-		return nil, err
-	}
-	t, err := s.tableAdminLocked(c, in.TableName, errTableNotFound)
+	t, err := s.namedTableLocked(c, errTableNotFound)
 	if err != nil {
 		return nil, err
 	}

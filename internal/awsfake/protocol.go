@@ -147,15 +147,25 @@ func (p jsonProtocol) decode(r *http.Request, _ []byte) (string, url.Values, boo
 }
 
 func (p jsonProtocol) writeResult(w http.ResponseWriter, action, requestID string, v any) {
+	b, aerr := encodeJSONResult(action, v)
+	if aerr != nil {
+		p.writeError(w, aerr, requestID)
+		return
+	}
+	writeBody(w, http.StatusOK, p.ctype(), requestID, b)
+}
+
+// encodeJSONResult encodes a handler's result for a JSON protocol (nil:
+// an empty object).
+func encodeJSONResult(action string, v any) ([]byte, *apiError) {
 	if v == nil {
 		v = struct{}{}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		p.writeError(w, errInternal(fmt.Errorf("encode %s result: %w", action, err)), requestID)
-		return
+		return nil, errInternal(fmt.Errorf("encode %s result: %w", action, err))
 	}
-	writeBody(w, http.StatusOK, p.ctype(), requestID, b)
+	return b, nil
 }
 
 func (p jsonProtocol) writeError(w http.ResponseWriter, e *apiError, requestID string) {

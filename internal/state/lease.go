@@ -99,6 +99,16 @@ func (d *Dynamo) Acquire(ctx context.Context, name, owner string, dur time.Durat
 // wrapping ErrFenced when the lease has passed to another holder.
 func (d *Dynamo) Renew(ctx context.Context, l *Lease, dur time.Duration) error {
 	until := d.now().Add(dur)
+	if err := d.setExpiry(ctx, l, until.Unix()); err != nil {
+		return fmt.Errorf("renew the lease of %s: %w", l.Secret, err)
+	}
+	l.Expires = until.Truncate(time.Second)
+	return nil
+}
+
+// setExpiry sets the expiry of l's item, if it still holds l's owner and
+// token; otherwise it returns ErrFenced.
+func (d *Dynamo) setExpiry(ctx context.Context, l *Lease, unix int64) error {
 	_, err := d.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &d.table,
 		Key:                      leaseKeyOf(l.Secret),
@@ -108,18 +118,14 @@ func (d *Dynamo) Renew(ctx context.Context, l *Lease, dur time.Duration) error {
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":me":    &types.AttributeValueMemberS{Value: l.Owner},
 			":tok":   &types.AttributeValueMemberN{Value: strconv.FormatUint(l.Token, 10)},
-			":until": &types.AttributeValueMemberN{Value: strconv.FormatInt(until.Unix(), 10)},
+			":until": &types.AttributeValueMemberN{Value: strconv.FormatInt(unix, 10)},
 		},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return fmt.Errorf("renew the lease of %s: %w", l.Secret, ErrFenced)
+		return ErrFenced
 	}
-	if err != nil {
-		return fmt.Errorf("renew the lease of %s: %w", l.Secret, err)
-	}
-	l.Expires = until.Truncate(time.Second)
-	return nil
+	return err
 }
 
 // Holder returns the secret's lease as stored (nil when none was ever
@@ -135,23 +141,8 @@ func (d *Dynamo) Holder(ctx context.Context, name string) (*Lease, error) {
 // Release gives the lease up at once, unless it has passed to another
 // holder meanwhile (then there is nothing to give up).
 func (d *Dynamo) Release(ctx context.Context, l *Lease) error {
-	_, err := d.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &d.table,
-		Key:                      leaseKeyOf(l.Secret),
-		ConditionExpression:      aws.String("#owner = :me AND #token = :tok"),
-		UpdateExpression:         aws.String("SET #exp = :zero"),
-		ExpressionAttributeNames: map[string]string{"#owner": attrOwner, "#token": attrToken, "#exp": attrExpires},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":me":   &types.AttributeValueMemberS{Value: l.Owner},
-			":tok":  &types.AttributeValueMemberN{Value: strconv.FormatUint(l.Token, 10)},
-			":zero": &types.AttributeValueMemberN{Value: "0"},
-		},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return nil
-	}
-	if err != nil {
+	err := d.setExpiry(ctx, l, 0)
+	if err != nil && !errors.Is(err, ErrFenced) {
 		return fmt.Errorf("release the lease of %s: %w", l.Secret, err)
 	}
 	return nil
