@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
 	"github.com/rotatord/rotatord/internal/state"
@@ -65,6 +66,7 @@ type world struct {
 	mu     sync.Mutex
 	output bytes.Buffer
 	keyB64 string
+	dynamo bool // the state is in awsfake's DynamoDB table "rotatord"
 }
 
 type secretOpts struct {
@@ -72,6 +74,9 @@ type secretOpts struct {
 	auth     string
 	extra    string // more YAML lines for the secret
 	sink     string // the sink file, relative to the world's directory (default "credentials")
+	// dynamo keeps the state in the DynamoDB table "rotatord" of awsfake
+	// (created here), reached through target prod, with 5s leases.
+	dynamo bool
 }
 
 func newWorld(t *testing.T, o secretOpts) *world {
@@ -94,10 +99,17 @@ func newWorld(t *testing.T, o secretOpts) *world {
 	w.write("protection.key", key)
 	w.write("admin.secret", w.admin.SecretAccessKey+"\n")
 	w.write("app.secret", w.app.SecretAccessKey+"\n")
+	stateYAML := "  path: state.db\n"
+	if o.dynamo {
+		stateYAML = "  backend: dynamodb\n  table: rotatord\n  target: prod\n  lease_duration: 5s\n"
+		w.dynamo = true
+		if _, err := state.InitDynamoTable(context.Background(), w.awsConfig(), "rotatord"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	w.write("rotatord.yaml", fmt.Sprintf(`version: 1
 state:
-  path: state.db
-  protection_key_file: protection.key
+%s  protection_key_file: protection.key
 targets:
   - name: prod
     region: us-east-1
@@ -118,7 +130,7 @@ secrets:
         path: %s
         format: aws-credentials
         profile: app
-`, url, w.admin.AccessKeyID, o.auth, w.app.AccessKeyID, o.graceful, o.extra, o.sink))
+`, stateYAML, url, w.admin.AccessKeyID, o.auth, w.app.AccessKeyID, o.graceful, o.extra, o.sink))
 	w.cfg = filepath.Join(w.dir, "rotatord.yaml")
 	t.Cleanup(w.scan)
 	t.Cleanup(func() {
@@ -252,10 +264,36 @@ func (w *world) openStore() *state.Bolt {
 	return st
 }
 
+// awsConfig reaches awsfake as the admin user.
+func (w *world) awsConfig() aws.Config {
+	return aws.Config{
+		Region: "us-east-1", BaseEndpoint: aws.String(w.url),
+		Credentials: credentials.NewStaticCredentialsProvider(w.admin.AccessKeyID, w.admin.SecretAccessKey, ""),
+	}
+}
+
+// store opens the world's store: the state file (of a world whose
+// rotatord has exited) or the DynamoDB table.
+func (w *world) store() state.Store {
+	w.t.Helper()
+	if !w.dynamo {
+		return w.openStore()
+	}
+	key, err := state.ParseProtectionKey(w.keyB64)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	st, err := state.OpenDynamo(context.Background(), w.awsConfig(), "rotatord", key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return st
+}
+
 // stored returns the secret's state as the store holds it.
 func (w *world) stored() *state.Secret {
 	w.t.Helper()
-	st := w.openStore()
+	st := w.store()
 	defer st.Close()
 	s, err := st.Get(context.Background(), "/team/app")
 	if err != nil {
@@ -277,6 +315,26 @@ func (w *world) sinkKey() aws.Credentials {
 	return sc.Credentials
 }
 
+// scanStore opens the store for scan, or returns nil.
+func (w *world) scanStore() state.Store {
+	key, err := state.ParseProtectionKey(w.keyB64)
+	if err != nil {
+		return nil
+	}
+	if w.dynamo {
+		st, err := state.OpenDynamo(context.Background(), w.awsConfig(), "rotatord", key)
+		if err != nil {
+			return nil
+		}
+		return st
+	}
+	st, err := state.Open(filepath.Join(w.dir, "state.db"), key)
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
 // whoami signs sts:GetCallerIdentity with the key.
 func (w *world) whoami(k aws.Credentials) (string, error) {
 	return awsfake.Whoami(context.Background(), w.url, k)
@@ -286,16 +344,14 @@ func (w *world) whoami(k aws.Credentials) (string, error) {
 // anything rotatord printed.
 func (w *world) scan() {
 	secrets := []string{w.admin.SecretAccessKey, w.app.SecretAccessKey}
-	if st, err := state.ParseProtectionKey(w.keyB64); err == nil {
-		if s, err := state.Open(filepath.Join(w.dir, "state.db"), st); err == nil {
-			all, _ := s.List(context.Background())
-			for _, sec := range all {
-				for _, v := range sec.Versions {
-					secrets = append(secrets, v.Value.Reveal())
-				}
+	if s := w.scanStore(); s != nil {
+		all, _ := s.List(context.Background())
+		for _, sec := range all {
+			for _, v := range sec.Versions {
+				secrets = append(secrets, v.Value.Reveal())
 			}
-			s.Close()
 		}
+		s.Close()
 	}
 	if raw, err := os.ReadFile(filepath.Join(w.dir, "credentials")); err == nil {
 		for _, line := range strings.Split(string(raw), "\n") {

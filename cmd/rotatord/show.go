@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -28,14 +29,25 @@ func (c *cli) listCommand() *cobra.Command {
 					return err
 				}
 				tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tTARGET\tKEY ID\tSTATE\tLAST ROTATION\tNEXT ROTATION\tLAST ERROR")
+				// A HELD BY column while replicas sharing the store hold
+				// leases.
+				shared := slices.ContainsFunc(rows, func(r control.SecretStatus) bool { return r.Holder != "" })
+				head := "NAME\tTARGET\tKEY ID\tSTATE\tLAST ROTATION\tNEXT ROTATION\tLAST ERROR"
+				if shared {
+					head += "\tHELD BY"
+				}
+				fmt.Fprintln(tw, head)
 				for _, r := range rows {
 					next := stamp(r.NextRotation)
 					if r.Target != "" && r.NextRotation.IsZero() {
 						next = "manual"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Target), dash(r.KeyID), r.State,
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Name, dash(r.Target), dash(r.KeyID), r.State,
 						stamp(r.LastRotation), next, short(r.LastError))
+					if shared {
+						fmt.Fprintf(tw, "\t%s", dash(r.Holder))
+					}
+					fmt.Fprintln(tw)
 				}
 				return tw.Flush()
 			})
@@ -67,6 +79,13 @@ func printStatus(w io.Writer, d *control.SecretDetail) {
 		d.Name, dash(d.Target), d.State, dash(d.KeyID), stamp(d.LastRotation), stamp(d.NextRotation))
 	if d.LastError != "" {
 		fmt.Fprintf(tw, "last error:\t%s\n", d.LastError)
+	}
+	if d.Replicas != nil {
+		held := "none"
+		if d.Holder != "" {
+			held = fmt.Sprintf("%s until %s", d.Holder, stamp(d.LeaseExpires))
+		}
+		fmt.Fprintf(tw, "lease:\t%s\nreplicas:\t%s\n", held, strings.Join(d.Replicas, ", "))
 	}
 	if s := d.Secret; s != nil {
 		if s.UserName != "" {

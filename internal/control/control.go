@@ -40,6 +40,9 @@ type SecretStatus struct {
 	// NextRotation is zero for a secret that is not rotated automatically.
 	NextRotation time.Time `json:"next_rotation"`
 	LastError    string    `json:"last_error,omitempty"`
+	// Holder is the replica holding the secret's lease now, on a store
+	// several replicas share; "" when none does.
+	Holder string `json:"holder,omitempty"`
 }
 
 // SinkStatus is one sink's delivery state for the current and pending
@@ -57,6 +60,10 @@ type SecretDetail struct {
 	// (it crosses the socket as config.Redacted, or "" when not kept).
 	Secret *state.Secret `json:"secret"`
 	Sinks  []SinkStatus  `json:"sinks"`
+	// LeaseExpires is when Holder's lease ends (zero: no holder).
+	LeaseExpires time.Time `json:"lease_expires,omitzero"`
+	// Replicas are the daemons running on a shared store; nil on bbolt.
+	Replicas []string `json:"replicas,omitempty"`
 }
 
 // Backend is what a daemon (or the CLI itself, over the store) offers.

@@ -22,6 +22,9 @@ type view struct {
 	cfg   func() *config.Config
 	store state.Store
 	now   func() time.Time
+	// leases is the store's lease table when replicas share it; nil on
+	// bbolt.
+	leases state.Leaser
 	// next and activity are the daemon's hooks; nil for the offline view.
 	next     func(name string) (time.Time, bool)
 	activity func(name string) string
@@ -37,6 +40,12 @@ func (v *view) List(ctx context.Context) ([]control.SecretStatus, error) {
 	for _, s := range all {
 		byName[s.Name] = s
 	}
+	var held map[string]*state.Lease
+	if v.leases != nil {
+		if held, err = v.leases.Leases(ctx); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]control.SecretStatus, 0, len(cfg.Secrets))
 	for i := range cfg.Secrets {
 		rs := &cfg.Secrets[i]
@@ -48,7 +57,13 @@ func (v *view) List(ctx context.Context) ([]control.SecretStatus, error) {
 		gone = append(gone, v.status(cfg, nil, s))
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i].Name < gone[j].Name })
-	return append(out, gone...), nil
+	out = append(out, gone...)
+	for i := range out {
+		if l := held[out[i].Name]; l != nil {
+			out[i].Holder = l.Owner
+		}
+	}
+	return out, nil
 }
 
 // status builds one row; rs is nil for a secret no longer configured.
@@ -116,6 +131,11 @@ func (v *view) Status(ctx context.Context, name string) (*control.SecretDetail, 
 		return nil, err
 	}
 	d := &control.SecretDetail{SecretStatus: v.status(cfg, rs, st), Secret: st}
+	if v.leases != nil {
+		if err := v.shared(ctx, name, d); err != nil {
+			return nil, err
+		}
+	}
 	if rs != nil {
 		var cur, pend *state.Version
 		if st != nil {
@@ -133,6 +153,27 @@ func (v *view) Status(ctx context.Context, name string) (*control.SecretDetail, 
 		}
 	}
 	return d, nil
+}
+
+// shared adds what replicas sharing the store know: the secret's lease
+// holder and the running replicas.
+func (v *view) shared(ctx context.Context, name string, d *control.SecretDetail) error {
+	l, err := v.leases.Holder(ctx, name)
+	if err != nil {
+		return fmt.Errorf("status %s: %w", name, err)
+	}
+	if l != nil && l.Expires.After(v.now()) {
+		d.Holder, d.LeaseExpires = l.Owner, l.Expires
+	}
+	reps, err := v.leases.Replicas(ctx)
+	if err != nil {
+		return fmt.Errorf("status %s: %w", name, err)
+	}
+	d.Replicas = []string{}
+	for _, r := range reps {
+		d.Replicas = append(d.Replicas, r.Name)
+	}
+	return nil
 }
 
 func (v *view) History(ctx context.Context, name string) ([]state.Event, error) {
@@ -166,7 +207,8 @@ var _ control.Backend = (*Offline)(nil)
 
 // NewOffline returns the offline backend over an engine and its store.
 func NewOffline(e *Engine, store state.Store) *Offline {
-	return &Offline{view: view{cfg: e.Config, store: store, now: time.Now}, engine: e}
+	leases, _ := store.(state.Leaser)
+	return &Offline{view: view{cfg: e.Config, store: store, leases: leases, now: time.Now}, engine: e}
 }
 
 // Rotate rotates in this process.
@@ -184,9 +226,11 @@ var _ control.Backend = (*backend)(nil)
 
 func (d *Daemon) backend() *backend {
 	b := &backend{d: d}
+	leases, _ := d.store.(state.Leaser)
 	b.view = view{
-		cfg:   func() *config.Config { c, _ := d.current(); return c },
-		store: d.store, now: d.now,
+		leases: leases,
+		cfg:    func() *config.Config { c, _ := d.current(); return c },
+		store:  d.store, now: d.now,
 		next: func(name string) (time.Time, bool) {
 			d.mu.Lock()
 			defer d.mu.Unlock()

@@ -66,6 +66,8 @@ type Daemon struct {
 	metrics *metrics
 	now     func() time.Time
 	ready   atomic.Bool
+	// replica is this process's name as a lease owner (shared stores).
+	replica string
 
 	mu       sync.Mutex // guards the fields below
 	cfg      *config.Config
@@ -112,19 +114,24 @@ func Run(ctx context.Context, o Options) error {
 	for _, w := range cfg.Warnings {
 		o.Logger.Warn("configuration", "warning", w.Error())
 	}
-	if cfg.State.Backend == config.BackendDynamoDB {
-		return state.ErrBackendNotReady
-	}
-	st, err := state.Open(cfg.State.Path, []byte(cfg.State.ProtectionKey.Reveal()),
-		state.WithHolder("rotatord run"), state.WithClock(o.Now))
+	st, err := OpenStore(ctx, cfg, "rotatord run", o.Now)
 	if err != nil {
-		return fmt.Errorf("open state: %w", err)
+		return err
 	}
 	defer st.Close()
 
 	d := &Daemon{
 		opts: o, log: o.Logger, store: st, now: o.Now, runner: o.Runner,
 		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{},
+		replica: ReplicaName(cfg),
+	}
+	if l, ok := st.(state.Leaser); ok {
+		stopBeat, err := d.heartbeat(ctx, l, cfg.State.LeaseDuration.D())
+		if err != nil {
+			return err
+		}
+		defer stopBeat()
+		d.log.Info("sharing the state with other replicas", "table", cfg.State.Table, "replica", d.replica, "lease_duration", cfg.State.LeaseDuration.D())
 	}
 	if d.runner == nil {
 		d.runner = schedule.NewTimer()
@@ -243,6 +250,7 @@ func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 	d.mu.Unlock()
 	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{
 		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
+		Replica: d.replica,
 	})
 	if err != nil {
 		return err

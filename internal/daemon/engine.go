@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -16,6 +17,7 @@ import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/sink"
 	"github.com/rotatord/rotatord/internal/sink/command"
 	"github.com/rotatord/rotatord/internal/sink/file"
@@ -34,6 +36,10 @@ type Engine struct {
 	targets map[string]*TargetAWS
 	// sinkRetry, if set, replaces the webhook sinks' retry policy.
 	sinkRetry *webhook.Retry
+	// lease takes a secret's lease around the work that changes it, on a
+	// store several replicas share; nil on bbolt.
+	lease *leasing
+	now   func() time.Time
 }
 
 // EngineOptions tune an Engine; the zero value is production behaviour.
@@ -48,6 +54,9 @@ type EngineOptions struct {
 	Retryer func() aws.Retryer
 	// SinkRetry replaces the webhook sinks' retry policy (tests).
 	SinkRetry *webhook.Retry
+	// Replica is this process's lease owner name on a shared store
+	// (state.backend: dynamodb); default: ReplicaName.
+	Replica string
 }
 
 // NewEngine connects every target of cfg. It makes no AWS call.
@@ -82,6 +91,14 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 		e.targets[t.Name] = ta
 	}
 	e.rot = iamrotate.New(store, o.Rotator)
+	e.now = o.Rotator.Now
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if o.Replica == "" {
+		o.Replica = ReplicaName(cfg)
+	}
+	e.lease = newLeasing(store, o.Replica, cfg.State.LeaseDuration.D(), e.now, o.Logger)
 	return e, nil
 }
 
@@ -163,12 +180,46 @@ func (e *Engine) Rotate(ctx context.Context, name string) (*iamrotate.Result, er
 	return e.rotate(ctx, name, true)
 }
 
+// ErrNotDue: a scheduled rotation found, once it held the secret's lease,
+// that the secret is no longer due: another replica rotated it.
+var ErrNotDue = errors.New("not due any more: another replica rotated it")
+
 func (e *Engine) rotate(ctx context.Context, name string, manual bool) (*iamrotate.Result, error) {
 	spec, err := e.Spec(name)
 	if err != nil {
 		return nil, err
 	}
-	return e.rot.Rotate(ctx, spec, manual)
+	var res *iamrotate.Result
+	err = e.lease.hold(ctx, spec.Config.Name, func(ctx context.Context) error {
+		if !manual && e.lease != nil {
+			if err := e.stillDue(ctx, spec.Config); err != nil {
+				return err
+			}
+		}
+		var err error
+		res, err = e.rot.Rotate(ctx, spec, manual)
+		return err
+	})
+	return res, err
+}
+
+// stillDue returns ErrNotDue when the secret has no open rotation and its
+// last rotation is recent enough that its schedule does not call for one:
+// every replica schedules every secret, and the one that got the lease
+// first has rotated it.
+func (e *Engine) stillDue(ctx context.Context, rs *config.RotatedSecret) error {
+	st, err := e.store.Get(ctx, rs.Name)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("rotate %s: %w", rs.Name, err)
+	case st.Journal != nil || st.LastRotation.IsZero():
+		return nil
+	case !schedule.Overdue(rs, st.LastRotation, e.now()):
+		return ErrNotDue
+	}
+	return nil
 }
 
 // Discover records the key age of a secret rotatord never rotated.
@@ -196,7 +247,9 @@ func (e *Engine) RetirePrevious(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return e.rot.RetirePrevious(ctx, spec)
+	return e.lease.hold(ctx, spec.Config.Name, func(ctx context.Context) error {
+		return e.rot.RetirePrevious(ctx, spec)
+	})
 }
 
 // Recover continues every open rotation of a configured secret, as after a

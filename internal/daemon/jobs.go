@@ -169,22 +169,35 @@ func (d *Daemon) retryDelivery(name string, attempts int) {
 	for i := 1; i < attempts && delay < time.Hour; i++ {
 		delay *= 2
 	}
-	delay = min(delay, time.Hour)
-	at := d.now().Add(delay)
+	at := d.now().Add(min(delay, time.Hour))
+	d.scheduleOnce(name, jobRotate, at)
+	d.log.Info("delivery retry scheduled", "secret", name, "at", at, "attempt", attempts+1)
+}
+
+// scheduleOnce replaces the secret's rotation entry (kind jobRotate) or
+// grace-period entry (jobRetire) with one that runs that job at at. The
+// job's end puts the secret back on its schedule.
+func (d *Daemon) scheduleOnce(name string, kind jobKind, at time.Time) {
+	if kind != jobRotate && kind != jobRetire {
+		return
+	}
 	d.mu.Lock()
 	e := d.entries[name]
 	if e == nil {
 		d.mu.Unlock()
 		return
 	}
-	old := e.id
-	e.id = d.runner.Schedule(schedule.Once{At: at}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
-	e.next = at
+	id := d.runner.Schedule(schedule.Once{At: at}, cron.FuncJob(func() { d.submit(job{secret: name, kind: kind}) }))
+	var old cron.EntryID
+	if kind == jobRetire {
+		old, e.retireID = e.retireID, id
+	} else {
+		old, e.id, e.next = e.id, id, at
+	}
 	d.mu.Unlock()
 	if old != 0 {
 		d.runner.Remove(old)
 	}
-	d.log.Info("delivery retry scheduled", "secret", name, "at", at, "attempt", attempts+1)
 }
 
 // dropRetireEntry removes the secret's grace-period entry once it ran.
@@ -243,23 +256,58 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 	default:
 		start := time.Now()
 		res, err = eng.rotate(ctx, j.secret, j.manual)
-		d.metrics.rotated(j.secret, err, time.Since(start))
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !elsewhere(err) {
+			d.metrics.rotated(j.secret, err, time.Since(start))
 			d.notifyRotation(j.secret, res, err)
 			if d.opts.AfterRotation != nil {
 				d.opts.AfterRotation(j.secret, res, err)
 			}
 		}
 	}
-	if err != nil && ctx.Err() == nil {
-		d.log.Error("job failed", "secret", j.secret, "job", j.kind.String(), "err", err)
-	}
 	if ctx.Err() != nil {
 		// Stopping: the journal stays; the next start picks the secret up.
 		return jobResult{res: res, err: errors.Join(err, ctx.Err())}
 	}
+	var held *state.HeldError
+	switch {
+	case errors.As(err, &held):
+		// Another replica works on the secret. When its lease ends, look
+		// again: it finished (then the secret is not due any more), or it
+		// died and its open rotation is ours to finish.
+		if !j.manual {
+			at := d.now().Add(time.Second)
+			if held.Holder != nil && held.Holder.Expires.After(d.now()) {
+				at = held.Holder.Expires.Add(time.Second)
+			}
+			d.log.Info("another replica works on this secret; looking again when its lease ends", "secret", j.secret, "job", j.kind.String(), "holder", holderName(held), "at", at)
+			d.scheduleOnce(j.secret, j.kind, at)
+		}
+		return jobResult{res: res, err: err}
+	case errors.Is(err, ErrNotDue):
+		d.log.Info("another replica rotated this secret; skipped", "secret", j.secret)
+	case err != nil:
+		d.log.Error("job failed", "secret", j.secret, "job", j.kind.String(), "err", err)
+	}
 	then := d.afterJob(ctx, j, rs, err)
+	if then == nil && errors.Is(err, ErrNotDue) {
+		// Its new key reached the shared sinks; this replica's own (a file
+		// on this host) may lack it.
+		then = &job{secret: j.secret, kind: jobRefresh}
+	}
 	return jobResult{res: res, err: err, then: then}
+}
+
+// elsewhere reports an outcome that is another replica's doing: the secret
+// was rotated, or is being worked on, by it.
+func elsewhere(err error) bool {
+	return errors.Is(err, ErrNotDue) || errors.Is(err, state.ErrLeaseHeld) || errors.Is(err, state.ErrFenced)
+}
+
+func holderName(h *state.HeldError) string {
+	if h.Holder == nil {
+		return "unknown"
+	}
+	return h.Holder.Owner
 }
 
 // afterJob puts the secret back on its schedule with what the store now

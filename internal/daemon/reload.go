@@ -113,6 +113,12 @@ func unchangeable(old, next *config.Config) error {
 		}
 	}
 	check("state.path", old.State.Path != next.State.Path)
+	check("state.backend", old.State.Backend != next.State.Backend)
+	check("state.table", old.State.Table != next.State.Table)
+	check("state.region", old.State.Region != next.State.Region)
+	check("state.endpoint", old.State.Endpoint != next.State.Endpoint)
+	check("state.target", old.State.Target != next.State.Target)
+	check("state.replica", old.State.Replica != next.State.Replica)
 	check("state.protection_key", old.State.ProtectionKey != next.State.ProtectionKey)
 	check("listen", old.Listen != next.Listen)
 	check("control_socket", old.ControlSocket != next.ControlSocket)

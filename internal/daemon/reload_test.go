@@ -2,17 +2,11 @@ package daemon
 
 import (
 	"context"
-	"errors"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-
-	"github.com/rotatord/rotatord/internal/state"
 )
 
 // TestReload: a valid file is applied as a diff (added scheduled, removed
@@ -107,21 +101,4 @@ func sameIDs(a, b map[string]int) bool {
 		}
 	}
 	return true
-}
-
-// TestRunRefusesDynamoDBForNow: until the daemon takes per-secret leases,
-// a DynamoDB state is refused at start, saying why, rather than letting
-// several replicas rotate the same key.
-func TestRunRefusesDynamoDBForNow(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("ROTATORD_TEST_KEY", "cm90YXRvcmQtdGVzdC1wcm90ZWN0aW9uLWtleS0zMmI=")
-	path := filepath.Join(dir, "rotatord.yaml")
-	cfg := "version: 1\nstate: {backend: dynamodb, table: rotatord-state, protection_key_env: ROTATORD_TEST_KEY}\n"
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	err := Run(context.Background(), Options{ConfigPath: path, Logger: slog.New(slog.DiscardHandler), NoWatch: true})
-	if !errors.Is(err, state.ErrBackendNotReady) {
-		t.Fatalf("Run = %v, want ErrBackendNotReady", err)
-	}
 }

@@ -54,6 +54,9 @@ func (ru *run) create(ctx context.Context) error {
 			}
 		}
 		failpoint.Hit("creating")
+		if err := guard(ctx); err != nil {
+			return fmt.Errorf("create access key for %s: %w", user, err)
+		}
 		cctx, cancel := ru.callCtx(ctx)
 		out, err := c.CreateAccessKey(cctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)},
 			func(o *iam.Options) { o.Retryer = aws.NopRetryer{} })
@@ -129,7 +132,7 @@ func (ru *run) persistNew(ctx context.Context, c *iam.Client, out *iam.CreateAcc
 	if err != nil {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ru.r.opts.CallTimeout)
 		defer cancel()
-		if derr := ru.deleteKey(dctx, c, ru.st.UserName, id); derr != nil {
+		if derr := ru.deleteOwnKey(dctx, c, ru.st.UserName, id); derr != nil {
 			return fmt.Errorf("create: persist new key %s: %w; deleting it also failed: %w (it is an orphan the next run removes)", id, err, derr)
 		}
 		return noKeyLeft{fmt.Errorf("create: persist new key %s: %w (the key was deleted in IAM)", id, err)}

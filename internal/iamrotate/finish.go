@@ -32,6 +32,9 @@ func (ru *run) deliver(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if gerr := guard(ctx); gerr != nil {
+				return fmt.Errorf("deliver: %w", gerr)
+			}
 			failed = append(failed, fmt.Errorf("sink %s: %w", d.ID, err))
 			continue
 		}
@@ -75,8 +78,11 @@ func (ru *run) put(ctx context.Context, d Destination, c sink.Credential) error 
 	return ru.retrySink(ctx, d.ID, func() error { return d.Sink.Put(ctx, c) })
 }
 
-// retrySink calls fn a few times with backoff.
+// retrySink calls fn a few times with backoff, if the guard allows.
 func (ru *run) retrySink(ctx context.Context, id string, fn func() error) error {
+	if err := guard(ctx); err != nil {
+		return err
+	}
 	var err error
 	for n := 1; n <= ru.r.opts.DeliveryAttempts; n++ {
 		if err = fn(); err == nil {

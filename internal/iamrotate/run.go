@@ -170,8 +170,18 @@ func (ru *run) listKeys(ctx context.Context, c *iam.Client, user string) ([]type
 	return out, nil
 }
 
-// deleteKey deletes a key of the user; a key already gone is success.
+// deleteKey deletes a key of the user, if the guard allows; a key already
+// gone is success.
 func (ru *run) deleteKey(ctx context.Context, c *iam.Client, user, id string) error {
+	if err := guard(ctx); err != nil {
+		return fmt.Errorf("delete access key %s of %s: %w", id, user, err)
+	}
+	return ru.deleteOwnKey(ctx, c, user, id)
+}
+
+// deleteOwnKey deletes a key this rotation created and could not record,
+// guard or not: no one else knows it.
+func (ru *run) deleteOwnKey(ctx context.Context, c *iam.Client, user, id string) error {
 	cctx, cancel := ru.callCtx(ctx)
 	defer cancel()
 	_, err := c.DeleteAccessKey(cctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(id)})
@@ -184,6 +194,9 @@ func (ru *run) deleteKey(ctx context.Context, c *iam.Client, user, id string) er
 // deactivateKey sets a key of the user inactive; a key already gone is
 // success.
 func (ru *run) deactivateKey(ctx context.Context, c *iam.Client, user, id string) error {
+	if err := guard(ctx); err != nil {
+		return fmt.Errorf("deactivate access key %s of %s: %w", id, user, err)
+	}
 	cctx, cancel := ru.callCtx(ctx)
 	defer cancel()
 	_, err := c.UpdateAccessKey(cctx, &iam.UpdateAccessKeyInput{

@@ -27,6 +27,47 @@ type Lease struct {
 // ErrLeaseHeld: another replica holds the secret's lease.
 var ErrLeaseHeld = errors.New("another replica holds the lease")
 
+// HeldError is Acquire's answer when another replica holds the lease: it
+// names the holder and when its lease expires. It wraps ErrLeaseHeld.
+type HeldError struct {
+	Secret string
+	// Holder is the lease as stored; nil when it could not be read.
+	Holder *Lease
+}
+
+func (e *HeldError) Error() string {
+	if e.Holder == nil {
+		return fmt.Sprintf("lease of %s: %v", e.Secret, ErrLeaseHeld)
+	}
+	return fmt.Sprintf("lease of %s: %v: %s until %s", e.Secret, ErrLeaseHeld, e.Holder.Owner, e.Holder.Expires.UTC().Format(time.RFC3339))
+}
+
+func (e *HeldError) Unwrap() error { return ErrLeaseHeld }
+
+// Leaser is a store several replicas share, whose secrets are worked on
+// under leases. The DynamoDB store is one; bbolt, opened by one process,
+// is not.
+type Leaser interface {
+	Acquire(ctx context.Context, name, owner string, dur time.Duration) (*Lease, error)
+	Renew(ctx context.Context, l *Lease, dur time.Duration) error
+	Release(ctx context.Context, l *Lease) error
+	Holder(ctx context.Context, name string) (*Lease, error)
+	// Leases returns the leases held now (not expired), by secret name.
+	Leases(ctx context.Context) (map[string]*Lease, error)
+	// Heartbeat records that replica runs, until dur from now; Replicas
+	// lists the replicas whose heartbeat has not expired.
+	Heartbeat(ctx context.Context, replica string, dur time.Duration) error
+	Replicas(ctx context.Context) ([]Replica, error)
+	// Leave removes replica's heartbeat (it stops).
+	Leave(ctx context.Context, replica string) error
+}
+
+// Replica is one running daemon on a shared store.
+type Replica struct {
+	Name    string
+	Expires time.Time
+}
+
 // ErrFenced: a write under a lease was refused because the lease had
 // passed to another replica.
 var ErrFenced = errors.New("the lease passed to another replica; the write was refused")
@@ -79,11 +120,8 @@ func (d *Dynamo) Acquire(ctx context.Context, name, owner string, dur time.Durat
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		held, herr := d.Holder(ctx, name)
-		if herr != nil || held == nil {
-			return nil, fmt.Errorf("lease of %s: %w", name, ErrLeaseHeld)
-		}
-		return nil, fmt.Errorf("lease of %s: %w: %s until %s", name, ErrLeaseHeld, held.Owner, held.Expires.UTC().Format(time.RFC3339))
+		held, _ := d.Holder(ctx, name)
+		return nil, &HeldError{Secret: name, Holder: held}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lease of %s: %w", name, err)
@@ -138,6 +176,30 @@ func (d *Dynamo) Holder(ctx context.Context, name string) (*Lease, error) {
 	return leaseFrom(name, out.Item)
 }
 
+// Leases returns the leases held now (not expired), by secret name: a
+// Query of each lease shard.
+func (d *Dynamo) Leases(ctx context.Context) (map[string]*Lease, error) {
+	now := d.now()
+	out := map[string]*Lease{}
+	for shard := range stateShards {
+		err := d.query(ctx, "lease#"+strconv.Itoa(shard), func(item map[string]types.AttributeValue) error {
+			name := stringOf(item[attrSK])
+			l, err := leaseFrom(name, item)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if l.Expires.After(now) {
+				out[name] = l
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list leases: %w", err)
+		}
+	}
+	return out, nil
+}
+
 // Release gives the lease up at once, unless it has passed to another
 // holder meanwhile (then there is nothing to give up).
 func (d *Dynamo) Release(ctx context.Context, l *Lease) error {
@@ -183,3 +245,52 @@ func leaseFrom(name string, item map[string]types.AttributeValue) (*Lease, error
 	}
 	return &Lease{Secret: name, Owner: owner.Value, Token: tok, Expires: time.Unix(secs, 0)}, nil
 }
+
+// replicasPK is the partition of the running replicas' heartbeats.
+const replicasPK = "replicas"
+
+// Heartbeat records that replica runs until dur from now. The item
+// carries the TTL attribute, so a replica that died is cleaned up.
+func (d *Dynamo) Heartbeat(ctx context.Context, replica string, dur time.Duration) error {
+	item := itemKey(replicasPK, replica)
+	item[attrExpires] = &types.AttributeValueMemberN{Value: strconv.FormatInt(d.now().Add(dur).Unix(), 10)}
+	if _, err := d.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &d.table, Item: item}); err != nil {
+		return fmt.Errorf("heartbeat of replica %s: %w", replica, err)
+	}
+	return nil
+}
+
+// Leave removes replica's heartbeat.
+func (d *Dynamo) Leave(ctx context.Context, replica string) error {
+	if _, err := d.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &d.table, Key: itemKey(replicasPK, replica)}); err != nil {
+		return fmt.Errorf("remove the heartbeat of replica %s: %w", replica, err)
+	}
+	return nil
+}
+
+// Replicas lists the replicas whose heartbeat has not expired, by name.
+// (DynamoDB's TTL deletes expired items late, so expiry is checked here.)
+func (d *Dynamo) Replicas(ctx context.Context) ([]Replica, error) {
+	now := d.now()
+	var out []Replica
+	err := d.query(ctx, replicasPK, func(item map[string]types.AttributeValue) error {
+		exp, _ := item[attrExpires].(*types.AttributeValueMemberN)
+		if exp == nil {
+			return nil
+		}
+		secs, err := strconv.ParseInt(exp.Value, 10, 64)
+		if err != nil {
+			return fmt.Errorf("replica expiry %q: %w", exp.Value, err)
+		}
+		if t := time.Unix(secs, 0); t.After(now) {
+			out = append(out, Replica{Name: stringOf(item[attrSK]), Expires: t})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list replicas: %w", err)
+	}
+	return out, nil
+}
+
+var _ Leaser = (*Dynamo)(nil)

@@ -213,7 +213,3 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
-
-// ErrBackendNotReady: the configuration names a backend that this build's
-// daemon and commands cannot use yet.
-var ErrBackendNotReady = errors.New("state.backend: dynamodb is not usable yet: the daemon does not yet take per-secret leases, and several replicas without them would rotate the same key; use backend: bbolt")
