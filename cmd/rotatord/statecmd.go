@@ -19,6 +19,7 @@ func (c *cli) stateCommand() *cobra.Command {
 		Args:  noArgs,
 	}
 	cmd.AddCommand(c.stateInitCommand())
+	cmd.AddCommand(c.stateMigrateCommand())
 	return cmd
 }
 
