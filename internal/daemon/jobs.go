@@ -289,9 +289,11 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 		d.log.Error("job failed", "secret", j.secret, "job", j.kind.String(), "err", err)
 	}
 	then := d.afterJob(ctx, j, rs, err)
-	if then == nil && errors.Is(err, ErrNotDue) {
-		// Its new key reached the shared sinks; this replica's own (a file
-		// on this host) may lack it.
+	if then == nil && (errors.Is(err, ErrNotDue) || err == nil && res != nil && res.Resumed && eng.lease != nil) {
+		// Another replica rotated the secret, or began the rotation this
+		// one finished: its new key reached the shared sinks, and the
+		// sinks of the replica that delivered it, but this replica's own
+		// (a file on this host) may lack it.
 		then = &job{secret: j.secret, kind: jobRefresh}
 	}
 	return jobResult{res: res, err: err, then: then}

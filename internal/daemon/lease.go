@@ -91,8 +91,10 @@ func (l *leasing) hold(ctx context.Context, name string, fn func(ctx context.Con
 	if rerr := l.store.Release(rctx, lease); rerr != nil {
 		l.log.Warn("could not release the lease; it expires by itself", "secret", name, "err", rerr)
 	}
-	if err != nil && k.lost.Load() && !errors.Is(err, state.ErrFenced) {
-		err = fmt.Errorf("%w: %w", k.fenced("the lease was lost"), err)
+	if err != nil && !errors.Is(err, state.ErrFenced) {
+		if ferr := k.check(); ferr != nil {
+			err = fmt.Errorf("%w: %w", ferr, err)
+		}
 	}
 	return err
 }

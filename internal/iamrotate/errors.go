@@ -24,6 +24,10 @@ var (
 	ErrDeliveryPending = errors.New("delivery pending")
 	// ErrNoKey: there is no current key to start from.
 	ErrNoKey = errors.New("no current access key")
+	// ErrTakenOver: the stored journal is no longer this rotation's:
+	// another process (a replica that took the secret's lease over)
+	// finished it or started another. Nothing was written.
+	ErrTakenOver = errors.New("another process took this rotation over")
 )
 
 // apiCode returns the AWS error code of err, or "".

@@ -70,11 +70,20 @@ func (ru *run) load(ctx context.Context) error {
 func (ru *run) update(ctx context.Context, fn func(tx *state.Tx) error) error {
 	var written *state.Secret
 	var events []state.Event
+	var ours string // this run's rotation, if it has one
+	if ru.st.Journal != nil {
+		ours = ru.st.Journal.RotationID
+	}
 	err := ru.r.store.Update(ctx, ru.name(), func(tx *state.Tx) error {
 		for _, d := range ru.deferred {
 			if err := d(tx); err != nil {
 				return err
 			}
+		}
+		// The stored state (with what this run has not committed yet)
+		// must still hold this run's rotation.
+		if j := tx.Secret.Journal; ours != "" && (j == nil || j.RotationID != ours) {
+			return fmt.Errorf("rotation %s: %w", ours, ErrTakenOver)
 		}
 		if err := fn(tx); err != nil {
 			return err
