@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -398,6 +399,9 @@ func TestKilledHolderIsFinishedByAnother(t *testing.T) {
 			holder := w.startReplica("r0", "ROTATORD_FAILPOINT="+point)
 			holder.waitLog("failpoint " + point + " reached")
 			other := w.startReplica("r1")
+			if point == "verified" {
+				w.askWhileHeld()
+			}
 			holder.signal(syscall.SIGKILL)
 			<-holder.exited
 
@@ -462,6 +466,29 @@ func TestPausedHolderIsFenced(t *testing.T) {
 	w.checkIAM(map[string]*state.Secret{"/ha/u000": after})
 	if n := w.fake.Calls("CreateAccessKey"); n != 2 {
 		t.Errorf("CreateAccessKey called %d times, want 2 (r0's, deleted, and r1's)", n)
+	}
+}
+
+// askWhileHeld runs the CLI against r1 (through its control socket)
+// while r0 holds /ha/u000's lease: status names the holder and the
+// replicas, list shows who holds what, and a manual rotation is refused,
+// naming the holder.
+func (w *haWorld) askWhileHeld() {
+	w.t.Helper()
+	w.cfg = filepath.Join(w.dir, "r1", "rotatord.yaml")
+	out := w.mustRun("status", "/ha/u000")
+	if !regexp.MustCompile(`(?m)^lease: +r0#[0-9a-f]{8} until `).MatchString(out) || !regexp.MustCompile(`(?m)^replicas: +r0#[0-9a-f]{8}, r1#[0-9a-f]{8}$|^replicas: +r1#[0-9a-f]{8}, r0#[0-9a-f]{8}$`).MatchString(out) {
+		w.t.Errorf("status does not show r0 holding the lease, and both replicas:\n%s", out)
+	}
+	w.t.Logf("rotatord status /ha/u000:\n%s", out)
+	out = w.mustRun("list")
+	if !regexp.MustCompile(`(?m)^/ha/u000\s.*\sr0#[0-9a-f]{8}\s*$`).MatchString(out) || !strings.Contains(out, "HELD BY") {
+		w.t.Errorf("list does not show r0 holding /ha/u000:\n%s", out)
+	}
+	w.t.Logf("rotatord list:\n%s", out)
+	_, errOut, code := w.run("rotate", "/ha/u000")
+	if code != 1 || !strings.Contains(errOut, "another replica holds the lease: r0#") {
+		w.t.Errorf("a manual rotation while r0 holds the lease: exit %d, want 1 naming r0:\n%s", code, errOut)
 	}
 }
 

@@ -147,7 +147,9 @@ func (k *keeper) renew(ctx context.Context, stop <-chan struct{}) {
 			k.give(err)
 			return
 		}
-		err := k.store.Renew(context.WithoutCancel(ctx), k.lease, k.dur)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.dur/3)
+		err := k.store.Renew(rctx, k.lease, k.dur)
+		cancel()
 		switch {
 		case errors.Is(err, state.ErrFenced):
 			k.give(k.fenced("another replica took the lease over"))
@@ -188,9 +190,11 @@ func (d *Daemon) heartbeat(ctx context.Context, l state.Leaser, dur time.Duratio
 			case <-done:
 				return
 			case <-t.C:
-				if err := l.Heartbeat(context.WithoutCancel(ctx), d.replica, 3*dur); err != nil {
+				hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dur)
+				if err := l.Heartbeat(hctx, d.replica, 3*dur); err != nil {
 					d.log.Warn("heartbeat not recorded", "err", err)
 				}
+				cancel()
 			}
 		}
 	}()
