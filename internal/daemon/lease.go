@@ -58,13 +58,17 @@ func ReplicaName(cfg *config.Config) string {
 // hold takes the secret's lease and runs fn under it: its store writes are
 // fenced with the lease's token, its IAM and sink changes are guarded by
 // the lease's expiry on this host's clock, and the lease is renewed every
-// third of its duration until fn returns. When the lease is lost (another
+// sixth of its duration until fn returns. When the lease is lost (another
 // replica took it over, or it expired unrenewed while this process was
 // paused), that is logged, and fn's next IAM change or store write fails
 // with an error wrapping state.ErrFenced. fn's context is not cancelled:
 // a call under way gets its answer, so that a key it created can still be
 // deleted when its record is refused. When another replica holds the
 // lease, hold returns its *state.HeldError and does not run fn.
+//
+// hold does not exclude itself within one process (Acquire grants the
+// owner its own lease again): the daemon's pool runs one job per secret,
+// and each CLI process has an owner name of its own.
 func (l *leasing) hold(ctx context.Context, name string, fn func(ctx context.Context) error) error {
 	if l == nil {
 		return fn(ctx)
@@ -131,11 +135,13 @@ func (k *keeper) fenced(why string) error {
 	return fmt.Errorf("%w: %s: %s (owner %s, token %d)", state.ErrFenced, k.lease.Secret, why, k.owner, k.lease.Token)
 }
 
-// renew renews the lease every third of its duration until stop closes.
+// renew renews the lease every sixth of its duration until stop closes,
+// so that a renewal or two may fail (DynamoDB throttled or briefly out of
+// reach) before the lease stops being safe to act under.
 // A lease found past its safe time, or taken over, is given up, and the
 // log says why.
 func (k *keeper) renew(ctx context.Context, stop <-chan struct{}) {
-	t := time.NewTicker(k.dur / 3)
+	t := time.NewTicker(k.dur / 6)
 	defer t.Stop()
 	for {
 		select {
@@ -147,7 +153,7 @@ func (k *keeper) renew(ctx context.Context, stop <-chan struct{}) {
 			k.give(err)
 			return
 		}
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.dur/3)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.dur/6)
 		err := k.store.Renew(rctx, k.lease, k.dur)
 		cancel()
 		switch {
