@@ -490,6 +490,18 @@ func (w *haWorld) askWhileHeld() {
 	if code != 1 || !strings.Contains(errOut, "another replica holds the lease: r0#") {
 		w.t.Errorf("a manual rotation while r0 holds the lease: exit %d, want 1 naming r0:\n%s", code, errOut)
 	}
+	// Through another control socket: the running replicas' heartbeats
+	// refuse a migration.
+	w.cfg = filepath.Join(w.dir, "r2", "rotatord.yaml")
+	w.replicaConfig("r2")
+	dest := filepath.Join(w.dir, "copy.db")
+	_, errOut, code = w.run("state", "migrate", "--to", "bbolt", "--path", dest)
+	if code == 0 || !strings.Contains(errOut, "rotatord is running on table rotatord") || !strings.Contains(errOut, "r0#") || !strings.Contains(errOut, "r1#") {
+		w.t.Errorf("state migrate while replicas run: exit %d, want a refusal naming r0 and r1:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		w.t.Errorf("the refused migration left %s behind", dest)
+	}
 }
 
 // events returns a secret's audit events.
