@@ -181,17 +181,7 @@ func TestStateMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw []byte
-	for _, item := range table.Items {
-		raw = fmt.Append(raw, item)
-		for _, v := range item {
-			if m, ok := v.(map[string]any); ok {
-				if b, ok := m["B"].([]byte); ok {
-					raw = append(raw, b...)
-				}
-			}
-		}
-	}
+	raw := rawItems(table)
 	if !bytes.Contains(raw, []byte(s.Current().AccessKeyID)) {
 		t.Fatal("the table's items lack the current key id: the search proves nothing")
 	}

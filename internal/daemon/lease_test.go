@@ -16,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awsfake"
@@ -57,18 +55,7 @@ func newLeaseWorld(t *testing.T) *leaseWorld {
 		},
 	}
 	ctx := context.Background()
-	_, err := dynamodb.NewFromConfig(w.aws).CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String("rotatord"),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	})
+	_, err := state.InitDynamoTable(ctx, w.aws, "rotatord")
 	if err != nil {
 		t.Fatal(err)
 	}
