@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -119,6 +121,7 @@ type replica struct {
 	mu     sync.Mutex
 	log    bytes.Buffer // standard output and error
 	exited chan error
+	listen string // its /metrics address, once it serves
 }
 
 // startReplica starts `rotatord run` as replica name, with extra
@@ -159,9 +162,13 @@ func (w *haWorld) startReplica(name string, extraEnv ...string) *replica {
 				r.mu.Lock()
 				r.log.WriteString(line + "\n")
 				r.mu.Unlock()
-				var m struct{ Msg string }
-				if strings.HasPrefix(line, "failpoint ") ||
-					json.Unmarshal([]byte(line), &m) == nil && m.Msg == "rotatord is running" {
+				var m struct{ Msg, Listen string }
+				if strings.HasPrefix(line, "failpoint ") {
+					up <- struct{}{}
+				} else if json.Unmarshal([]byte(line), &m) == nil && m.Msg == "rotatord is running" {
+					r.mu.Lock()
+					r.listen = m.Listen
+					r.mu.Unlock()
 					up <- struct{}{}
 				}
 			}
@@ -209,6 +216,30 @@ func (r *replica) waitLog(s string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// metric returns the value of one series on the replica's /metrics, 0 if
+// absent.
+func (r *replica) metric(series string) float64 {
+	r.t.Helper()
+	r.mu.Lock()
+	listen := r.listen
+	r.mu.Unlock()
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		r.t.Fatalf("scrape %s: %v", r.name, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindSubmatch(body)
+	if m == nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return v
 }
 
 func (r *replica) signal(sig syscall.Signal) {
@@ -396,6 +427,19 @@ func TestReplicasRotateEachSecretOnce(t *testing.T) {
 			w.waitSink(r.name, u, all["/ha/"+u].Current().AccessKeyID)
 		}
 	}
+	// A replica that finds a secret rotated by another counts it; one
+	// that started after the rotation only refreshed its sinks.
+	elsewhere := 0.0
+	for _, r := range reps {
+		got := r.metric(`rotatord_lease_outcomes_total{outcome="rotated_elsewhere"}`)
+		if logged := r.count("another replica rotated this secret; skipped"); got != float64(logged) {
+			t.Errorf("replica %s: rotated_elsewhere is %v, but it logged %d such skips", r.name, got, logged)
+		}
+		elsewhere += got
+	}
+	if elsewhere == 0 || elsewhere > 2*n {
+		t.Errorf("rotated_elsewhere sums to %v over the replicas, want 1..%d", elsewhere, 2*n)
+	}
 	for _, r := range reps {
 		r.stop()
 	}
@@ -469,6 +513,9 @@ func TestPausedHolderIsFenced(t *testing.T) {
 			t.Fatalf("r0's key was not deleted: %v\n%s", w.fake.Keys("u000"), paused.logs())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if got := paused.metric(`rotatord_lease_outcomes_total{outcome="lost"}`); got != 1 {
+		t.Errorf("r0's rotatord_lease_outcomes_total{outcome=\"lost\"} is %v, want 1", got)
 	}
 	paused.stop()
 	other.stop()

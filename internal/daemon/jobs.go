@@ -268,6 +268,7 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 		// Stopping: the journal stays; the next start picks the secret up.
 		return jobResult{res: res, err: errors.Join(err, ctx.Err())}
 	}
+	d.metrics.leaseOutcome(err)
 	var held *state.HeldError
 	switch {
 	case errors.As(err, &held):

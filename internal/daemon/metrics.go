@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/state"
 )
 
 // metrics are the daemon's Prometheus metrics, in a registry of its own.
@@ -18,6 +19,9 @@ type metrics struct {
 	duration   prometheus.Histogram
 	reloadOK   prometheus.Gauge
 	reloadTime prometheus.Gauge
+	// leases counts what replicas sharing the store did to this one's
+	// jobs; no secret label, to keep the series few.
+	leases *prometheus.CounterVec
 }
 
 func newMetrics(d *Daemon) *metrics {
@@ -36,8 +40,12 @@ func newMetrics(d *Daemon) *metrics {
 		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "rotatord_config_last_reload_success_timestamp_seconds", Help: "When the configuration was last loaded successfully, Unix time.",
 		}),
+		leases: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rotatord_lease_outcomes_total",
+			Help: "Jobs on a shared store that another replica decided: held_elsewhere (its lease was taken), rotated_elsewhere (it rotated the secret first), lost (this replica lost the lease mid-rotation; its writes were refused).",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime,
+	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases,
 		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reloadOK.Set(1)
@@ -56,6 +64,18 @@ func (m *metrics) rotated(secret string, err error, took time.Duration) {
 	}
 	m.rotations.WithLabelValues(secret, result).Inc()
 	m.duration.Observe(took.Seconds())
+}
+
+// leaseOutcome counts a job that another replica decided, if err says so.
+func (m *metrics) leaseOutcome(err error) {
+	switch {
+	case errors.Is(err, state.ErrLeaseHeld):
+		m.leases.WithLabelValues("held_elsewhere").Inc()
+	case errors.Is(err, ErrNotDue):
+		m.leases.WithLabelValues("rotated_elsewhere").Inc()
+	case errors.Is(err, state.ErrFenced):
+		m.leases.WithLabelValues("lost").Inc()
+	}
 }
 
 // forget drops a removed secret's series.
