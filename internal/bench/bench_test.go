@@ -27,8 +27,12 @@ func TestRun(t *testing.T) {
 	if r.Limit != 20 || r.Achieved <= 0 || r.Achieved > 1.1*r.Limit {
 		t.Errorf("limit %v, achieved %v", r.Limit, r.Achieved)
 	}
-	if r.MaxTargetPerSec > 20 {
-		t.Errorf("a target made %d calls within a second, above its rate_limit of 20", r.MaxTargetPerSec)
+	// The limiter grants at most 20 calls in any second (98% of the limit,
+	// burst 1). They are counted where awsfake receives them, and
+	// scheduling on a busy machine can bring two granted 50 ms apart
+	// closer: one more may fall into a second of arrivals, never two.
+	if r.MaxTargetPerSec > 21 {
+		t.Errorf("a target made %d calls within a second, above its rate_limit of 20 (and one of jitter)", r.MaxTargetPerSec)
 	}
 	if r.UpdatesPerRot != 3 || r.CommitsPerRot <= 0 || r.CommitsPerRot > 3 {
 		t.Errorf("updates %v, commits %v per rotation", r.UpdatesPerRot, r.CommitsPerRot)
