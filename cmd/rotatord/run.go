@@ -11,7 +11,7 @@ func (c *cli) runCommand() *cobra.Command {
 		Use:   "run",
 		Short: "Run the daemon: schedule every secret, rotate when due, deliver",
 		Long: `Run rotatord as a daemon: load and check the configuration, open the state
-store (exclusively), finish rotations a crash left open, schedule every
+store (a bbolt file exclusively), finish rotations a crash left open, schedule every
 secret and rotate each when due in a pool of workers, delivering the new key
 to its sinks.
 
@@ -20,6 +20,11 @@ checked in full first; an invalid one changes nothing (see the log and
 rotatord_config_last_reload_successful). SIGTERM or SIGINT stops scheduling,
 lets running rotations finish (up to shutdown_timeout, then they stop at
 their next step and resume at the next start) and exits 0.
+
+With state.backend: dynamodb, several daemons share one table: each
+schedules every secret, and the one that takes a secret's lease rotates it
+while the others skip it (see rotatord status, and README's "Several
+replicas").
 
 While it runs, list, status, get, history and rotate talk to it through its
 control socket. It serves /metrics, /healthz and /readyz on listen, and tells
