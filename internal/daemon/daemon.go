@@ -125,14 +125,11 @@ func Run(ctx context.Context, o Options) error {
 		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{},
 		replica: ReplicaName(cfg),
 	}
-	if l, ok := st.(state.Leaser); ok {
-		stopBeat, err := d.heartbeat(ctx, l, cfg.State.LeaseDuration.D())
-		if err != nil {
-			return err
-		}
-		defer stopBeat()
-		d.log.Info("sharing the state with other replicas", "table", cfg.State.Table, "replica", d.replica, "lease_duration", cfg.State.LeaseDuration.D())
+	stopBeat, err := d.heartbeat(ctx, cfg)
+	if err != nil {
+		return err
 	}
+	defer stopBeat()
 	if d.runner == nil {
 		d.runner = schedule.NewTimer()
 	}

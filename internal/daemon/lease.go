@@ -177,14 +177,21 @@ func (k *keeper) give(err error) {
 	k.log.Error("lost the lease; stopping the work on this secret, whose later writes the store refuses", "secret", k.lease.Secret, "owner", k.owner, "token", k.lease.Token, "err", err)
 }
 
-// heartbeat records in the shared store that this replica runs, now and
+// heartbeat records in a shared store that this replica runs, now and
 // then every lease duration (each beat lasts three), so that
 // `rotatord status` can list the replicas and `rotatord state migrate`
-// can refuse while one runs. stop ends it and removes the record.
-func (d *Daemon) heartbeat(ctx context.Context, l state.Leaser, dur time.Duration) (stop func(), err error) {
+// can refuse while one runs. stop ends it and removes the record. On a
+// store only this process opens it does nothing.
+func (d *Daemon) heartbeat(ctx context.Context, cfg *config.Config) (stop func(), err error) {
+	l, ok := d.store.(state.Leaser)
+	if !ok {
+		return func() {}, nil
+	}
+	dur := cfg.State.LeaseDuration.D()
 	if err := l.Heartbeat(ctx, d.replica, 3*dur); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
+	d.log.Info("sharing the state with other replicas", "table", cfg.State.Table, "replica", d.replica, "lease_duration", dur)
 	done := make(chan struct{})
 	exited := make(chan struct{})
 	go func() {
