@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/rotatord/rotatord/internal/awsfake"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -196,7 +195,7 @@ func (w *haWorld) checkRawItems(all map[string]*state.Secret) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	raw := rawItems(tab)
+	raw := tab.Raw()
 	if !bytes.Contains(raw, []byte(w.bootstrap[w.users[0]])) {
 		w.t.Fatal("the raw items lack a key id: the search would prove nothing")
 	}
@@ -207,23 +206,6 @@ func (w *haWorld) checkRawItems(all map[string]*state.Secret) {
 			}
 		}
 	}
-}
-
-// rawItems is every attribute of every item of a table as bytes: each
-// item printed, and each binary attribute's bytes as they are stored.
-func rawItems(table awsfake.Table) []byte {
-	var raw []byte
-	for _, item := range table.Items {
-		raw = fmt.Append(raw, item)
-		for _, v := range item {
-			if m, ok := v.(map[string]any); ok {
-				if b, ok := m["B"].([]byte); ok {
-					raw = append(raw, b...)
-				}
-			}
-		}
-	}
-	return raw
 }
 
 // askWhileHeld runs the CLI against r1 (through its control socket)

@@ -181,7 +181,7 @@ func TestStateMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := rawItems(table)
+	raw := table.Raw()
 	if !bytes.Contains(raw, []byte(s.Current().AccessKeyID)) {
 		t.Fatal("the table's items lack the current key id: the search proves nothing")
 	}

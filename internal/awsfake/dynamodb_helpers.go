@@ -33,6 +33,24 @@ type Table struct {
 	Items []map[string]any
 }
 
+// Raw is every stored byte of the table, for a test that searches them:
+// each item printed, then the raw bytes of its top-level binary
+// attributes.
+func (t Table) Raw() []byte {
+	var raw []byte
+	for _, item := range t.Items {
+		raw = fmt.Append(raw, item)
+		for _, v := range item {
+			if m, ok := v.(map[string]any); ok {
+				if b, ok := m["B"].([]byte); ok {
+					raw = append(raw, b...)
+				}
+			}
+		}
+	}
+	return raw
+}
+
 // Table returns the DynamoDB table name (a name or an ARN) with its items,
 // whoever owns it. It fails with ErrNotFound.
 func (s *Server) Table(name string) (Table, error) {
