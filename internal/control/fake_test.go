@@ -1,7 +1,6 @@
 package control
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/state"
+	"github.com/rotatord/rotatord/internal/testlog"
 )
 
 // secretValue is the fake's secret access key: JSON-hostile on purpose.
@@ -175,36 +175,18 @@ func sockPath(t *testing.T) string {
 	return filepath.Join(dir, "r.sock")
 }
 
-// syncBuffer is a log sink safe to read while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // served is a running server and a client of it.
 type served struct {
 	srv    *Server
 	client *Client
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	stop   func() error // cancels Serve's ctx and returns Serve's error
 }
 
 // serve starts b on a fresh socket and dials it.
 func serve(t *testing.T, b Backend) *served {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
 	srv, err := Listen(ctx, sockPath(t), b, log)

@@ -1,14 +1,12 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,27 +18,11 @@ import (
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/state"
+	"github.com/rotatord/rotatord/internal/testlog"
 )
 
 // t0 is when every daemon test starts: a Wednesday, 10:00 UTC.
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // world is awsfake, a configuration directory and a daemon driven by a
 // Manual runner: the schedule moves only when the test advances its clock.
@@ -53,11 +35,11 @@ type world struct {
 	clock  *schedule.Manual
 	admin  aws.Credentials
 	users  map[string]aws.Credentials
-	logs   *syncBuf
+	logs   *testlog.Buffer
 	d      *Daemon
 	cancel context.CancelFunc
 	done   chan error
-	notes  *syncBuf // sd_notify messages
+	notes  *testlog.Buffer // sd_notify messages
 	socket string
 }
 
@@ -71,7 +53,7 @@ func newWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { os.RemoveAll(sock) })
 	w := &world{t: t, fake: fake, url: url, dir: t.TempDir(), clock: clock, users: map[string]aws.Credentials{},
-		logs: &syncBuf{}, notes: &syncBuf{}}
+		logs: &testlog.Buffer{}, notes: &testlog.Buffer{}}
 	w.cfg = filepath.Join(w.dir, "rotatord.yaml")
 	w.admin = fake.SeedUser("admin", true)
 	key, err := state.NewProtectionKey()

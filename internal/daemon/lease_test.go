@@ -17,6 +17,7 @@ import (
 	"github.com/rotatord/rotatord/internal/awsfake"
 	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/state"
+	"github.com/rotatord/rotatord/internal/testlog"
 )
 
 // leaseWorld is awsfake with a state table and a DynamoDB store on it,
@@ -31,14 +32,14 @@ type leaseWorld struct {
 	key     []byte
 	clock   *schedule.Manual
 	store   *state.Dynamo
-	logs    *syncBuf
+	logs    *testlog.Buffer
 	log     *slog.Logger
 }
 
 func newLeaseWorld(t *testing.T) *leaseWorld {
 	t.Helper()
 	fake, url := awsfake.Start(t)
-	w := &leaseWorld{fake: fake, url: url, admin: fake.SeedUser("admin", true), clock: schedule.NewManual(t0), logs: &syncBuf{}}
+	w := &leaseWorld{fake: fake, url: url, admin: fake.SeedUser("admin", true), clock: schedule.NewManual(t0), logs: &testlog.Buffer{}}
 	w.log = slog.New(slog.NewTextHandler(w.logs, nil))
 	w.aws = aws.Config{
 		Region: "us-east-1", BaseEndpoint: aws.String(url),

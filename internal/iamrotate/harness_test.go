@@ -22,6 +22,7 @@ import (
 	"github.com/rotatord/rotatord/internal/sink"
 	"github.com/rotatord/rotatord/internal/sink/file"
 	"github.com/rotatord/rotatord/internal/state"
+	"github.com/rotatord/rotatord/internal/testlog"
 )
 
 // fakeClock is shared by awsfake and the rotator: Sleep advances it, so a
@@ -47,24 +48,6 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// syncBuffer collects log output from concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // env is one test's world: awsfake with a privileged target user "admin"
 // and an application user "app", a bbolt store, a file sink, captured logs.
 type env struct {
@@ -74,7 +57,7 @@ type env struct {
 	clock  *fakeClock
 	store  *state.Bolt
 	rot    *Rotator
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	admin  aws.Credentials
 	app    aws.Credentials
 	dir    string
@@ -87,7 +70,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}
 	fake, url := awsfake.Start(t, awsfake.WithClock(clock.Now))
-	e := &env{t: t, fake: fake, url: url, clock: clock, logs: &syncBuffer{}, dir: t.TempDir(), seen: map[string]bool{}}
+	e := &env{t: t, fake: fake, url: url, clock: clock, logs: &testlog.Buffer{}, dir: t.TempDir(), seen: map[string]bool{}}
 	e.admin = fake.SeedUser("admin", true)
 	e.app = fake.SeedUser("app", false)
 	e.remember(e.admin.SecretAccessKey, e.app.SecretAccessKey)

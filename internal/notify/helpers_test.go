@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink/webhook"
+	"github.com/rotatord/rotatord/internal/testlog"
 )
 
 const (
@@ -89,27 +89,7 @@ func newNotifier(t *testing.T, cfgs []config.Notify, log *slog.Logger, opts Opti
 	return n
 }
 
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newLogger() (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
-	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
-}
+func newLogger() (*slog.Logger, *testlog.Buffer) { return testlog.New() }
 
 func assertNoLeak(t *testing.T, what, text string, srvURL, hook string) {
 	t.Helper()

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink"
+	"github.com/rotatord/rotatord/internal/testlog"
 )
 
 // The secrets of the tests; none may appear in an error or a log line.
@@ -95,28 +95,7 @@ func credential() sink.Credential {
 	return sink.Credential{Secret: "/team/x", Version: 7, AccessKeyID: "AKIAEXAMPLE7", SecretAccessKey: secretKey}
 }
 
-// logBuffer is a goroutine-safe sink for a JSON slog handler.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newLogger() (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
-	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
-}
+func newLogger() (*slog.Logger, *testlog.Buffer) { return testlog.New() }
 
 // newSink builds a webhook sink with fast retries and the fixed clock.
 func newSink(t *testing.T, c config.Sink, log *slog.Logger) *Webhook {
