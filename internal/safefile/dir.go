@@ -247,3 +247,15 @@ func ownerOK(info Info, also []int) bool {
 	}
 	return false
 }
+
+// Lstat returns what fstatat says of the entry name in d, without following
+// it if it is a symbolic link. A missing entry is an error wrapping
+// fs.ErrNotExist.
+func (d *Dir) Lstat(name string) (Info, error) {
+	var st unix.Stat_t
+	err := ignoringEINTR(func() error { return unix.Fstatat(d.fd(), name, &st, unix.AT_SYMLINK_NOFOLLOW) })
+	if err != nil {
+		return Info{}, &fs.PathError{Op: "stat", Path: filepath.Join(d.path, name), Err: err}
+	}
+	return infoOf(&st), nil
+}

@@ -172,10 +172,5 @@ func Stat(path string) (Info, error) {
 		return Info{}, err
 	}
 	defer d.Close()
-	var st unix.Stat_t
-	err = ignoringEINTR(func() error { return unix.Fstatat(d.fd(), name, &st, unix.AT_SYMLINK_NOFOLLOW) })
-	if err != nil {
-		return Info{}, &fs.PathError{Op: "stat", Path: path, Err: err}
-	}
-	return infoOf(&st), nil
+	return d.Lstat(name)
 }

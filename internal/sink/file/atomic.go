@@ -5,10 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
+
+// maxFile caps what the sink reads of an existing file: a shared
+// credentials file with thousands of profiles is far smaller.
+const maxFile = 4 << 20
 
 // locks serializes the read-modify-write of each path within the process:
 // two secrets may write two profiles of one credentials file at once, and
@@ -29,75 +34,66 @@ func lockPath(ctx context.Context, path string) (unlock func(), err error) {
 	}
 }
 
-// readExisting returns the contents of path, or nil if it does not exist.
-// Its errors name the path only, never the contents.
-func readExisting(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+// openDir opens the sink file's directory through safefile: no symbolic
+// link on the way, no directory that others can write. The file is then
+// read and replaced relative to it, never by path.
+func (f *File) openDir() (*safefile.Dir, error) {
+	d, err := safefile.OpenDir(filepath.Dir(f.path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("parent directory %s does not exist; create it (root-owned, writable only by root) first", filepath.Dir(f.path))
+	}
+	return d, err
+}
+
+// readOptions are the checks on an existing file before the sink reads it:
+// a regular file with no other name (a hard link to the protection key
+// would hand that key out), not one of rotatord's own files, and in a
+// sticky directory one that root, rotatord or the sink's owner made.
+func (f *File) readOptions() safefile.Options {
+	o := safefile.Options{Limit: maxFile, SingleLink: true, Reserved: f.reserved}
+	if f.owner != nil {
+		o.Owners = []int{f.owner.uid}
+	}
+	return o
+}
+
+// readExisting returns the contents of the file, or nil if it does not
+// exist. Its errors name the path only, never the contents.
+func (f *File) readExisting(d *safefile.Dir) ([]byte, error) {
+	b, _, err := d.ReadFile(filepath.Base(f.path), f.readOptions())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	return b, err
 }
 
-// writeAtomic replaces path with data: a temporary file in the same
-// directory (created 0600) is written, synced, given its owner (if o is
-// non-nil) and mode, and renamed over path; then the directory is synced.
-// On failure the temporary file is removed and path is left as it was.
-// Errors say which step failed; they never contain data.
-func writeAtomic(path string, data []byte, mode os.FileMode, o *owner) (err error) {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("parent directory %s does not exist", dir)
-	} else if err != nil {
-		return fmt.Errorf("parent directory: %w", err)
-	} else if !st.IsDir() {
-		return fmt.Errorf("parent %s is not a directory", dir)
+// checkExisting refuses what the sink must not replace without reading it:
+// anything at the path but a regular file (a symbolic link that someone
+// planted, a FIFO, a device), or one of rotatord's own files.
+func (f *File) checkExisting(d *safefile.Dir) error {
+	info, err := d.Lstat(filepath.Base(f.path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
+		return err
 	}
-	renamed := false
-	defer func() {
-		if err != nil && !renamed {
-			_ = tmp.Close() // may already be closed
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write temporary file: %w", err)
+	if !info.Mode.IsRegular() {
+		return &safefile.Error{Path: f.path, Msg: "is not a regular file; the sink writes only regular files: remove what is there"}
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sync temporary file: %w", err)
-	}
-	if o != nil {
-		if err := tmp.Chown(o.uid, o.gid); err != nil {
-			return fmt.Errorf("chown: %w", err)
-		}
-	}
-	// An explicit chmod, unlike the mode given at creation, ignores the umask.
-	if err := tmp.Chmod(mode); err != nil {
-		return fmt.Errorf("chmod: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename: %w", err)
-	}
-	renamed = true
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory: %w", err)
+	if what, ok := f.reserved.Lookup(info.ID); ok {
+		return &safefile.Error{Path: f.path, Msg: "is rotatord's own " + what + "; a sink must never overwrite it: name another path"}
 	}
 	return nil
+}
+
+// write replaces the file with data, atomically, in d: see
+// safefile.Dir.WriteFile. The new file gets the sink's mode, and its owner
+// if one is configured, through its descriptor.
+func (f *File) write(d *safefile.Dir, data []byte) error {
+	o := safefile.WriteOptions{Perm: f.mode, Reserved: f.reserved}
+	if f.owner != nil {
+		o.Chown, o.UID, o.GID = true, f.owner.uid, f.owner.gid
+	}
+	return d.WriteFile(filepath.Base(f.path), data, o)
 }

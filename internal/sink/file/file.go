@@ -5,8 +5,11 @@
 //
 // Every write replaces the file atomically (a temporary file in the same
 // directory, renamed over it), so readers see the old or the new content,
-// never a mix. A symlink at the path is replaced by a regular file, not
-// followed.
+// never a mix. The path is reached and the file read and written through
+// internal/safefile: a symbolic link anywhere in the path, a directory on
+// the way that others can write, anything at the path but a regular file
+// (a FIFO, a device), a file with another name (a hard link) or one of
+// rotatord's own files is refused, and the sink's other writes go on.
 package file
 
 import (
@@ -18,6 +21,7 @@ import (
 	"text/template"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/sink"
 )
 
@@ -33,7 +37,18 @@ type File struct {
 	mode    os.FileMode
 	owner   *owner             // nil: the daemon's user and group
 	tmpl    *template.Template // for template only
+	// reserved are rotatord's own files, which the sink never reads or
+	// replaces (nil: none).
+	reserved *safefile.Reserved
 }
+
+// Option changes what New makes.
+type Option func(*File)
+
+// WithReserved makes the sink refuse to read or replace the files r holds
+// (rotatord's own: configuration, state file, keys, control socket), by
+// device and inode, whatever path leads to them.
+func WithReserved(r *safefile.Reserved) Option { return func(f *File) { f.reserved = r } }
 
 // New returns the sink that c describes. c has passed config validation,
 // so c.Type is "file" and c.Path is set; New still applies the defaults for
@@ -44,11 +59,14 @@ type File struct {
 // template, c.Template (which Load read from c.TemplateFile) is parsed and
 // rendered once with sample data now, so a template that cannot render
 // fails here too.
-func New(c config.Sink) (*File, error) {
+func New(c config.Sink, opts ...Option) (*File, error) {
 	f := &File{
 		format:  c.Format,
 		profile: c.Profile,
 		mode:    os.FileMode(c.Mode),
+	}
+	for _, opt := range opts {
+		opt(f)
 	}
 	if c.Path == "" {
 		return nil, fmt.Errorf("file sink: path is empty")
@@ -134,17 +152,24 @@ func (f *File) Put(ctx context.Context, c sink.Credential) error {
 	}
 	defer unlock()
 
+	d, err := f.openDir()
+	if err != nil {
+		return f.errorf("%w", err)
+	}
+	defer d.Close()
 	var old []byte
 	if f.format == config.FormatAWSCredentials {
-		if old, err = readExisting(f.path); err != nil {
+		if old, err = f.readExisting(d); err != nil {
 			return f.errorf("read: %w", err)
 		}
+	} else if err := f.checkExisting(d); err != nil {
+		return f.errorf("%w", err)
 	}
 	data, err := f.render(old, c)
 	if err != nil {
 		return f.errorf("%w", err)
 	}
-	if err := writeAtomic(f.path, data, f.mode, f.owner); err != nil {
+	if err := f.write(d, data); err != nil {
 		return f.errorf("write: %w", err)
 	}
 	return nil

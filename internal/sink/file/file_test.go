@@ -232,7 +232,7 @@ func TestPutFailures(t *testing.T) {
 		cred    sink.Credential
 		wantErr string
 	}{
-		{"rename over a directory", config.Sink{Path: blocked, Format: config.FormatEnv}, context.Background(), testCred, "rename"},
+		{"replace a directory", config.Sink{Path: blocked, Format: config.FormatEnv}, context.Background(), testCred, "not a regular file"},
 		{"read a directory", config.Sink{Path: blocked}, context.Background(), testCred, "read"},
 		{"parent missing", config.Sink{Path: filepath.Join(dir, "nope", "out")}, context.Background(), testCred, "parent directory " + filepath.Join(dir, "nope") + " does not exist"},
 		{"context canceled", config.Sink{Path: filepath.Join(dir, "out")}, canceled, testCred, "context canceled"},

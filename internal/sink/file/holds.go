@@ -17,7 +17,12 @@ func (f *File) Holds(ctx context.Context, c sink.Credential) (bool, error) {
 		return false, f.errorf("%w", err)
 	}
 	defer unlock()
-	old, err := readExisting(f.path)
+	d, err := f.openDir()
+	if err != nil {
+		return false, f.errorf("%w", err)
+	}
+	defer d.Close()
+	old, err := f.readExisting(d)
 	if err != nil {
 		return false, f.errorf("read: %w", err)
 	}
