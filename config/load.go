@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // LoadOptions changes how LoadWith reaches the world outside the file.
@@ -51,18 +53,22 @@ func LoadWith(path string, o LoadOptions) (*Config, error) {
 	return finish(c, col)
 }
 
-// readConfig reads the file and its mode. Its error leaves out the path,
-// which every message names already.
+// maxConfigFile caps the configuration file: 100,000 secrets with a sink
+// each take about 30 MB.
+const maxConfigFile = 512 << 20
+
+// readConfig reads the file and its mode, strictly (see safefile): a
+// configuration that another user could change, or that lies in a
+// directory another user could write, is code that rotatord would run as
+// root. Its error leaves out the path, which every message names already,
+// unless the path is what the error is about.
 func readConfig(path string) ([]byte, fs.FileInfo, error) {
-	data, err := os.ReadFile(path)
+	data, info, err := safefile.ReadFile(path, safefile.Options{Limit: maxConfigFile, Strict: true})
 	if err == nil {
-		var info fs.FileInfo
-		if info, err = os.Stat(path); err == nil {
-			return data, info, nil
-		}
+		return data, fileInfo{info}, nil
 	}
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && pe.Path == path {
 		err = pe.Err
 	}
 	return nil, nil, err

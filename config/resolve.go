@@ -4,10 +4,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"strings"
+	"time"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // maxSecretFile is the largest secret file Load reads: a secret access key
@@ -151,39 +152,49 @@ func (r *resolver) private(path, file string, info fs.FileInfo) {
 }
 
 // read reads a file that holds a noun ("key", "template"), at most limit
-// bytes and not only white space, reporting at path why it cannot.
+// bytes and not only white space, reporting at path why it cannot. The
+// file is read through safefile, strictly: rotatord trusts what it holds,
+// so a symbolic link on the way, anything but a regular file, or a file or
+// directory that another user could write is refused.
 func (r *resolver) read(path, file, noun, hint string, limit int64) (string, fs.FileInfo, bool) {
-	f, err := os.Open(file)
-	if err != nil {
+	data, info, err := safefile.ReadFile(file, safefile.Options{Limit: limit, Strict: true})
+	var unsafe *safefile.Error
+	switch {
+	case errors.Is(err, safefile.ErrTooLarge):
+		r.errorf(path, "%s is larger than %d KiB; it must hold only the %s", shownPath(file), limit>>10, noun)
+		return "", nil, false
+	case errors.Is(err, safefile.ErrIsDir):
+		r.errorf(path, "%s is a directory; name the file that holds the %s", shownPath(file), noun)
+		return "", nil, false
+	case errors.As(err, &unsafe):
+		if looksSecret(file) {
+			r.errorf(path, "%s; rotatord trusts only files that nobody but root can change", shownPath(file))
+		} else {
+			r.errorf(path, "%s", err)
+		}
+		return "", nil, false
+	case err != nil:
 		if looksSecret(file) {
 			hint = "put the key in a file and name that file here"
 		}
 		r.errorf(path, "%s; %s", pathErr(err, file), hint)
 		return "", nil, false
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	switch {
-	case err != nil:
-		r.errorf(path, "%s", pathErr(err, file))
-		return "", nil, false
-	case info.IsDir():
-		r.errorf(path, "%s is a directory; name the file that holds the %s", shownPath(file), noun)
-		return "", nil, false
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	switch {
-	case err != nil:
-		r.errorf(path, "%s", pathErr(err, file))
-	case int64(len(data)) > limit:
-		r.errorf(path, "%s is larger than %d KiB; it must hold only the %s", shownPath(file), limit>>10, noun)
 	case strings.TrimSpace(string(data)) == "":
 		r.errorf(path, "%s is empty; write the %s into it", shownPath(file), noun)
-	default:
-		return string(data), info, true
+		return "", nil, false
 	}
-	return "", nil, false
+	return string(data), fileInfo{info}, true
 }
+
+// fileInfo is a safefile.Info as an fs.FileInfo, for the mode checks.
+type fileInfo struct{ safefile.Info }
+
+func (fi fileInfo) Name() string       { return "" }
+func (fi fileInfo) Size() int64        { return fi.Info.Size }
+func (fi fileInfo) Mode() fs.FileMode  { return fi.Info.Mode }
+func (fi fileInfo) ModTime() time.Time { return time.Time{} }
+func (fi fileInfo) IsDir() bool        { return fi.Info.Mode.IsDir() }
+func (fi fileInfo) Sys() any           { return nil }
 
 // shownPath is file, unless it looks like a secret pasted where a path
 // belongs.

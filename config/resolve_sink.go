@@ -26,6 +26,8 @@ func (r *resolver) sinks() {
 				if k.Format == FormatTemplate && k.TemplateFile != "" {
 					r.templateFile(path+".template_file", k)
 				}
+			case SinkCommand:
+				r.program(path+".command[0]", k.Command)
 			}
 		}
 	}

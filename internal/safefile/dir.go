@@ -164,7 +164,7 @@ func componentError(dfd int, path, next, name string, err error) error {
 				return symlinkError(path, next)
 			}
 			if !m.IsDir() {
-				return unsafef(path, "%s is %s, not a directory", next, kind(m))
+				return refusef(ErrNotRegular, path, "%s is %s, not a directory", next, kind(m))
 			}
 		}
 	}
@@ -181,7 +181,7 @@ func symlinkError(path, link string) error {
 	} else if real, err := filepath.EvalSymlinks(link); err == nil {
 		hint = " (" + link + " leads to " + real + ")"
 	}
-	return unsafef(path, "%s is a symbolic link; rotatord follows no symbolic link in the paths it is given: name the real path%s", link, hint)
+	return refusef(ErrSymlink, path, "%s is a symbolic link; rotatord follows no symbolic link in the paths it is given: name the real path%s", link, hint)
 }
 
 // checkDir refuses the directory at dir (a component of path) unless root

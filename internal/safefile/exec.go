@@ -71,7 +71,7 @@ func CheckProgram(path string) (string, error) {
 		switch {
 		case info.Mode&fs.ModeSymlink != 0:
 			if !trustedUID(info.UID) {
-				return "", unsafef(abs, "symbolic link %s belongs to uid %d, who could point it elsewhere; name the real path of the program", next, info.UID)
+				return "", refusef(ErrSymlink, abs, "symbolic link %s belongs to uid %d, who could point it elsewhere; name the real path of the program", next, info.UID)
 			}
 			if links++; links > maxLinks {
 				return "", unsafef(abs, "more than %d symbolic links on the way", maxLinks)

@@ -98,8 +98,11 @@ func (d *Dir) fileError(path, name, op string, err error) error {
 
 // checkFile applies the checks of o to an open file.
 func (d *Dir) checkFile(path string, info Info, o Options) error {
+	if info.Mode.IsDir() {
+		return refusef(ErrIsDir, path, "is a directory; name a file")
+	}
 	if !info.Mode.IsRegular() {
-		return unsafef(path, "is %s, not a regular file; rotatord reads and writes only regular files: remove it", kind(info.Mode))
+		return refusef(ErrNotRegular, path, "is %s, not a regular file; rotatord reads and writes only regular files: name one", kind(info.Mode))
 	}
 	if what, ok := o.Reserved.Lookup(info.ID); ok {
 		return unsafef(path, "is rotatord's own %s (the same file, by device and inode); a sink must never read or write it: name another path", what)
@@ -133,7 +136,7 @@ func (d *Dir) ReadFile(name string, o Options) ([]byte, Info, error) {
 		return nil, Info{}, fmt.Errorf("read %s: %w", f.Name(), err)
 	}
 	if int64(len(data)) > limit {
-		return nil, Info{}, unsafef(f.Name(), "is larger than %d bytes, more than such a file ever holds", limit)
+		return nil, Info{}, refusef(ErrTooLarge, f.Name(), "is larger than %d bytes, more than such a file ever holds", limit)
 	}
 	return data, info, nil
 }

@@ -117,21 +117,47 @@ func kind(m fs.FileMode) string {
 // file with other names), as opposed to an I/O error or a missing file.
 var ErrUnsafe = errors.New("unsafe path")
 
+// Refusals a caller may want to tell apart; each is wrapped, beside
+// ErrUnsafe, by the Error that reports it.
+var (
+	// ErrSymlink: a symbolic link on the way or at the path.
+	ErrSymlink = errors.New("symbolic link")
+	// ErrNotRegular: the file is a FIFO, device or socket (or a
+	// component on the way is no directory).
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrIsDir: the path names a directory where a file belongs.
+	ErrIsDir = errors.New("is a directory")
+	// ErrTooLarge: the file is longer than the read's limit.
+	ErrTooLarge = errors.New("file too large")
+)
+
 // Error is a refusal of a path. Path is the path asked for; Msg says what
 // is wrong with it (naming the component at fault) and what to do.
 type Error struct {
 	Path string
 	Msg  string
+	// Kind is ErrSymlink, ErrNotRegular, ErrIsDir, ErrTooLarge, or nil.
+	Kind error
 }
 
 // Error implements error.
 func (e *Error) Error() string { return e.Path + ": " + e.Msg }
 
-// Unwrap returns ErrUnsafe.
-func (e *Error) Unwrap() error { return ErrUnsafe }
+// Unwrap returns ErrUnsafe and Kind.
+func (e *Error) Unwrap() []error {
+	if e.Kind == nil {
+		return []error{ErrUnsafe}
+	}
+	return []error{ErrUnsafe, e.Kind}
+}
 
 func unsafef(path, format string, args ...any) error {
 	return &Error{Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// refusef is unsafef for a refusal of kind, one of the Err variables.
+func refusef(kind error, path, format string, args ...any) error {
+	return &Error{Path: path, Msg: fmt.Sprintf(format, args...), Kind: kind}
 }
 
 // trustedUID reports whether uid may own the directories on a path and the

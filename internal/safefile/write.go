@@ -54,7 +54,7 @@ func (d *Dir) WriteFile(name string, data []byte, o WriteOptions) (err error) {
 	case err == nil:
 		info := infoOf(&st)
 		if info.Mode.IsDir() {
-			return unsafef(path, "is a directory; name a file")
+			return refusef(ErrIsDir, path, "is a directory; name a file")
 		}
 		if what, ok := o.Reserved.Lookup(info.ID); ok {
 			return unsafef(path, "is rotatord's own %s (the same file, by device and inode); a sink must never overwrite it: name another path", what)

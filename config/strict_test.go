@@ -1,0 +1,111 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rotatord/rotatord/internal/testuid"
+)
+
+// What rotatord runs as root must be something only root can change: the
+// configuration, the files it includes, a command sink's program, and the
+// directories on the way to each (issue 11, item 4).
+
+const strictConfig = `version: 1
+state: {protection_key_file: keys/p.key}
+targets:
+  - {name: prod, access_key_id: AKIAIOSFODNN7EXAMPLE, secret_access_key_file: keys/prod.secret}
+secrets:
+  - name: a
+    target: prod
+    access_key_id: AKIAFAKEDEPLOYER0001
+    authentication_credentials: use-target-creds
+    sinks:
+      - {type: command, command: [%PROG%]}
+      - {type: file, path: /run/x.ini, format: template, template_file: t.tmpl}
+`
+
+// strictDir writes a valid configuration whose files are all private and
+// returns the configuration's path.
+func strictDir(t *testing.T) (dir, cfg string) {
+	t.Helper()
+	dir = testuid.TempDir(t)
+	if err := os.Mkdir(filepath.Join(dir, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "keys/p.key", testKey, 0o600)
+	writeFile(t, dir, "keys/prod.secret", "prod-secret-value", 0o600)
+	writeFile(t, dir, "t.tmpl", "{{.AccessKeyID}}\n", 0o644)
+	writeFile(t, dir, "hook", "#!/bin/sh\nexit 0\n", 0o755)
+	cfg = writeFile(t, dir, "rotatord.yaml", strings.Replace(strictConfig, "%PROG%", filepath.Join(dir, "hook"), 1), 0o600)
+	return dir, cfg
+}
+
+func TestStrictModes(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  string
+		line  int // 0: the file itself
+	}{
+		{"config 0666", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "rotatord.yaml"), 0o666) },
+			"rotatord.yaml: is writable by every user (mode 0666)", 0},
+		{"config of another user", func(t *testing.T, dir string) { testuid.Chown(t, filepath.Join(dir, "rotatord.yaml")) },
+			"rotatord.yaml: belongs to uid 65534", 0},
+		{"config in a directory others can write", func(t *testing.T, dir string) { chmod(t, dir, 0o777) },
+			"is writable by every user (mode 0777)", 0},
+		{"command program 0777", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "hook"), 0o777) },
+			"secrets[0].sinks[0].command[0]: DIR/hook: program DIR/hook is writable by every user", 11},
+		{"command program of another user", func(t *testing.T, dir string) { testuid.Chown(t, filepath.Join(dir, "hook")) },
+			"program DIR/hook belongs to uid 65534", 11},
+		{"key file in a directory others can write", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "keys"), 0o777) },
+			"targets[0].secret_access_key_file: DIR/keys/prod.secret: directory DIR/keys is writable by every user", 4},
+		{"protection key in a directory of another user", func(t *testing.T, dir string) { testuid.Chown(t, filepath.Join(dir, "keys")) },
+			"state.protection_key_file: DIR/keys/p.key: directory DIR/keys belongs to uid 65534", 2},
+		{"key file a symbolic link", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "keys", "prod.secret")
+			os.Rename(p, p+".real")
+			os.Symlink(p+".real", p)
+		}, "targets[0].secret_access_key_file: DIR/keys/prod.secret: DIR/keys/prod.secret is a symbolic link", 4},
+		{"template file 0666", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "t.tmpl"), 0o666) },
+			"secrets[0].sinks[1].template_file: DIR/t.tmpl: is writable by every user", 12},
+		{"template file a FIFO", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "t.tmpl"))
+			if err := mkfifo(filepath.Join(dir, "t.tmpl")); err != nil {
+				t.Fatal(err)
+			}
+		}, "t.tmpl: is a FIFO (named pipe), not a regular file", 12},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, cfg := strictDir(t)
+			if _, err := Load(cfg); err != nil {
+				t.Fatalf("before the change: %v", err)
+			}
+			tt.setup(t, dir)
+			_, err := Load(cfg)
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("Load = %v, want Errors", err)
+			}
+			for _, e := range es {
+				if strings.Contains(e.Error(), strings.ReplaceAll(tt.want, "DIR", dir)) {
+					if e.Line != tt.line || e.File != cfg {
+						t.Errorf("error %q at %s:%d, want %s:%d", e, e.File, e.Line, cfg, tt.line)
+					}
+					return
+				}
+			}
+			t.Errorf("got errors:\n%v\nwant one with %q", es, tt.want)
+		})
+	}
+}
+
+func chmod(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
