@@ -63,7 +63,7 @@ const maxConfigFile = 512 << 20
 // root. Its error leaves out the path, which every message names already,
 // unless the path is what the error is about.
 func readConfig(path string) ([]byte, fs.FileInfo, error) {
-	data, info, err := safefile.ReadFile(path, safefile.Options{Limit: maxConfigFile, Strict: true})
+	data, info, err := safefile.ReadFile(path, safefile.Options{Limit: maxConfigFile, Strict: true, FollowLinks: true})
 	if err == nil {
 		return data, fileInfo{info}, nil
 	}

@@ -157,7 +157,7 @@ func (r *resolver) private(path, file string, info fs.FileInfo) {
 // so a symbolic link on the way, anything but a regular file, or a file or
 // directory that another user could write is refused.
 func (r *resolver) read(path, file, noun, hint string, limit int64) (string, fs.FileInfo, bool) {
-	data, info, err := safefile.ReadFile(file, safefile.Options{Limit: limit, Strict: true})
+	data, info, err := safefile.ReadFile(file, safefile.Options{Limit: limit, Strict: true, FollowLinks: true})
 	var unsafe *safefile.Error
 	switch {
 	case errors.Is(err, safefile.ErrTooLarge):

@@ -65,11 +65,12 @@ func TestStrictModes(t *testing.T) {
 			"targets[0].secret_access_key_file: DIR/keys/prod.secret: directory DIR/keys is writable by every user", 4},
 		{"protection key in a directory of another user", func(t *testing.T, dir string) { testuid.Chown(t, filepath.Join(dir, "keys")) },
 			"state.protection_key_file: DIR/keys/p.key: directory DIR/keys belongs to uid 65534", 2},
-		{"key file a symbolic link", func(t *testing.T, dir string) {
-			p := filepath.Join(dir, "keys", "prod.secret")
-			os.Rename(p, p+".real")
-			os.Symlink(p+".real", p)
-		}, "targets[0].secret_access_key_file: DIR/keys/prod.secret: DIR/keys/prod.secret is a symbolic link", 4},
+		{"key file a link another user made", func(t *testing.T, dir string) {
+			keys := filepath.Join(dir, "keys")
+			chmod(t, keys, os.ModeSticky|0o777)
+			os.Rename(filepath.Join(keys, "prod.secret"), filepath.Join(dir, "prod.secret"))
+			testuid.Sh(t, "ln -s "+filepath.Join(dir, "prod.secret")+" "+filepath.Join(keys, "prod.secret"))
+		}, "targets[0].secret_access_key_file: DIR/keys/prod.secret: symbolic link DIR/keys/prod.secret belongs to uid 65534", 4},
 		{"template file 0666", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "t.tmpl"), 0o666) },
 			"secrets[0].sinks[1].template_file: DIR/t.tmpl: is writable by every user", 12},
 		{"template file a FIFO", func(t *testing.T, dir string) {
@@ -107,5 +108,35 @@ func chmod(t *testing.T, path string, mode os.FileMode) {
 	t.Helper()
 	if err := os.Chmod(path, mode); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStrictFollowsTrustedLinks: a Kubernetes ConfigMap or Secret volume
+// holds its files as links that the kubelet (root) made
+// (rotatord.yaml -> ..data/rotatord.yaml, ..data -> ..2026_12_07...):
+// those are followed.
+func TestStrictFollowsTrustedLinks(t *testing.T) {
+	dir, cfg := strictDir(t)
+	real := filepath.Join(dir, "..2026_12_07")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"rotatord.yaml", "t.tmpl"} {
+		if err := os.Rename(filepath.Join(dir, name), filepath.Join(real, name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("..data/"+name, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("..2026_12_07", filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Secrets[0].Sinks[1].Template != "{{.AccessKeyID}}\n" {
+		t.Fatalf("template through the links: %q", c.Secrets[0].Sinks[1].Template)
 	}
 }

@@ -151,6 +151,8 @@ func Run(ctx context.Context, o Options) error {
 	stopControl, err := d.serveControl(workCtx, cfg.ControlSocket)
 	if err == nil {
 		defer stopControl()
+		_, eng := d.current()
+		eng.Reserve(cfg.ControlSocket, "control socket")
 		err = d.startup(ctx)
 	}
 	if err != nil {

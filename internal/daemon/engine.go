@@ -17,6 +17,7 @@ import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/sink"
 	"github.com/rotatord/rotatord/internal/sink/command"
@@ -40,6 +41,9 @@ type Engine struct {
 	// store several replicas share; nil on bbolt.
 	lease *leasing
 	now   func() time.Time
+	// reserved are rotatord's own files, which no file sink may read or
+	// replace.
+	reserved *safefile.Reserved
 }
 
 // EngineOptions tune an Engine; the zero value is production behaviour.
@@ -67,7 +71,7 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 	if o.Rotator.Logger == nil {
 		o.Rotator.Logger = o.Logger
 	}
-	e := &Engine{cfg: cfg, store: store, log: o.Logger, targets: map[string]*TargetAWS{}, sinkRetry: o.SinkRetry}
+	e := &Engine{cfg: cfg, store: store, log: o.Logger, targets: map[string]*TargetAWS{}, sinkRetry: o.SinkRetry, reserved: reservedFiles(cfg)}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
 		ta, err := connectTarget(ctx, t)
@@ -101,6 +105,11 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 	e.lease = newLeasing(store, o.Replica, cfg.State.LeaseDuration.D(), e.now, o.Logger)
 	return e, nil
 }
+
+// Reserve adds the file at path, described by what, to the files no sink
+// may read or replace: for a file made after the engine, such as the
+// control socket.
+func (e *Engine) Reserve(path, what string) { _ = e.reserved.Add(path, what) }
 
 // Config returns the engine's configuration.
 func (e *Engine) Config() *config.Config { return e.cfg }
@@ -138,7 +147,7 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 func (e *Engine) newSink(c config.Sink) (iamrotate.Sink, error) {
 	switch c.Type {
 	case config.SinkFile:
-		return file.New(c)
+		return file.New(c, file.WithReserved(e.reserved))
 	case config.SinkSecretsManager:
 		cfg, err := e.targetConfig(c.Target)
 		if err != nil {

@@ -6,11 +6,12 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // debounce lets an editor's burst of events (write temp, rename, chmod)
@@ -65,9 +66,13 @@ func watchFile(ctx context.Context, path string, log *slog.Logger) (<-chan struc
 	return out, nil
 }
 
-// digest hashes the file's content (through symlinks); nil if unreadable.
+// maxWatched caps what digest reads, as config.Load caps the file.
+const maxWatched = 512 << 20
+
+// digest hashes the file's content, read as config.Load reads it (through
+// safefile); nil if that fails, which Load will report.
 func digest(path string) []byte {
-	data, err := os.ReadFile(path)
+	data, _, err := safefile.ReadFile(path, safefile.Options{Limit: maxWatched, FollowLinks: true})
 	if err != nil {
 		return nil
 	}

@@ -44,12 +44,38 @@ func (d *Dir) Sync() error {
 // in it and any directory on the way that someone other than root or this
 // process's user could write. A relative path is taken from the working
 // directory.
-func OpenDir(path string) (*Dir, error) { return walk(path, false, 0) }
+func OpenDir(path string) (*Dir, error) { return (&walker{}).dir(path) }
 
 // MkdirAll opens the directory at path as OpenDir does, first creating
 // each missing directory on the way with mode perm (less the umask); the
 // new directories belong to this process's user.
-func MkdirAll(path string, perm fs.FileMode) (*Dir, error) { return walk(path, true, perm) }
+func MkdirAll(path string, perm fs.FileMode) (*Dir, error) {
+	return (&walker{create: true, perm: perm}).dir(path)
+}
+
+// walker resolves paths from "/", one component at a time; its fields say
+// what it may do on the way.
+type walker struct {
+	// follow lets it follow a symbolic link that a trusted user made in a
+	// directory only trusted users can write (see trustedLink); otherwise
+	// every link is refused.
+	follow bool
+	// create makes missing directories, of mode perm.
+	create bool
+	perm   fs.FileMode
+	// links counts the links followed, up to maxLinks.
+	links int
+}
+
+// maxLinks bounds the symbolic links one resolution follows, as the
+// kernel's own limit does.
+const maxLinks = 40
+
+// frame is a directory open on the way, with its real path.
+type frame struct {
+	fd   int
+	path string
+}
 
 // noOpenat2 is set once openat2 turned out to be missing (ENOSYS), or
 // refused by a seccomp filter (EPERM), so that later walks use openat.
@@ -100,75 +126,139 @@ func absClean(path string) (string, error) {
 	return filepath.Clean(abs), nil
 }
 
-// walk opens the directory at path from "/", one component at a time; see
-// OpenDir and MkdirAll.
-func walk(path string, create bool, perm fs.FileMode) (*Dir, error) {
+// dir opens the directory at path; see OpenDir.
+func (w *walker) dir(path string) (*Dir, error) {
 	abs, err := absClean(path)
 	if err != nil {
 		return nil, fmt.Errorf("open directory %q: %w", path, err)
 	}
-	fd, err := openRoot()
+	root, err := openRoot()
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: "/", Err: err}
 	}
-	cur := "/"
-	var names []string
-	if abs != "/" {
-		names = strings.Split(abs[1:], "/")
+	stack := []frame{{root, "/"}}
+	defer func() {
+		for _, f := range stack {
+			unix.Close(f.fd)
+		}
+	}()
+	info, err := fstat(root)
+	if err == nil {
+		err = checkDir(abs, "/", info, root)
 	}
-	for i := 0; ; i++ {
-		info, err := fstat(fd)
+	if err != nil {
+		return nil, err
+	}
+	todo := strings.Split(abs, "/")
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		top := stack[len(stack)-1]
+		switch name {
+		case "", ".":
+			continue
+		case "..":
+			// Every directory on the stack was reached without a link, so
+			// its parent is the one below it.
+			if len(stack) > 1 {
+				unix.Close(top.fd)
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		}
+		next := filepath.Join(top.path, name)
+		nfd, err := openComponent(top.fd, name, unix.O_PATH|unix.O_DIRECTORY)
+		if errors.Is(err, unix.ENOENT) && w.create {
+			if err = unix.Mkdirat(top.fd, name, uint32(w.perm.Perm())); err == nil || errors.Is(err, unix.EEXIST) {
+				nfd, err = openComponent(top.fd, name, unix.O_PATH|unix.O_DIRECTORY)
+			}
+		}
+		if err != nil {
+			target, lerr := w.link(abs, top, name, err)
+			if lerr != nil {
+				return nil, lerr
+			}
+			todo = append(strings.Split(target, "/"), todo...)
+			if strings.HasPrefix(target, "/") {
+				for _, f := range stack[1:] {
+					unix.Close(f.fd)
+				}
+				stack = stack[:1]
+			}
+			continue
+		}
+		stack = append(stack, frame{nfd, next})
+		info, err := fstat(nfd)
 		if err == nil {
-			err = checkDir(abs, cur, info)
+			err = checkDir(abs, next, info, nfd)
 		}
 		if err != nil {
-			unix.Close(fd)
 			return nil, err
 		}
-		if i == len(names) {
-			// Reopen the last directory readable, for Sync and openat of
-			// files; O_PATH was enough to pass through it.
-			rfd, err := openComponent(fd, ".", unix.O_RDONLY|unix.O_DIRECTORY)
-			unix.Close(fd)
-			if err != nil {
-				return nil, &fs.PathError{Op: "open", Path: abs, Err: err}
-			}
-			return &Dir{dfd: rfd, path: abs, info: info}, nil
-		}
-		name := names[i]
-		next := filepath.Join(cur, name)
-		nfd, err := openComponent(fd, name, unix.O_PATH|unix.O_DIRECTORY)
-		if errors.Is(err, unix.ENOENT) && create {
-			if err = unix.Mkdirat(fd, name, uint32(perm.Perm())); err == nil || errors.Is(err, unix.EEXIST) {
-				nfd, err = openComponent(fd, name, unix.O_PATH|unix.O_DIRECTORY)
-			}
-		}
-		if err != nil {
-			err = componentError(fd, abs, next, name, err)
-			unix.Close(fd)
-			return nil, err
-		}
-		unix.Close(fd)
-		fd, cur = nfd, next
 	}
+	top := stack[len(stack)-1]
+	// Reopen the last directory readable, for Sync and openat of files;
+	// O_PATH was enough to pass through it.
+	rfd, err := openComponent(top.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: top.path, Err: err}
+	}
+	info, err = fstat(rfd)
+	if err != nil {
+		unix.Close(rfd)
+		return nil, err
+	}
+	return &Dir{dfd: rfd, path: top.path, info: info}, nil
 }
 
-// componentError explains why the directory component name (at next) of
-// path could not be opened: a symbolic link, not a directory, or errno.
-func componentError(dfd int, path, next, name string, err error) error {
-	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.EXDEV) {
-		var st unix.Stat_t
-		if unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil {
-			m := modeOf(st.Mode)
-			if m&fs.ModeSymlink != 0 {
-				return symlinkError(path, next)
-			}
-			if !m.IsDir() {
-				return refusef(ErrNotRegular, path, "%s is %s, not a directory", next, kind(m))
-			}
-		}
+// link handles a component name of path, in the directory top, that could
+// not be opened as a directory (openErr): if it is a symbolic link that w
+// may follow, it returns the link's target; otherwise the error that
+// explains why the component is refused.
+func (w *walker) link(path string, top frame, name string, openErr error) (string, error) {
+	next := filepath.Join(top.path, name)
+	if !errors.Is(openErr, unix.ELOOP) && !errors.Is(openErr, unix.ENOTDIR) && !errors.Is(openErr, unix.EXDEV) {
+		return "", &fs.PathError{Op: "open", Path: next, Err: openErr}
 	}
-	return &fs.PathError{Op: "open", Path: next, Err: err}
+	var st unix.Stat_t
+	if err := unix.Fstatat(top.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return "", &fs.PathError{Op: "open", Path: next, Err: openErr}
+	}
+	info := infoOf(&st)
+	if info.Mode&fs.ModeSymlink == 0 {
+		if info.Mode.IsDir() {
+			return "", &fs.PathError{Op: "open", Path: next, Err: openErr}
+		}
+		return "", refusef(ErrNotRegular, path, "%s is %s, not a directory", next, kind(info.Mode))
+	}
+	return w.follows(path, top, name, info)
+}
+
+// follows returns the target of the symbolic link name in the directory
+// top (whose checks passed), described by info, if w may follow it: w
+// follows links, a trusted user owns this one, and fewer than maxLinks
+// were followed. In a directory that only trusted users can write, only
+// they can have made the link; in a sticky one its owner made it.
+func (w *walker) follows(path string, top frame, name string, info Info) (string, error) {
+	link := filepath.Join(top.path, name)
+	if !w.follow {
+		return "", symlinkError(path, link)
+	}
+	if !trustedUID(info.UID) {
+		return "", refusef(ErrSymlink, path, "symbolic link %s belongs to uid %d, who could point it elsewhere; name the real path", link, info.UID)
+	}
+	if w.links++; w.links > maxLinks {
+		return "", refusef(ErrSymlink, path, "more than %d symbolic links on the way", maxLinks)
+	}
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(top.fd, name, buf)
+	if err != nil {
+		return "", &fs.PathError{Op: "readlink", Path: link, Err: err}
+	}
+	if n == 0 {
+		return "", refusef(ErrSymlink, path, "symbolic link %s is empty", link)
+	}
+	return string(buf[:n]), nil
 }
 
 // symlinkError refuses the symbolic link at link, a component of path. It
@@ -184,16 +274,19 @@ func symlinkError(path, link string) error {
 	return refusef(ErrSymlink, path, "%s is a symbolic link; rotatord follows no symbolic link in the paths it is given: name the real path%s", link, hint)
 }
 
-// checkDir refuses the directory at dir (a component of path) unless root
-// or this process's user owns it and nobody else may write it, or it is
-// sticky (like /tmp: others may add entries, but only an entry's owner may
-// rename or remove it, and what rotatord looks up in it must belong to a
-// trusted user, which the next step checks).
-func checkDir(path, dir string, info Info) error {
+// checkDir refuses the directory at dir (a component of path, open as fd)
+// unless root or this process's user owns it and nobody else may write it:
+// its mode gives no write bit to others or to a group other than root's,
+// or it lies on a read-only mount (a Kubernetes ConfigMap or Secret
+// volume, whose mode is 0777), or it is sticky (like /tmp: others may add
+// entries, but only an entry's owner may rename or remove it, and what
+// rotatord looks up in it must belong to a trusted user, which the next
+// step checks).
+func checkDir(path, dir string, info Info, fd int) error {
 	if !trustedUID(info.UID) {
 		return unsafef(path, "directory %s belongs to uid %d, who could replace what rotatord reads or writes there; use a directory that root (or rotatord's user) owns and only it can write, or chown root %s", dir, info.UID, dir)
 	}
-	if othersMayWrite(info.Mode, info.GID) && info.Mode&fs.ModeSticky == 0 {
+	if othersMayWrite(info.Mode, info.GID) && info.Mode&fs.ModeSticky == 0 && !readOnlyMount(fd) {
 		return unsafef(path, "directory %s is writable by %s (mode %04o), who could replace what rotatord reads or writes there; chmod go-w %s", dir, writers(info), info.Mode.Perm(), dir)
 	}
 	return nil
@@ -210,6 +303,12 @@ func writers(info Info) string {
 // openParent opens the directory that holds path's last component and
 // returns it with that name, which is neither empty nor "." nor "..".
 func openParent(path string, create bool) (*Dir, string, error) {
+	w := &walker{create: create, perm: 0o700}
+	return w.parent(path)
+}
+
+// parent is openParent with w's settings.
+func (w *walker) parent(path string) (*Dir, string, error) {
 	abs, err := absClean(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("open %q: %w", path, err)
@@ -218,12 +317,7 @@ func openParent(path string, create bool) (*Dir, string, error) {
 	if abs == "/" || name == "." || name == ".." {
 		return nil, "", unsafef(path, "names a directory, not a file")
 	}
-	var d *Dir
-	if create {
-		d, err = MkdirAll(filepath.Dir(abs), 0o700)
-	} else {
-		d, err = OpenDir(filepath.Dir(abs))
-	}
+	d, err := w.dir(filepath.Dir(abs))
 	if err != nil {
 		var ue *Error
 		if errors.As(err, &ue) {
@@ -258,4 +352,11 @@ func (d *Dir) Lstat(name string) (Info, error) {
 		return Info{}, &fs.PathError{Op: "stat", Path: filepath.Join(d.path, name), Err: err}
 	}
 	return infoOf(&st), nil
+}
+
+// readOnlyMount reports whether the file open as fd lies on a read-only
+// mount, where nobody can change it whatever its mode.
+func readOnlyMount(fd int) bool {
+	var fs unix.Statfs_t
+	return unix.Fstatfs(fd, &fs) == nil && fs.Flags&unix.ST_RDONLY != 0
 }

@@ -35,6 +35,28 @@ type Options struct {
 	SingleLink bool
 	// Reserved refuses the files it holds, by identity.
 	Reserved *Reserved
+	// FollowLinks lets the path (the directories on the way and the file
+	// itself) go through a symbolic link that root or rotatord's user made
+	// in a directory only they can write, as a Kubernetes ConfigMap or
+	// Secret volume's files are; any other link is still refused. Without
+	// it every link is. Only ReadFile, Open and Stat of a path look at it.
+	FollowLinks bool
+}
+
+// openFinal resolves path for o: the directory that holds the file and
+// the file's name in it. A missing file is not an error here.
+func openFinal(path string, o Options) (*Dir, string, error) {
+	d, name, _, err := (&walker{follow: o.FollowLinks}).final(path)
+	if err != nil && d != nil && errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		if d != nil {
+			d.Close()
+		}
+		return nil, "", err
+	}
+	return d, name, nil
 }
 
 // ReadFile reads the regular file at path (see the package comment for
@@ -42,7 +64,7 @@ type Options struct {
 // what fstat said of it. A missing file is an error wrapping
 // fs.ErrNotExist.
 func ReadFile(path string, o Options) ([]byte, Info, error) {
-	d, name, err := openParent(path, false)
+	d, name, err := openFinal(path, o)
 	if err != nil {
 		return nil, Info{}, err
 	}
@@ -56,7 +78,7 @@ func ReadFile(path string, o Options) ([]byte, Info, error) {
 // O_NONBLOCK and O_CLOEXEC are always added. With os.O_CREATE, missing
 // directories on the way are not created: see MkdirAll.
 func Open(path string, flag int, perm fs.FileMode, o Options) (*os.File, Info, error) {
-	d, name, err := openParent(path, false)
+	d, name, err := openFinal(path, o)
 	if err != nil {
 		return nil, Info{}, err
 	}

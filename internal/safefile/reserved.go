@@ -17,12 +17,12 @@ type Reserved struct {
 	ids map[ID]string
 }
 
-// Add reserves the file at path, described by what ("protection key"). A
-// path with no file (a control socket not made yet) reserves nothing; any
-// other error, such as a path that walks through a symbolic link, is
-// returned.
+// Add reserves the file at path, described by what ("protection key"),
+// following the links a trusted user made (as Load reads the file). A path
+// with no file (a control socket not made yet) reserves nothing; any other
+// error, such as a path through an untrusted link, is returned.
 func (r *Reserved) Add(path, what string) error {
-	info, err := Stat(path)
+	info, err := Stat(path, Options{FollowLinks: true})
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -9,12 +9,16 @@
 //   - walks each path from "/" one component at a time, opening every
 //     directory with O_NOFOLLOW relative to the one before (openat2 with
 //     RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH where the kernel has it, openat
-//     otherwise): a symbolic link anywhere in the path is refused, and the
-//     path is never resolved again by name;
+//     otherwise), so the path is never resolved again by name; a symbolic
+//     link anywhere in the path is refused (what a sink writes), or, for
+//     what rotatord reads as configuration (Options.FollowLinks), followed
+//     only if root or rotatord's user made it in a directory only they can
+//     write, as the links of a Kubernetes ConfigMap volume are;
 //   - checks every directory on the way: it must belong to root or to this
 //     process's user, and nobody else may write it (no write bit for group
-//     or others, unless the group is root's, or the directory is sticky like
-//     /tmp, where only an entry's owner may rename or remove it);
+//     or others, unless the group is root's, the directory is on a
+//     read-only mount, or it is sticky like /tmp, where only an entry's
+//     owner may rename or remove it);
 //   - opens the file itself with O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC relative to
 //     its directory, fstats the open descriptor and refuses anything but a
 //     regular file (a FIFO would hang the open or read, a device such as
@@ -189,14 +193,14 @@ func fstat(fd int) (Info, error) {
 	return infoOf(&st), nil
 }
 
-// Stat returns the Info of the file at path, reached as every open here
-// reaches it (no symbolic link anywhere, every directory checked), without
-// opening the file itself, which may be of any type (a socket, say).
-func Stat(path string) (Info, error) {
-	d, name, err := openParent(path, false)
-	if err != nil {
-		return Info{}, err
+// Stat returns the Info of the file at path, reached as ReadFile with o
+// reaches it (with o.FollowLinks, a trusted link at the end is followed
+// too), without opening the file itself, which may be of any type (a
+// socket, say).
+func Stat(path string, o Options) (Info, error) {
+	d, _, info, err := (&walker{follow: o.FollowLinks}).final(path)
+	if d != nil {
+		d.Close()
 	}
-	defer d.Close()
-	return d.Lstat(name)
+	return info, err
 }

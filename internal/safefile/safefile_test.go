@@ -327,7 +327,7 @@ func TestMkdirAll(t *testing.T) {
 
 func TestStat(t *testing.T) {
 	secret, _ := secretFile(t)
-	info, err := Stat(secret)
+	info, err := Stat(secret, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,5 +381,69 @@ func TestCheckProgram(t *testing.T) {
 	}
 	if got, err := CheckProgram(filepath.Join(dir, "sub", "rel")); err != nil || got != prog {
 		t.Fatalf("relative link: %q, %v; want %q", got, err, prog)
+	}
+}
+
+func TestFollowLinks(t *testing.T) {
+	dir := testuid.TempDir(t)
+	real := filepath.Join(dir, "..v1")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(real, "rotatord.yaml"), []byte("version: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink("..v1", filepath.Join(dir, "..data"))
+	os.Symlink("..data/rotatord.yaml", filepath.Join(dir, "rotatord.yaml"))
+	p := filepath.Join(dir, "rotatord.yaml")
+	if _, _, err := ReadFile(p, Options{Strict: true}); !errors.Is(err, ErrSymlink) {
+		t.Fatalf("without FollowLinks: err = %v, want ErrSymlink", err)
+	}
+	got, _, err := ReadFile(p, Options{Strict: true, FollowLinks: true})
+	if err != nil || string(got) != "version: 1\n" {
+		t.Fatalf("through root's links: %q, %v", got, err)
+	}
+	info, err := Stat(p, Options{FollowLinks: true})
+	if err != nil || !info.Mode.IsRegular() {
+		t.Fatalf("Stat through links: %+v %v", info, err)
+	}
+
+	// A link another user made in a sticky directory is not followed.
+	sticky := filepath.Join(dir, "tmp")
+	os.Mkdir(sticky, 0o755)
+	os.Chmod(sticky, os.ModeSticky|0o777)
+	testuid.Sh(t, "ln -s "+p+" "+filepath.Join(sticky, "c.yaml"))
+	_, _, err = ReadFile(filepath.Join(sticky, "c.yaml"), Options{FollowLinks: true})
+	wantUnsafe(t, err, "belongs to uid 65534")
+
+	// A loop ends.
+	os.Symlink("loop2", filepath.Join(dir, "loop1"))
+	os.Symlink("loop1", filepath.Join(dir, "loop2"))
+	_, _, err = ReadFile(filepath.Join(dir, "loop1"), Options{FollowLinks: true})
+	wantUnsafe(t, err, "more than 40 symbolic links")
+	_, _, err = ReadFile(filepath.Join(dir, "loop1", "x"), Options{FollowLinks: true})
+	wantUnsafe(t, err, "more than 40 symbolic links")
+}
+
+// TestReadOnlyMount: a directory others could write by its mode, on a
+// read-only mount (a Kubernetes ConfigMap volume is 0777), is trusted.
+func TestReadOnlyMount(t *testing.T) {
+	testuid.RequireRoot(t)
+	dir := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(dir, 0o777)
+	os.Chmod(dir, 0o777)
+	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
+	if _, _, err := ReadFile(filepath.Join(dir, "f"), Options{}); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("writable mount: err = %v, want a refusal", err)
+	}
+	if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
+		t.Skipf("cannot bind-mount here: %v", err)
+	}
+	defer unix.Unmount(dir, unix.MNT_DETACH)
+	if err := unix.Mount("", dir, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+		t.Skipf("cannot remount read-only here: %v", err)
+	}
+	if got, _, err := ReadFile(filepath.Join(dir, "f"), Options{Strict: true}); err != nil || string(got) != "x" {
+		t.Fatalf("read-only mount: %q, %v", got, err)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // tlsConfig returns the client TLS configuration of a webhook sink: TLS 1.2
@@ -17,7 +18,7 @@ import (
 func tlsConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
+		pem, _, err := safefile.ReadFile(caFile, safefile.Options{Strict: true, FollowLinks: true})
 		if err != nil {
 			return nil, fmt.Errorf("ca_file: %w", err)
 		}
@@ -31,8 +32,16 @@ func tlsConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 		return nil, fmt.Errorf("cert_file and key_file: give both or neither")
 	}
 	if certFile != "" {
-		// The error of LoadX509KeyPair never quotes key material.
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		certPEM, _, err := safefile.ReadFile(certFile, safefile.Options{Strict: true, FollowLinks: true})
+		if err != nil {
+			return nil, fmt.Errorf("cert_file: %w", err)
+		}
+		keyPEM, _, err := safefile.ReadFile(keyFile, safefile.Options{Strict: true, FollowLinks: true})
+		if err != nil {
+			return nil, fmt.Errorf("key_file: %w", err)
+		}
+		// The error of X509KeyPair never quotes key material.
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, fmt.Errorf("cert_file %s, key_file %s: %w", certFile, keyFile, err)
 		}
