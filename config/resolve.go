@@ -35,6 +35,7 @@ func (r *resolver) resolve() {
 	}
 	r.sinks()
 	r.notify()
+	r.controlSocket()
 }
 
 // secretKind names a kind of secret for the messages about its reference.

@@ -140,3 +140,46 @@ func TestStrictFollowsTrustedLinks(t *testing.T) {
 		t.Fatalf("template through the links: %q", c.Secrets[0].Sinks[1].Template)
 	}
 }
+
+func TestControlSocketWarning(t *testing.T) {
+	for _, tt := range []struct {
+		name, dir string
+		setup     func(t *testing.T, dir string)
+		want      string
+	}{
+		{"private", "run", func(t *testing.T, dir string) {}, ""},
+		{"not made yet", "run/sub/deeper", func(t *testing.T, dir string) {}, ""},
+		{"sticky", "tmp", func(t *testing.T, dir string) { chmod(t, dir, os.ModeSticky|0o777) }, "which other users can write (mode 0777)"},
+		{"another user's", "theirs", func(t *testing.T, dir string) { testuid.Chown(t, dir) }, "belongs to uid 65534"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base, cfg := strictDir(t)
+			first := filepath.Join(base, strings.SplitN(tt.dir, "/", 2)[0])
+			if err := os.Mkdir(first, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			tt.setup(t, first)
+			data, _ := os.ReadFile(cfg)
+			sock := filepath.Join(base, tt.dir, "rotatord.sock")
+			if err := os.WriteFile(cfg, append(data, []byte("control_socket: "+sock+"\n")...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, w := range c.Warnings {
+				if w.Path == "control_socket" {
+					got = w.Error()
+					if w.Line != 13 {
+						t.Errorf("warning at line %d, want 13", w.Line)
+					}
+				}
+			}
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Fatalf("warning %q, want one with %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -204,3 +204,9 @@ func Stat(path string, o Options) (Info, error) {
 	}
 	return info, err
 }
+
+// OthersMayWrite reports whether someone other than the owner and root may
+// add, rename or remove entries in (or write) the file that info
+// describes: a write bit for others, or for a group other than root's,
+// sticky or not. A read-only mount is not seen here.
+func (info Info) OthersMayWrite() bool { return othersMayWrite(info.Mode, info.GID) }
