@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -31,30 +32,7 @@ unreadable.`,
 				_, err := fmt.Fprint(c.stdout, key)
 				return err
 			}
-			flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-			if force {
-				flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-			}
-			f, err := os.OpenFile(out, flags, 0o600)
-			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("%s already exists; it may be the key of an existing store (use --force to replace it)", out)
-			}
-			if err != nil {
-				return err
-			}
-			if err := f.Chmod(0o600); err != nil {
-				f.Close()
-				return err
-			}
-			if _, err := f.WriteString(key); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Sync(); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Close(); err != nil {
+			if err := writeKey(out, key, force); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.stderr, "wrote a new protection key to %s (mode 0600)\n", out)
@@ -64,4 +42,31 @@ unreadable.`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the key to `file` (mode 0600) instead of standard output")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing file")
 	return cmd
+}
+
+// writeKey writes key to the file out, mode 0600, through safefile (no
+// symbolic link on the way, no directory others can write): a new file
+// only, or with force a replacement, made atomically.
+func writeKey(out, key string, force bool) error {
+	if force {
+		return safefile.WriteFile(out, []byte(key), safefile.WriteOptions{Perm: 0o600})
+	}
+	f, _, err := safefile.Open(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600, safefile.Options{})
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; it may be the key of an existing store (use --force to replace it)", out)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(key)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
+	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -156,7 +156,7 @@ func migrateNoDaemon(ctx context.Context, socket string) error {
 // migrateToDynamo copies the configured bbolt file into the table of f.
 func (c *cli) migrateToDynamo(cfg *config.Config, f migrateFlags, key []byte) error {
 	path := cfg.State.Path
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if _, err := safefile.Stat(path, safefile.Options{}); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("state file %s does not exist: there is no state to migrate", path)
 	}
 	src, err := state.Open(path, key, state.WithHolder(migrateHolder))
@@ -222,7 +222,7 @@ func (c *cli) migrateToBbolt(cfg *config.Config, f migrateFlags, key []byte) err
 	if err != nil {
 		return fmt.Errorf("--path %s: %w", f.path, err)
 	}
-	_, statErr := os.Stat(path)
+	_, statErr := safefile.Stat(path, safefile.Options{})
 	created := errors.Is(statErr, fs.ErrNotExist)
 	dst, err := state.Open(path, key, state.WithHolder(migrateHolder))
 	if err != nil {
@@ -234,7 +234,7 @@ func (c *cli) migrateToBbolt(cfg *config.Config, f migrateFlags, key []byte) err
 		if created {
 			// A file this command created holds nothing else: remove the
 			// partial copy, so that the next attempt starts afresh.
-			_ = os.Remove(path)
+			_ = safefile.Remove(path)
 		}
 		return fmt.Errorf("state file %s: %w", path, err)
 	}

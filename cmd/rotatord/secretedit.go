@@ -75,6 +75,9 @@ func (k *keyInput) read(c *cli) (string, error) {
 			return "", errUsage{fmt.Errorf("--%s -: there is no standard input", k.flag)}
 		}
 	case k.file != "":
+		// Not through safefile: the path comes from the operator's own
+		// command line, is read once with the operator's rights, and may
+		// be a pipe on purpose (--api-key-file <(pass show key)).
 		f, err := os.Open(k.file)
 		if err != nil {
 			return "", errUsage{fmt.Errorf("--%s-file: %w", k.flag, err)}

@@ -118,3 +118,21 @@ func (d *Dir) createTemp(name string) (*os.File, string, error) {
 	}
 	return nil, "", fmt.Errorf("create a temporary file in %s: ten names taken", d.path)
 }
+
+// Remove removes the file at path (not a directory), reached as WriteFile
+// reaches it: the last component is unlinked relative to its directory,
+// and a link there is removed, not followed. A missing file is no error.
+func Remove(path string) error {
+	d, name, err := openParent(path, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := unix.Unlinkat(d.fd(), name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+		return &fs.PathError{Op: "remove", Path: filepath.Join(d.path, name), Err: err}
+	}
+	return d.Sync()
+}
