@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // EditResult is what EditFile did.
@@ -69,19 +71,27 @@ type staged struct{ tmp, dst string }
 // secret value nor the text of the file's secrets ever appears in an
 // error. path must be a regular file, not a symbolic link, since the
 // rename would replace the link.
+//
+// The file is read through safefile, strictly and without following a
+// link: so the configuration's directory, and every one above it, is one
+// that only root (or rotatord's user) can write. The temporary file, the
+// key files and their directories under it are then made by path, with
+// os: nobody else can swap an entry in such a directory, and LoadWith of
+// the result checks every file it names strictly again.
 func EditFile(path string, o LoadOptions, fn func(*Document) error) (*EditResult, error) {
-	info, err := os.Lstat(path)
+	data, sinfo, err := safefile.ReadFile(path, safefile.Options{Limit: maxConfigFile, Strict: true})
 	switch {
+	case errors.Is(err, safefile.ErrSymlink):
+		return nil, fmt.Errorf("%w; edit the file it points to (give its path with -c)", err)
 	case err != nil:
 		return nil, err
-	case info.Mode()&fs.ModeSymlink != 0:
-		return nil, fmt.Errorf("%s is a symbolic link; edit the file it points to (give its path with -c)", path)
-	case !info.Mode().IsRegular():
-		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
-	data, err := os.ReadFile(path)
+	info, err := os.Lstat(path) // the same file: its directories are trusted
 	if err != nil {
 		return nil, err
+	}
+	if !sameFile(info, sinfo) {
+		return nil, fmt.Errorf("%s changed while it was being read; run the command again", path)
 	}
 	root, err := readDocument(data)
 	if err != nil || (root != nil && len(root.Content) > 0 && root.Content[0].Kind != yaml.MappingNode) {
@@ -120,7 +130,7 @@ func EditFile(path string, o LoadOptions, fn func(*Document) error) (*EditResult
 	if err != nil {
 		return res, err
 	}
-	if now, err := os.ReadFile(path); err != nil || !bytes.Equal(now, data) {
+	if now, _, err := safefile.ReadFile(path, safefile.Options{Limit: maxConfigFile, Strict: true}); err != nil || !bytes.Equal(now, data) {
 		return res, fmt.Errorf("%s changed while it was being edited; nothing was changed, run the command again", path)
 	}
 	if err := os.Rename(tmp, path); err != nil {

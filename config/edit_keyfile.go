@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // SetSecretKey writes value, a secret access key, to the entry's key file,
@@ -141,12 +143,7 @@ func fill(f *os.File, value string, like fs.FileInfo) error {
 
 // readSmall reads a file that should hold one key.
 func readSmall(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile))
+	b, _, err := safefile.ReadFile(p, safefile.Options{Limit: maxSecretFile, Strict: true})
 	return string(b), err
 }
 

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // sameOwner gives the file or directory at path the owner and group of
@@ -36,4 +38,11 @@ func sameOwner(path string, like fs.FileInfo) error {
 		return fmt.Errorf("cannot give %s the group of the configuration file (gid %d): %w", path, want.Gid, err)
 	}
 	return nil
+}
+
+// sameFile reports whether info (from Lstat) describes the file that
+// safefile read as s.
+func sameFile(info fs.FileInfo, s safefile.Info) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && uint64(st.Dev) == s.Dev && st.Ino == s.Ino
 }

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -77,37 +76,17 @@ type frame struct {
 	path string
 }
 
-// noOpenat2 is set once openat2 turned out to be missing (ENOSYS), or
-// refused by a seccomp filter (EPERM), so that later walks use openat.
-var noOpenat2 atomic.Bool
-
 // openComponent opens name, one path component, in the directory dfd,
 // never following a symbolic link.
 func openComponent(dfd int, name string, flags int) (int, error) {
 	return openMode(dfd, name, flags, 0)
 }
 
-// openMode is openComponent with the mode for O_CREAT.
-func openMode(dfd int, name string, flags int, mode uint32) (int, error) {
-	flags |= unix.O_NOFOLLOW | unix.O_CLOEXEC
-	var fd int
-	if !noOpenat2.Load() {
-		how := &unix.OpenHow{Flags: uint64(flags), Mode: uint64(mode), Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
-		err := ignoringEINTR(func() (err error) { fd, err = unix.Openat2(dfd, name, how); return err })
-		if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EPERM) {
-			return fd, err
-		}
-		noOpenat2.Store(true)
-	}
-	err := ignoringEINTR(func() (err error) { fd, err = unix.Openat(dfd, name, flags, mode); return err })
-	return fd, err
-}
-
 // openRoot opens "/", where every walk starts.
 func openRoot() (int, error) {
 	var fd int
 	err := ignoringEINTR(func() (err error) {
-		fd, err = unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		fd, err = unix.Open("/", oPath|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		return err
 	})
 	return fd, err
@@ -167,10 +146,10 @@ func (w *walker) dir(path string) (*Dir, error) {
 			continue
 		}
 		next := filepath.Join(top.path, name)
-		nfd, err := openComponent(top.fd, name, unix.O_PATH|unix.O_DIRECTORY)
+		nfd, err := openComponent(top.fd, name, oPath|unix.O_DIRECTORY)
 		if errors.Is(err, unix.ENOENT) && w.create {
 			if err = unix.Mkdirat(top.fd, name, uint32(w.perm.Perm())); err == nil || errors.Is(err, unix.EEXIST) {
-				nfd, err = openComponent(top.fd, name, unix.O_PATH|unix.O_DIRECTORY)
+				nfd, err = openComponent(top.fd, name, oPath|unix.O_DIRECTORY)
 			}
 		}
 		if err != nil {
@@ -352,11 +331,4 @@ func (d *Dir) Lstat(name string) (Info, error) {
 		return Info{}, &fs.PathError{Op: "stat", Path: filepath.Join(d.path, name), Err: err}
 	}
 	return infoOf(&st), nil
-}
-
-// readOnlyMount reports whether the file open as fd lies on a read-only
-// mount, where nobody can change it whatever its mode.
-func readOnlyMount(fd int) bool {
-	var fs unix.Statfs_t
-	return unix.Fstatfs(fd, &fs) == nil && fs.Flags&unix.ST_RDONLY != 0
 }

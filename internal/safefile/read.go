@@ -111,7 +111,7 @@ func (d *Dir) Open(name string, flag int, perm fs.FileMode, o Options) (*os.File
 func (d *Dir) fileError(path, name, op string, err error) error {
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EXDEV) {
 		var st unix.Stat_t
-		if unix.Fstatat(d.fd(), name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && modeOf(st.Mode)&fs.ModeSymlink != 0 {
+		if unix.Fstatat(d.fd(), name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && modeOf(uint32(st.Mode))&fs.ModeSymlink != 0 {
 			return symlinkError(path, path)
 		}
 	}

@@ -58,7 +58,7 @@ type Info struct {
 func infoOf(st *unix.Stat_t) Info {
 	return Info{
 		ID:    ID{Dev: uint64(st.Dev), Ino: st.Ino},
-		Mode:  modeOf(st.Mode),
+		Mode:  modeOf(uint32(st.Mode)),
 		UID:   int(st.Uid),
 		GID:   int(st.Gid),
 		Size:  st.Size,
