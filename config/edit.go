@@ -256,7 +256,7 @@ func (d *Document) rollback() {
 
 // syncDir makes a rename or a new file in dir durable.
 func syncDir(dir string) error {
-	f, err := os.Open(dir)
+	f, err := os.Open(dir) // under the configuration's trusted directory: see EditFile
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/rotatord/rotatord/internal/safefile"
 )
 
-// sameOwner gives the file or directory at path the owner and group of
+// sameOwner gives the file or directory at path (one an edit made, under
+// the configuration's trusted directory: see EditFile) the owner and group of
 // like (the configuration file), so that a daemon running as that user can
 // read what an edit made as root. When only root could change the owner,
 // matching the group is enough.

@@ -33,6 +33,9 @@ func main() {
 	traceFile := flag.String("trace", "", "write an execution trace of the run to `file`")
 	memprofile := flag.String("memprofile", "", "write an allocation profile of the run to `file`")
 	flag.Parse()
+	// The profile and trace files below are outputs the benchmark's user
+	// names on its command line, written with that user's rights: not
+	// configured paths, so not through internal/safefile.
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)
 		if err != nil {

@@ -46,6 +46,8 @@ func (w *world) seed(ctx context.Context) error {
 			i, i%o.Targets, u.AccessKeyID, i, w.sinkDir, i)
 	}
 	files["rotatord.yaml"] = b.String()
+	// w.dir is the benchmark's own work directory (0700): not configured
+	// paths, but the files it makes for the daemon it measures.
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
 			return err

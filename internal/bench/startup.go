@@ -139,6 +139,7 @@ func reloadOnce(d *daemon.Daemon, path string, runner *countingRunner, reloaded 
 		}
 		time.Sleep(50 * time.Millisecond) // polling the pool, which has no signal for idle
 	}
+	// The benchmark's own configuration, in its own work directory.
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -152,7 +153,7 @@ func reloadOnce(d *daemon.Daemon, path string, runner *countingRunner, reloaded 
 	}
 	runner.n.Store(0)
 	if f := os.Getenv(childEnv + "_RELOAD_PROFILE"); f != "" {
-		out, err := os.Create(f)
+		out, err := os.Create(f) // a profile the benchmark's user asked for
 		if err != nil {
 			return err
 		}
@@ -231,7 +232,7 @@ func (c *countingRunner) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
 
 // peakRSS is this process's peak resident set so far, in bytes (VmHWM).
 func peakRSS() int64 {
-	b, _ := os.ReadFile("/proc/self/status")
+	b, _ := os.ReadFile("/proc/self/status") // the kernel's, not a configured path
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
@@ -244,7 +245,7 @@ func peakRSS() int64 {
 // writeHeap writes a heap profile of what is live.
 func writeHeap(path string) {
 	runtime.GC()
-	f, err := os.Create(path)
+	f, err := os.Create(path) // a profile the benchmark's user asked for
 	if err == nil {
 		err = pprof.WriteHeapProfile(f)
 		f.Close()

@@ -201,6 +201,8 @@ secrets:
         profile: %s
 `, endpoint, admin.AccessKeyID, secret, app.AccessKeyID, every, profile)
 	files := map[string]string{"protection.key": key, "target.secret": admin.SecretAccessKey + "\n", "rotatord.yaml": cfg}
+	// dir is the demo's own, made 0700 by os.MkdirTemp or by the user's
+	// --dir: these paths are rotatord's to create, not configured ones.
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 			return "", fmt.Errorf("demo: %w", err)
@@ -212,7 +214,7 @@ secrets:
 // showSink prints the sink file with its secret masked and returns the key
 // the AWS SDK reads from it.
 func showSink(w io.Writer, path string) (aws.Credentials, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path) // the demo's own sink, in its own directory
 	if err != nil {
 		return aws.Credentials{}, fmt.Errorf("demo: read sink: %w", err)
 	}

@@ -61,6 +61,7 @@ func TempDir(t testing.TB) string {
 	t.Helper()
 	RequireRoot(t)
 	dir := t.TempDir()
+	// A test's own directories (the package is for tests only).
 	for _, d := range []string{filepath.Dir(dir), dir} {
 		if err := os.Chmod(d, 0o755); err != nil {
 			t.Fatal(err)
