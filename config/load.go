@@ -41,7 +41,13 @@ func LoadWith(path string, o LoadOptions) (*Config, error) {
 		lookup = os.LookupEnv
 	}
 	data, info, err := readConfig(path)
-	if err != nil {
+	var unsafe *safefile.Error
+	switch {
+	case errors.As(err, &unsafe) && unsafe.Path == path:
+		return &Config{File: path}, Errors{{File: path, Msg: "refused: the file " + unsafe.Msg}}
+	case errors.As(err, &unsafe):
+		return &Config{File: path}, Errors{{File: path, Msg: "refused: " + err.Error()}}
+	case err != nil:
 		return &Config{File: path}, Errors{{File: path, Msg: "cannot read the file: " + err.Error()}}
 	}
 	c, col := parseWith(path, data, o.Previous)

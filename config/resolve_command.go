@@ -18,7 +18,8 @@ func (r *resolver) program(path string, argv []string) {
 		return
 	}
 	_, err := safefile.CheckProgram(argv[0])
-	if errors.Is(err, safefile.ErrUnsafe) {
-		r.errorf(path, "%v", err)
+	var unsafe *safefile.Error
+	if errors.As(err, &unsafe) {
+		r.errorf(path, "%s", unsafe.Msg) // it names the program or the part of its path at fault
 	}
 }

@@ -52,13 +52,13 @@ func TestStrictModes(t *testing.T) {
 		line  int // 0: the file itself
 	}{
 		{"config 0666", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "rotatord.yaml"), 0o666) },
-			"rotatord.yaml: is writable by every user (mode 0666)", 0},
+			"rotatord.yaml: refused: the file is writable by every user (mode 0666)", 0},
 		{"config of another user", func(t *testing.T, dir string) { testuid.Chown(t, filepath.Join(dir, "rotatord.yaml")) },
-			"rotatord.yaml: belongs to uid 65534", 0},
+			"rotatord.yaml: refused: the file belongs to uid 65534", 0},
 		{"config in a directory others can write", func(t *testing.T, dir string) { chmod(t, dir, 0o777) },
 			"is writable by every user (mode 0777)", 0},
 		{"command program 0777", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "hook"), 0o777) },
-			"secrets[0].sinks[0].command[0]: DIR/hook: program DIR/hook is writable by every user", 11},
+			"secrets[0].sinks[0].command[0]: program DIR/hook is writable by every user", 11},
 		{"command program of another user", func(t *testing.T, dir string) { testuid.Chown(t, filepath.Join(dir, "hook")) },
 			"program DIR/hook belongs to uid 65534", 11},
 		{"key file in a directory others can write", func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, "keys"), 0o777) },

@@ -106,3 +106,65 @@ func TestHostileSinksLeaveOthersServing(t *testing.T) {
 		t.Errorf("the planted link was replaced or followed: %v %v", fi, err)
 	}
 }
+
+// TestReloadRefusesWhatOthersCanChange: a configuration that became
+// writable by every user, and that another user then changed to add a
+// command sink, is refused at reload with its path, and the command never
+// runs; so is a valid file naming a command program others can write. The
+// running configuration stays and keeps rotating.
+func TestReloadRefusesWhatOthersCanChange(t *testing.T) {
+	testuid.RequireRoot(t)
+	w := newWorld(t)
+	for _, d := range []string{filepath.Dir(w.dir), w.dir} {
+		if err := os.Chmod(d, 0o755); err != nil { // the attacker may look in
+			t.Fatal(err)
+		}
+	}
+	w.user("app")
+	base := w.header("") + w.secretYAML("app", "auto_rotate: true", `rotation_schedule: "@hourly"`)
+	w.start(base)
+	before := w.entryIDs()
+
+	marker := filepath.Join(w.dir, "ran-as-root")
+	if err := os.Chmod(w.cfg, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	testuid.Sh(t, `printf '      - {type: command, command: [/bin/sh, -c, "id -u > `+marker+`"]}\n' >> `+w.cfg)
+	w.d.reload(t.Context(), "test")
+	if !strings.Contains(w.logs.String(), w.cfg+": refused: the file is writable by every user (mode 0666)") {
+		t.Fatalf("the log does not say why the file was refused:\n%s", w.logs.String())
+	}
+	if after := w.entryIDs(); !sameIDs(after, before) {
+		t.Fatalf("a refused file changed the schedule: %v, was %v", after, before)
+	}
+	w.advance(t0.Add(time.Hour))
+	if v := w.state("/app/app").Current(); v == nil || v.N != 2 {
+		t.Fatal("the running configuration stopped rotating")
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the other user's command ran")
+	}
+	before = w.entryIDs()
+
+	// A private file again, naming a program every user can write.
+	prog := filepath.Join(w.dir, "hook")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(prog, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(w.cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.file("rotatord.yaml", base+"      - {type: command, command: ["+prog+"]}\n")
+	logged := len(w.logs.String())
+	w.d.reload(t.Context(), "test")
+	msg := w.logs.String()[logged:]
+	if !strings.Contains(msg, "rotatord.yaml:26:") || !strings.Contains(msg, "secrets[0].sinks[1].command[0]: program "+prog+" is writable by every user") {
+		t.Fatalf("the log does not name the program and its line:\n%s", msg)
+	}
+	if after := w.entryIDs(); !sameIDs(after, before) {
+		t.Fatalf("a refused file changed the schedule: %v, was %v", after, before)
+	}
+}
