@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/rotatord/rotatord/internal/safefile"
 )
@@ -43,7 +44,7 @@ func LoadWith(path string, o LoadOptions) (*Config, error) {
 	data, info, err := readConfig(path)
 	var unsafe *safefile.Error
 	switch {
-	case errors.As(err, &unsafe) && unsafe.Path == path:
+	case errors.As(err, &unsafe) && sameAbs(unsafe.Path, path):
 		return &Config{File: path}, Errors{{File: path, Msg: "refused: the file " + unsafe.Msg}}
 	case errors.As(err, &unsafe):
 		return &Config{File: path}, Errors{{File: path, Msg: "refused: " + err.Error()}}
@@ -106,4 +107,11 @@ func (r *resolver) inlineWarnings(mode fs.FileMode) {
 		warn(indexPath("notify", i), "url", n.URL)
 		warn(indexPath("notify", i), "hmac_secret", n.HMACSecret)
 	}
+}
+
+// sameAbs reports whether two paths are one once made absolute.
+func sameAbs(a, b string) bool {
+	a, errA := filepath.Abs(a)
+	b, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && a == b
 }
