@@ -137,6 +137,8 @@ func TestUnitEssentials(t *testing.T) {
 		"NoNewPrivileges":            "yes",
 		"ProtectSystem":              "strict",
 		"RestrictAddressFamilies":    "AF_UNIX AF_INET AF_INET6",
+		// No core file may hold the keys in rotatord's memory.
+		"LimitCORE": "0",
 	}
 	for k, v := range want {
 		got, ok := u.last("Service", k)

@@ -33,6 +33,13 @@ func (w *world) startDaemon() *daemonProc {
 	w.t.Helper()
 	cmd := exec.Command(binary, "-c", w.cfg, "--log-format", "json", "run")
 	cmd.Env = env()
+	return w.startProc(cmd)
+}
+
+// startProc starts cmd, a `rotatord run`, and waits until it logs that it
+// runs.
+func (w *world) startProc(cmd *exec.Cmd) *daemonProc {
+	w.t.Helper()
 	stdout, err := cmd.StdoutPipe() // the daemon logs to standard output
 	if err != nil {
 		w.t.Fatal(err)

@@ -4,13 +4,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Before anything reads a key: no core file, no same-uid ptrace.
+	if err := forbidCoreDumps(); err != nil {
+		fmt.Fprintf(os.Stderr, "rotatord: refusing to run where a core dump could hold the keys: %v\n", err)
+		os.Exit(exitFailed)
+	}
+	// The first SIGINT/SIGTERM cancels ctx; a second one exits at once.
+	ctx, stop := signalContext(context.Background(), os.Stderr, os.Exit)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -78,7 +78,17 @@ each new key, and writes it to the places applications read it (sinks).
 
 Exit status: 0 success, 1 failure, 2 bad usage or invalid configuration,
 3 a rotation is left open because a sink still lacks the new key (both
-keys stay valid; run the same command again to retry the delivery).`,
+keys stay valid; run the same command again to retry the delivery),
+130 or 143 ended by a second SIGINT or SIGTERM.
+
+Signals: the first SIGINT (Ctrl-C) or SIGTERM stops at the next safe step;
+a second one exits at once with 130 (SIGINT) or 143 (SIGTERM). Every step
+of a rotation is stored before the next, so the next run resumes it.
+
+Core dumps: every rotatord process makes itself non-dumpable and sets its
+core file size limit to 0 before it reads a key, so that no core file, and
+no other process of the same user (ptrace, /proc/PID/mem), can read the
+protection key or the access keys in its memory.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -19,7 +19,16 @@ SIGHUP, or any change of the configuration file, reloads it: the new file is
 checked in full first; an invalid one changes nothing (see the log and
 rotatord_config_last_reload_successful). SIGTERM or SIGINT stops scheduling,
 lets running rotations finish (up to shutdown_timeout, then they stop at
-their next step and resume at the next start) and exits 0.
+their next step and resume at the next start) and exits 0. A second
+SIGTERM or SIGINT exits at once, with status 143 or 130: a step that does
+not stop (a sink's program that ignores signals) cannot hold the daemon,
+and the next start resumes the rotation it cut short.
+
+No call waits forever on a silent peer: every AWS call (IAM, STS, Secrets
+Manager, SSM, DynamoDB) ends within 30s, SDK retries included, a webhook
+attempt within its timeout (default 10s), a command within its timeout
+(default 30s, then its process group is killed). A call that times out
+fails its step, which is retried like any failure.
 
 With state.backend: dynamodb, several daemons share one table: each
 schedules every secret, and the one that takes a secret's lease rotates it

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/awscall"
 )
 
 // TargetAWS is how one target is reached: its AWS configuration (region,
@@ -38,7 +39,10 @@ const maxIdleConns = 1024
 // rotatord configuration decides where calls go. IAM calls go through the
 // SDK's standard retryer (throttling back-off included) without its
 // client-side retry quota, which would fail calls under heavy throttling.
-func awsBase(t *config.Target) aws.Config {
+// Every call through it, retries included, ends within callTimeout
+// (awscall.DefaultTimeout when 0): a silent endpoint cannot hold a worker,
+// a lease or a shutdown.
+func awsBase(t *config.Target, callTimeout time.Duration) aws.Config {
 	c := aws.Config{
 		Region: t.Region,
 		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
@@ -57,13 +61,15 @@ func awsBase(t *config.Target) aws.Config {
 	if t.Endpoint != "" {
 		c.BaseEndpoint = aws.String(t.Endpoint)
 	}
+	awscall.Bound(&c, callTimeout)
 	return c
 }
 
 // connectTarget builds a target's AWS configuration and credentials: static
 // keys, the SDK's default chain, and an assumed role on top of either.
-func connectTarget(ctx context.Context, t *config.Target) (*TargetAWS, error) {
-	base := awsBase(t)
+// callTimeout bounds each AWS call (see awsBase).
+func connectTarget(ctx context.Context, t *config.Target, callTimeout time.Duration) (*TargetAWS, error) {
+	base := awsBase(t, callTimeout)
 	var creds aws.CredentialsProvider
 	switch t.Credentials {
 	case config.CredentialsDefault:
@@ -91,11 +97,12 @@ func connectTarget(ctx context.Context, t *config.Target) (*TargetAWS, error) {
 
 // StateAWS is how the DynamoDB state store is reached: through the
 // connection of state.target, or the SDK's default credential chain in
-// state.region, at state.endpoint when set.
+// state.region, at state.endpoint when set. Each call ends within
+// awscall.DefaultTimeout.
 func StateAWS(ctx context.Context, c *config.Config) (aws.Config, error) {
 	st := c.State
 	if t := c.TargetByName(st.Target); t != nil {
-		ta, err := connectTarget(ctx, t)
+		ta, err := connectTarget(ctx, t, awscall.DefaultTimeout)
 		if err != nil {
 			return aws.Config{}, fmt.Errorf("state: %w", err)
 		}
@@ -103,7 +110,7 @@ func StateAWS(ctx context.Context, c *config.Config) (aws.Config, error) {
 		cfg.Credentials, cfg.Region = ta.Credentials, st.Region
 		return cfg, nil
 	}
-	cfg := awsBase(&config.Target{Region: st.Region, Endpoint: st.Endpoint})
+	cfg := awsBase(&config.Target{Region: st.Region, Endpoint: st.Endpoint}, awscall.DefaultTimeout)
 	dc, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(st.Region))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("state: load the default credential chain: %w", err)

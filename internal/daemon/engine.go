@@ -49,7 +49,8 @@ type Engine struct {
 // EngineOptions tune an Engine; the zero value is production behaviour.
 type EngineOptions struct {
 	Logger *slog.Logger
-	// Rotator options (clock, retry timing) for tests.
+	// Rotator options (clock, retry timing) for tests. Its CallTimeout
+	// also bounds every AWS call of the targets' clients (sinks included).
 	Rotator iamrotate.Options
 	// Limiters hold each target's rate_limit, by target name; a target
 	// without one is not limited. The daemon keeps them across reloads.
@@ -74,7 +75,7 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 	e := &Engine{cfg: cfg, store: store, log: o.Logger, targets: map[string]*TargetAWS{}, sinkRetry: o.SinkRetry, reserved: reservedFiles(cfg)}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
-		ta, err := connectTarget(ctx, t)
+		ta, err := connectTarget(ctx, t, o.Rotator.CallTimeout)
 		if err != nil {
 			return nil, err
 		}

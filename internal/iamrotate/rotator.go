@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/awscall"
 	"github.com/rotatord/rotatord/internal/sink"
 	"github.com/rotatord/rotatord/internal/state"
 )
@@ -80,7 +81,7 @@ type Options struct {
 	// Default: a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// CallTimeout bounds one AWS call, so that a hung call counts as an
-	// ambiguous failure. Default 30s.
+	// ambiguous failure. Default awscall.DefaultTimeout (30s).
 	CallTimeout time.Duration
 	// RetryBase and RetryMax shape the backoff of verify and of sink
 	// deliveries. Defaults 250ms and 2s.
@@ -113,7 +114,7 @@ func New(store Store, opts Options) *Rotator {
 		opts.Sleep = sleep
 	}
 	if opts.CallTimeout <= 0 {
-		opts.CallTimeout = 30 * time.Second
+		opts.CallTimeout = awscall.DefaultTimeout
 	}
 	if opts.RetryBase <= 0 {
 		opts.RetryBase = 250 * time.Millisecond

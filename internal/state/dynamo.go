@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/rotatord/rotatord/internal/awscall"
 )
 
 // Dynamo is the state store on an Amazon DynamoDB table, for several
@@ -56,7 +58,8 @@ const (
 
 // OpenDynamo opens the store on an existing table (rotatord state init
 // creates it). It checks the protection key against the table's key check,
-// writing one into an empty table.
+// writing one into an empty table. Each DynamoDB call ends within
+// awscall.DefaultTimeout, or cfg's own shorter bound.
 func OpenDynamo(ctx context.Context, cfg aws.Config, table string, key []byte, opts ...Option) (*Dynamo, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
@@ -66,6 +69,7 @@ func OpenDynamo(ctx context.Context, cfg aws.Config, table string, key []byte, o
 	if err != nil {
 		return nil, err
 	}
+	awscall.Bound(&cfg, awscall.DefaultTimeout)
 	d := &Dynamo{db: dynamodb.NewFromConfig(cfg), table: table, seal: seal, now: o.now}
 	if err := d.checkKey(ctx); err != nil {
 		return nil, fmt.Errorf("open state table %s: %w", table, err)

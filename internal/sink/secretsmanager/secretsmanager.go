@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/awscall"
 	"github.com/rotatord/rotatord/internal/sink"
 )
 
@@ -40,7 +41,8 @@ type Sink struct {
 }
 
 // New returns the sink c describes, writing through an AWS configuration
-// with the credentials and region of c's target.
+// with the credentials and region of c's target. Each call to Secrets
+// Manager ends within awscall.DefaultTimeout, or cfg's own shorter bound.
 func New(c config.Sink, cfg aws.Config) (*Sink, error) {
 	if c.SecretID == "" {
 		return nil, errors.New("secretsmanager sink: secret_id is empty")
@@ -51,6 +53,7 @@ func New(c config.Sink, cfg aws.Config) (*Sink, error) {
 	if c.SecretField == "" {
 		c.SecretField = config.DefaultSecretField
 	}
+	awscall.Bound(&cfg, awscall.DefaultTimeout)
 	return &Sink{client: sm.NewFromConfig(cfg), c: c, id: sink.ID(c)}, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/awscall"
 	"github.com/rotatord/rotatord/internal/sink"
 )
 
@@ -28,7 +29,8 @@ type Sink struct {
 }
 
 // New returns the sink c describes, writing through an AWS configuration
-// with the credentials and region of c's target.
+// with the credentials and region of c's target. Each call to Parameter
+// Store ends within awscall.DefaultTimeout, or cfg's own shorter bound.
 func New(c config.Sink, cfg aws.Config) (*Sink, error) {
 	if c.Name == "" && (c.IDParameter == "" || c.SecretParameter == "") {
 		return nil, errors.New("ssm sink: name, or id_parameter and secret_parameter, are required")
@@ -36,6 +38,7 @@ func New(c config.Sink, cfg aws.Config) (*Sink, error) {
 	if c.Tier == "" {
 		c.Tier = config.TierStandard
 	}
+	awscall.Bound(&cfg, awscall.DefaultTimeout)
 	return &Sink{client: ssm.NewFromConfig(cfg), c: c, id: sink.ID(c)}, nil
 }
 
