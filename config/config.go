@@ -125,12 +125,18 @@ type State struct {
 	// SDK's default chain. Each replica takes a secret's lease for
 	// LeaseDuration (renewed while it works) under the name Replica
 	// (default: host name and process id).
-	Table         string   `yaml:"table"`
-	Region        string   `yaml:"region"`
-	Endpoint      string   `yaml:"endpoint"`
-	Target        string   `yaml:"target"`
-	LeaseDuration Duration `yaml:"lease_duration"`
-	Replica       string   `yaml:"replica"`
+	Table    string `yaml:"table"`
+	Region   string `yaml:"region"`
+	Endpoint string `yaml:"endpoint"`
+	// AllowInsecureEndpoint lets Endpoint be plain http:// to a host that
+	// is not this machine (localhost, 127.0.0.0/8, ::1). Without it such
+	// an endpoint is an error: the state's items, sealed values and
+	// leases, and the request signatures would cross the network
+	// unencrypted.
+	AllowInsecureEndpoint bool     `yaml:"allow_insecure_endpoint"`
+	Target                string   `yaml:"target"`
+	LeaseDuration         Duration `yaml:"lease_duration"`
+	Replica               string   `yaml:"replica"`
 
 	// ProtectionKey is the decoded 32-byte AES-256 key, resolved by Load
 	// from ProtectionKeyFile or ProtectionKeyEnv.
@@ -142,9 +148,17 @@ type State struct {
 // Target is an AWS account connection with the credentials of a privileged
 // IAM user (or role) allowed to manage other users' access keys.
 type Target struct {
-	Name     string `yaml:"name"`
-	Region   string `yaml:"region"`
+	Name   string `yaml:"name"`
+	Region string `yaml:"region"`
+	// Endpoint, when set, replaces AWS's endpoints for IAM, STS and the
+	// target's sinks (a test endpoint such as LocalStack). It must be
+	// https://, or http:// to this machine (localhost, 127.0.0.0/8, ::1):
+	// CreateAccessKey answers carry new secret access keys.
 	Endpoint string `yaml:"endpoint"`
+	// AllowInsecureEndpoint accepts a plain http:// Endpoint to another
+	// host (a LocalStack container on a private network), whose traffic,
+	// new keys included, is then unencrypted.
+	AllowInsecureEndpoint bool `yaml:"allow_insecure_endpoint"`
 
 	// Credentials is "static" (AccessKeyID and a secret access key) or
 	// "default" (the SDK's default chain: environment, profile, web
