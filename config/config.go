@@ -197,13 +197,19 @@ type RotatedSecret struct {
 	RotatorType string `yaml:"rotator_type"`
 
 	// AccessKeyID and the secret access key are the bootstrap value; once
-	// the state store holds a version, the store wins.
+	// the state store holds a version, the store wins. A key has one
+	// owner: no two secrets may name the same AccessKeyID, nor a secret a
+	// target's own key (rotator_type: target rotates that one). At run
+	// time, of two secrets on one IAM user the later one in the file is
+	// refused, and no rotation deletes a key another secret or a target
+	// holds, adopt_unknown_keys or not.
 	AccessKeyID         string `yaml:"access_key_id"`
 	SecretAccessKey     Secret `yaml:"secret_access_key"`
 	SecretAccessKeyFile string `yaml:"secret_access_key_file"`
 	SecretAccessKeyEnv  string `yaml:"secret_access_key_env"`
 	// UserName optionally names the IAM user; otherwise it is looked up
-	// from the access key.
+	// from the access key. Two secrets of one target may not name the
+	// same user.
 	UserName string `yaml:"user_name"`
 
 	GraceRotation    bool   `yaml:"grace_rotation"`
@@ -239,6 +245,9 @@ type Sink struct {
 	Type string `yaml:"type"`
 
 	// type: file — Path, Format, Profile (aws-credentials), Mode, Owner;
+	// Path may not be one of rotatord's own files (the configuration, the
+	// state file and its .lock, the protection key, the control socket,
+	// any file a *_file field names), compared as cleaned absolute paths;
 	// Template or TemplateFile with format: template (a Go text/template;
 	// Load reads TemplateFile into Template).
 	Path         string   `yaml:"path"`

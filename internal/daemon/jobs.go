@@ -36,6 +36,9 @@ func (d *Daemon) startup(ctx context.Context) error {
 	// double what start-up needs. Jobs are queued after the walk, whose
 	// read transaction a rotation's commit may have to wait for.
 	err := d.store.Each(ctx, func(st *state.Secret) error {
+		if !st.Archived {
+			d.claims.saw(st.UserARN, st.Name)
+		}
 		i, ok := cfg.SecretIndex(st.Name)
 		if !ok {
 			if !st.Archived {
@@ -52,6 +55,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	d.claims.markSeeded()
 	for i := range cfg.Secrets {
 		if !seen[i] {
 			if j, ok := d.startSecret(&cfg.Secrets[i], nil, now); ok {
