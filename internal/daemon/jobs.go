@@ -36,9 +36,6 @@ func (d *Daemon) startup(ctx context.Context) error {
 	// double what start-up needs. Jobs are queued after the walk, whose
 	// read transaction a rotation's commit may have to wait for.
 	err := d.store.Each(ctx, func(st *state.Secret) error {
-		if !st.Archived {
-			d.claims.saw(st.UserARN, st.Name)
-		}
 		i, ok := cfg.SecretIndex(st.Name)
 		if !ok {
 			if !st.Archived {
@@ -46,6 +43,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 			}
 			return nil
 		}
+		d.claims.saw(st.UserARN, cfg.Secrets[i].Name)
 		seen[i] = true
 		if j, ok := d.startSecret(&cfg.Secrets[i], st, now); ok {
 			jobs = append(jobs, j)

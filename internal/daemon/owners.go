@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sync"
 
@@ -12,32 +13,42 @@ import (
 	"github.com/rotatord/rotatord/internal/state"
 )
 
-// userClaims remembers on which IAM user (by ARN) each secret was seen:
-// from the store's records, walked once, and from every claim since. It
-// outlives reloads. Its entries are hints: owners confirms each from the
-// store before it counts.
+// userClaims remembers on which IAM user each secret was seen: from the
+// store's records, walked once, and from every claim since. It outlives
+// reloads. Its entries are hints, kept small for 100,000 secrets: a user
+// is known by a 64-bit hash of its ARN, and owners confirms each hint
+// from the store before it counts (so a collision costs one read).
 type userClaims struct {
+	seed maphash.Seed
+
 	mu     sync.Mutex
 	seeded bool
-	users  map[string][]string // user ARN → names of secrets seen on it
+	first  map[uint64]string   // user ARN's hash → the first secret seen on it
+	more   map[uint64][]string // → the others, rarely any
 }
 
-func newUserClaims() *userClaims { return &userClaims{users: map[string][]string{}} }
+func newUserClaims() *userClaims {
+	return &userClaims{seed: maphash.MakeSeed(), first: map[uint64]string{}, more: map[uint64][]string{}}
+}
 
 // saw records that secret name was seen on user arn.
 func (u *userClaims) saw(arn, name string) {
 	if arn == "" {
 		return
 	}
+	h := maphash.String(u.seed, arn)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.sawLocked(arn, name)
+	u.sawLocked(h, name)
 }
 
-// sawLocked is saw; u.mu must be held.
-func (u *userClaims) sawLocked(arn, name string) {
-	if !slices.Contains(u.users[arn], name) {
-		u.users[arn] = append(u.users[arn], name)
+// sawLocked is saw for the ARN's hash h; u.mu must be held.
+func (u *userClaims) sawLocked(h uint64, name string) {
+	switch f, ok := u.first[h]; {
+	case !ok:
+		u.first[h] = name
+	case f != name && !slices.Contains(u.more[h], name):
+		u.more[h] = append(u.more[h], name)
 	}
 }
 
@@ -49,19 +60,23 @@ func (u *userClaims) markSeeded() {
 	u.mu.Unlock()
 }
 
-// seed walks the store once for the users its records name, unless that
-// was done already.
-func (u *userClaims) seed(ctx context.Context, store state.Store) error {
+// seedFrom walks the store once for the users its records name, unless
+// that was done already.
+func (u *userClaims) seedFrom(ctx context.Context, store state.Store) error {
 	u.mu.Lock()
 	done := u.seeded
 	u.mu.Unlock()
 	if done {
 		return nil
 	}
-	seen := map[string][]string{}
+	type seen struct {
+		h    uint64
+		name string
+	}
+	var all []seen
 	err := store.Each(ctx, func(st *state.Secret) error {
 		if st.UserARN != "" && !st.Archived {
-			seen[st.UserARN] = append(seen[st.UserARN], st.Name)
+			all = append(all, seen{maphash.String(u.seed, st.UserARN), st.Name})
 		}
 		return nil
 	})
@@ -70,20 +85,24 @@ func (u *userClaims) seed(ctx context.Context, store state.Store) error {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for arn, names := range seen {
-		for _, n := range names {
-			u.sawLocked(arn, n)
-		}
+	for _, s := range all {
+		u.sawLocked(s.h, s.name)
 	}
 	u.seeded = true
 	return nil
 }
 
-// names returns the secrets seen on user arn.
+// names returns the secrets seen on user arn (or on a user whose ARN has
+// the same hash).
 func (u *userClaims) names(arn string) []string {
+	h := maphash.String(u.seed, arn)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return slices.Clone(u.users[arn])
+	f, ok := u.first[h]
+	if !ok {
+		return nil
+	}
+	return append([]string{f}, u.more[h]...)
 }
 
 // owners answers iamrotate.Owners for one configuration. The owner of an
@@ -137,7 +156,7 @@ func (o *owners) Claim(ctx context.Context, self, arn string, keyIDs []string) (
 	if !ok {
 		return nil, nil
 	}
-	if err := o.users.seed(ctx, o.store); err != nil {
+	if err := o.users.seedFrom(ctx, o.store); err != nil {
 		return nil, fmt.Errorf("read the store: %w", err)
 	}
 	o.once.Do(o.index)

@@ -124,3 +124,36 @@ func TestSecretOnTheTargetsUser(t *testing.T) {
 		t.Errorf("the target's key: whoami %q, %v", arn, err)
 	}
 }
+
+// TestOwnerKnownFromStore: the first secret has rotated, so IAM holds only
+// a key the configuration does not name; after a restart, a second secret
+// added on the same user is still refused, naming the first: the daemon
+// learns at start-up which user each stored secret is on.
+func TestOwnerKnownFromStore(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.user("app")
+	strict := "grace_rotation: false"
+	w.start(w.header("") + w.secretYAML("app", strict))
+	res, err := w.d.backend().Rotate(ctx, "/app/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := w.fake.AddKey("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.users["second"] = second
+	w.file("second.secret", second.SecretAccessKey)
+	w.start(w.header("") + w.secretYAML("app", strict) + w.secretYAML("second", "adopt_unknown_keys: true"))
+	_, err = w.d.backend().Rotate(ctx, "/app/second")
+	if !errors.Is(err, iamrotate.ErrOwned) || !strings.Contains(err.Error(), "is also the user of secret /app/app") {
+		t.Errorf("got %v, want ErrOwned naming /app/app", err)
+	}
+	if ids := w.keyIDs("app"); len(ids) != 2 || !slices.Contains(ids, res.NewKeyID) || !slices.Contains(ids, second.AccessKeyID) {
+		t.Errorf("IAM holds %v, want the first's current key %s and %s", ids, res.NewKeyID, second.AccessKeyID)
+	}
+}

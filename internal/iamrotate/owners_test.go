@@ -21,7 +21,7 @@ type fixedOwners struct {
 }
 
 func (f *fixedOwners) Claim(_ context.Context, self, arn string, keyIDs []string) ([]Claim, error) {
-	f.asked = append(f.asked, self+" "+arn+" "+strings.Join(keyIDs, ","))
+	f.asked = append(f.asked, self+" "+arn+" "+strings.Join(slices.Sorted(slices.Values(keyIDs)), ","))
 	return f.claims, nil
 }
 
@@ -42,7 +42,8 @@ func TestOwnedUserRefused(t *testing.T) {
 	if !errors.Is(err, ErrOwned) || !strings.Contains(err.Error(), "IAM user app is also the user of secret /team/first (line 12), which comes first in the configuration") {
 		t.Fatalf("got %v, want ErrOwned naming the owner", err)
 	}
-	if want := "/team/app " + e.fake.UserARN("app") + " " + e.app.AccessKeyID + "," + extra.AccessKeyID; len(owners.asked) != 1 || owners.asked[0] != want {
+	keys := slices.Sorted(slices.Values([]string{e.app.AccessKeyID, extra.AccessKeyID}))
+	if want := "/team/app " + e.fake.UserARN("app") + " " + strings.Join(keys, ","); len(owners.asked) != 1 || owners.asked[0] != want {
 		t.Errorf("asked %q, want once %q", owners.asked, want)
 	}
 	if n := e.fake.Calls("CreateAccessKey") + e.fake.Calls("DeleteAccessKey"); n != 0 {
