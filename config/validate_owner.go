@@ -26,39 +26,47 @@ import (
 func (k *checker) owners() {
 	targetKeys := k.targetKeys()
 	keys := make(map[string]int, len(k.c.Secrets))
-	users := map[[2]string]int{}
+	users := map[targetUser]int{}
+	anyFailed := len(k.seen) > 0 || len(k.sharedSeen) > 0 // else no path need be built to ask
+	failed := func(i int, field string) bool {
+		return anyFailed && (k.failed(indexPath("secrets", i)) || k.failed(indexPath("secrets", i)+"."+field))
+	}
 	for i := range k.c.Secrets {
-		s, path := &k.c.Secrets[i], indexPath("secrets", i)
-		if k.failed(path) || s.RotatorType != RotatorAPIKey {
+		s := &k.c.Secrets[i]
+		if s.RotatorType != RotatorAPIKey {
 			continue
 		}
-		if id := s.AccessKeyID; id != "" && !k.failed(path+".access_key_id") {
-			k.ownKey(i, id, keys, targetKeys)
+		if s.AccessKeyID != "" && !failed(i, "access_key_id") {
+			k.ownKey(i, s.AccessKeyID, keys, targetKeys)
 		}
-		if s.UserName != "" && s.Target != "" && !k.failed(path+".user_name") {
-			key := [2]string{s.Target, s.UserName}
-			if first, dup := users[key]; dup {
-				k.errorf(path+".user_name", "%s is also the user of %s on target %s; one IAM user has one owner: remove one of the two secrets",
-					quote(s.UserName), k.secretLine(first, "user_name"), quote(s.Target))
-			} else {
-				users[key] = i
-			}
+		if s.UserName == "" || s.Target == "" || failed(i, "user_name") {
+			continue
+		}
+		key := targetUser{s.Target, s.UserName}
+		if first, dup := users[key]; dup {
+			k.errorf(indexPath("secrets", i)+".user_name", "%s is also the user of %s on target %s; one IAM user has one owner: remove one of the two secrets",
+				quote(s.UserName), k.secretLine(first, "user_name"), quote(s.Target))
+		} else {
+			users[key] = i
 		}
 	}
 }
 
+// targetUser is an IAM user named by user_name, on a target.
+type targetUser struct{ target, user string }
+
 // ownKey checks that secrets[i]'s access key id id belongs to no earlier
 // secret and to no target; keys maps the ids seen so far to their secret.
 func (k *checker) ownKey(i int, id string, keys map[string]int, targetKeys map[string]int) {
-	path := indexPath("secrets", i) + ".access_key_id"
+	path := func() string { return indexPath("secrets", i) + ".access_key_id" } // built only for an error
 	if t, ok := targetKeys[id]; ok {
 		name := k.c.Targets[t].Name
-		k.errorf(path, "%s is the key of target %s (targets[%d], line %d), which signs rotatord's IAM calls; to rotate a target's own key, add a secret with rotator_type: target and target: %s instead",
+		k.errorf(path(), "%s is the key of target %s (targets[%d], line %d), which signs rotatord's IAM calls; to rotate a target's own key, add a secret with rotator_type: target and target: %s instead",
 			id, quote(name), t, k.at(indexPath("targets", t)+".access_key_id").Line, name)
 		return
 	}
 	if first, dup := keys[id]; dup {
-		k.errorf(path, "%s is also the key of %s; one key has one owner: remove one of the two secrets, or give each its own IAM user",
+		k.errorf(path(), "%s is also the key of %s; one key has one owner: remove one of the two secrets, or give each its own IAM user",
 			id, k.secretLine(first, "access_key_id"))
 		return
 	}
