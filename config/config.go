@@ -125,12 +125,18 @@ type State struct {
 	// SDK's default chain. Each replica takes a secret's lease for
 	// LeaseDuration (renewed while it works) under the name Replica
 	// (default: host name and process id).
-	Table         string   `yaml:"table"`
-	Region        string   `yaml:"region"`
-	Endpoint      string   `yaml:"endpoint"`
-	Target        string   `yaml:"target"`
-	LeaseDuration Duration `yaml:"lease_duration"`
-	Replica       string   `yaml:"replica"`
+	Table    string `yaml:"table"`
+	Region   string `yaml:"region"`
+	Endpoint string `yaml:"endpoint"`
+	// AllowInsecureEndpoint lets Endpoint be plain http:// to a host that
+	// is not this machine (localhost, 127.0.0.0/8, ::1). Without it such
+	// an endpoint is an error: the state's items, sealed values and
+	// leases, and the request signatures would cross the network
+	// unencrypted.
+	AllowInsecureEndpoint bool     `yaml:"allow_insecure_endpoint"`
+	Target                string   `yaml:"target"`
+	LeaseDuration         Duration `yaml:"lease_duration"`
+	Replica               string   `yaml:"replica"`
 
 	// ProtectionKey is the decoded 32-byte AES-256 key, resolved by Load
 	// from ProtectionKeyFile or ProtectionKeyEnv.
@@ -142,9 +148,17 @@ type State struct {
 // Target is an AWS account connection with the credentials of a privileged
 // IAM user (or role) allowed to manage other users' access keys.
 type Target struct {
-	Name     string `yaml:"name"`
-	Region   string `yaml:"region"`
+	Name   string `yaml:"name"`
+	Region string `yaml:"region"`
+	// Endpoint, when set, replaces AWS's endpoints for IAM, STS and the
+	// target's sinks (a test endpoint such as LocalStack). It must be
+	// https://, or http:// to this machine (localhost, 127.0.0.0/8, ::1):
+	// CreateAccessKey answers carry new secret access keys.
 	Endpoint string `yaml:"endpoint"`
+	// AllowInsecureEndpoint accepts a plain http:// Endpoint to another
+	// host (a LocalStack container on a private network), whose traffic,
+	// new keys included, is then unencrypted.
+	AllowInsecureEndpoint bool `yaml:"allow_insecure_endpoint"`
 
 	// Credentials is "static" (AccessKeyID and a secret access key) or
 	// "default" (the SDK's default chain: environment, profile, web
@@ -183,13 +197,19 @@ type RotatedSecret struct {
 	RotatorType string `yaml:"rotator_type"`
 
 	// AccessKeyID and the secret access key are the bootstrap value; once
-	// the state store holds a version, the store wins.
+	// the state store holds a version, the store wins. A key has one
+	// owner: no two secrets may name the same AccessKeyID, nor a secret a
+	// target's own key (rotator_type: target rotates that one). At run
+	// time, of two secrets on one IAM user the later one in the file is
+	// refused, and no rotation deletes a key another secret or a target
+	// holds, adopt_unknown_keys or not.
 	AccessKeyID         string `yaml:"access_key_id"`
 	SecretAccessKey     Secret `yaml:"secret_access_key"`
 	SecretAccessKeyFile string `yaml:"secret_access_key_file"`
 	SecretAccessKeyEnv  string `yaml:"secret_access_key_env"`
 	// UserName optionally names the IAM user; otherwise it is looked up
-	// from the access key.
+	// from the access key. Two secrets of one target may not name the
+	// same user.
 	UserName string `yaml:"user_name"`
 
 	GraceRotation    bool   `yaml:"grace_rotation"`
@@ -225,6 +245,9 @@ type Sink struct {
 	Type string `yaml:"type"`
 
 	// type: file — Path, Format, Profile (aws-credentials), Mode, Owner;
+	// Path may not be one of rotatord's own files (the configuration, the
+	// state file and its .lock, the protection key, the control socket,
+	// any file a *_file field names), compared as cleaned absolute paths;
 	// Template or TemplateFile with format: template (a Go text/template;
 	// Load reads TemplateFile into Template).
 	Path         string   `yaml:"path"`

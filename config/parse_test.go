@@ -192,11 +192,12 @@ func TestAliasesAndMergeKeys(t *testing.T) {
       - {type: file, path: /run/a.env, format: env}
   - <<: *base
     name: /b
+    access_key_id: AKIAFAKEDEPLOYER0002
     rotation_interval: 60
     sinks: [{type: file, path: /run/b.env, format: env}]
 `)
 	b := c.Secrets[1]
-	if b.Name != "/b" || b.RotationInterval != 60 || !b.AutoRotate || b.AccessKeyID != "AKIAFAKEDEPLOYER0001" || b.Sinks[0].Path != "/run/b.env" {
+	if b.Name != "/b" || b.RotationInterval != 60 || !b.AutoRotate || b.AuthenticationCredentials != UseTargetCreds || b.AccessKeyID != "AKIAFAKEDEPLOYER0002" || b.Sinks[0].Path != "/run/b.env" {
 		t.Errorf("merged secret: got %+v", b)
 	}
 	es := parseErrors(t, head+`  - &base
@@ -206,9 +207,10 @@ func TestAliasesAndMergeKeys(t *testing.T) {
     access_key_id: AKIAFAKEDEPLOYER0001
   - <<: *base
     name: /b
+    access_key_id: AKIAFAKEDEPLOYER0002
     rotaton_hour: 3
 `)
-	if len(es) != 1 || es[0].Line != 16 || !strings.Contains(es[0].Msg, "did you mean rotation_hour") {
+	if len(es) != 1 || es[0].Line != 17 || !strings.Contains(es[0].Msg, "did you mean rotation_hour") {
 		t.Errorf("unknown key next to a merge: got %v", es)
 	}
 }

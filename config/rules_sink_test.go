@@ -136,7 +136,7 @@ func TestCommandRules(t *testing.T) {
 
 func TestDestinationRules(t *testing.T) {
 	two := func(a, b string) string {
-		return sinks(a) + strings.Replace(strings.Replace(secret, "/team-a/deployer", "/b", 1), "deployer.secret", "b.secret", 1) + "    sinks: [" + b + "]\n"
+		return sinks(a) + strings.NewReplacer("/team-a/deployer", "/b", "deployer.secret", "b.secret", "AKIAFAKEDEPLOYER0001", "AKIAFAKEDEPLOYER0002").Replace(secret) + "    sinks: [" + b + "]\n"
 	}
 	runRules(t, []rule{
 		{"same secretsmanager secret", sinks("{type: secretsmanager, secret_id: a}", "{type: secretsmanager, secret_id: a}"), `secrets[0].sinks[1].secret_id: secrets[0].sinks[0] (line 14) already writes secret "a" of target prod`},
@@ -150,7 +150,7 @@ func TestDestinationRules(t *testing.T) {
 		{"same webhook across secrets ok", two("{type: webhook, url_env: U}", "{type: webhook, url_env: U}"), ""},
 		{"same command", sinks("{type: command, command: [/bin/x, a]}", "{type: command, command: [/bin/x, a]}"), "secrets[0].sinks[1].command: secrets[0].sinks[0] (line 14) already runs this command"},
 		{"other arguments ok", sinks("{type: command, command: [/bin/x, a]}", "{type: command, command: [/bin/x, b]}"), ""},
-		{"file sink over a webhook secret file", sinks("{type: webhook, url_file: /etc/rotatord/u}", "{type: file, path: /etc/rotatord/u, format: env}"), "secrets[0].sinks[1].path: is the url_file of secrets[0].sinks[0]"},
+		{"file sink over a webhook secret file", sinks("{type: webhook, url_file: /etc/rotatord/u}", "{type: file, path: /etc/rotatord/u, format: env}"), "secrets[0].sinks[1].path: would overwrite /etc/rotatord/u, a webhook URL file (secrets[0].sinks[0].url_file, line 14)"},
 	})
 }
 

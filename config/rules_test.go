@@ -157,8 +157,8 @@ func TestSinkRules(t *testing.T) {
 		{"sink two profiles", head + secret + "    sinks: [{type: file, path: /x, profile: a}, {type: file, path: /x, profile: b}]\n", ""},
 		{"sink two formats", head + secret + "    sinks: [{type: file, path: /x}, {type: file, path: /x, format: json}]\n", "secrets[0].sinks[1].path: secrets[0].sinks[0] (line 13) also writes this file, as aws-credentials"},
 		{"sink same env file", head + secret + strings.Replace(secret, "/team-a/deployer", "/b", 1) + "    sinks: [{type: file, path: /x, format: env}]\n" + "    authentication_credentials: use-target-creds\n" + strings.Replace(strings.Replace(secret, "/team-a/deployer", "/c", 1), "    secret_access_key_file: deployer.secret\n", "", 1) + "    authentication_credentials: use-target-creds\n    sinks: [{type: file, path: /x, format: env}]\n", "secrets[2].sinks[0].path: secrets[1].sinks[0] (line 17) already writes this file"},
-		{"sink over secret file", head + secret + "    sinks: [{type: file, path: /etc/rotatord/prod.secret, format: env}]\n", "secrets[0].sinks[0].path: is the secret access key file of targets[0]"},
-		{"sink over config", head + secret + "    sinks: [{type: file, path: rotatord.yaml, format: env}]\n", "is the configuration file"},
+		{"sink over secret file", head + secret + "    sinks: [{type: file, path: /etc/rotatord/prod.secret, format: env}]\n", "secrets[0].sinks[0].path: would overwrite /etc/rotatord/prod.secret, a secret access key file (targets[0].secret_access_key_file, line 5)"},
+		{"sink over config", head + secret + "    sinks: [{type: file, path: rotatord.yaml, format: env}]\n", "would overwrite /etc/rotatord/rotatord.yaml, the configuration file;"},
 	})
 }
 

@@ -13,7 +13,7 @@ state: {backend: dynamodb, table: rotatord-state, target: prod, protection_key_e
 targets:
   - {name: prod, region: eu-west-1, access_key_id: AKIAIOSFODNN7EXAMPLE, secret_access_key_env: S}
 secrets:
-  - {name: /app, target: prod, access_key_id: AKIAIOSFODNN7EXAMPLE, authentication_credentials: use-target-creds}
+  - {name: /app, target: prod, access_key_id: AKIAFAKEAPPKEY000001, authentication_credentials: use-target-creds}
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ func (k *checker) outside() {
 // webhooks, once each secret has been checked on its own.
 func (k *checker) across() {
 	k.secretsAcross()
+	k.owners()
 	k.notify()
 	k.sinkPaths()
 	k.destinations()
@@ -83,7 +84,7 @@ func (k *checker) state() {
 	if !k.enum("state.backend", s.Backend, BackendBbolt, BackendDynamoDB) {
 		return
 	}
-	dynamoOnly := []string{"table", "region", "endpoint", "target", "lease_duration", "replica"}
+	dynamoOnly := []string{"table", "region", "endpoint", "allow_insecure_endpoint", "target", "lease_duration", "replica"}
 	if s.Backend == BackendBbolt {
 		for _, f := range dynamoOnly {
 			if k.given("state." + f) {
@@ -109,7 +110,7 @@ func (k *checker) dynamoState(s State) {
 	if s.Region != "" && !regionRe.MatchString(s.Region) {
 		k.errorf("state.region", "%s is not an AWS region such as us-east-1", quote(s.Region))
 	}
-	k.endpoint("state.endpoint", s.Endpoint)
+	k.endpoint("state", s.Endpoint, s.AllowInsecureEndpoint)
 	if s.Target != "" {
 		k.targetRef("state.target", s.Target, k.knownTargets())
 		if s.Endpoint != "" {

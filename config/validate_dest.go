@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,7 +19,7 @@ func (w written) at() string { return sinkAt(w.secret, w.sink) }
 // profiles of one credentials file, and that no sink overwrites a file
 // rotatord reads.
 func (k *checker) sinkPaths() {
-	reserved := k.readFiles()
+	reserved := k.reservedFiles()
 	seen := make(map[string][]written, len(k.c.Secrets))
 	for i := range k.c.Secrets {
 		for j, s := range k.c.Secrets[i].Sinks {
@@ -31,12 +30,11 @@ func (k *checker) sinkPaths() {
 			if len(k.seen) > 0 && k.failed(w.at()+".path") {
 				continue
 			}
-			p := filepath.Clean(s.Path)
-			if what, ok := reserved[p]; ok {
-				k.errorf(w.at()+".path", "is %s; a sink must not overwrite it", what)
+			if k.overwrites(reserved, w.at(), s.Path) {
 				continue
 			}
-			w.path = p
+			w.path = filepath.Clean(s.Path)
+			p := reserved.absolute(s.Path)
 			k.sameFile(w, seen[p])
 			seen[p] = append(seen[p], w)
 		}
@@ -64,44 +62,6 @@ func (k *checker) sameFile(w written, earlier []written) {
 		}
 		return
 	}
-}
-
-// readFiles lists the files rotatord itself reads or owns, by what they
-// are.
-func (k *checker) readFiles() map[string]string {
-	r := map[string]string{}
-	add := func(p, what string) {
-		if p != "" {
-			r[filepath.Clean(p)] = what
-		}
-	}
-	add(k.c.State.Path, "the state store (state.path)")
-	add(k.c.State.ProtectionKeyFile, "the protection key file")
-	add(k.c.ControlSocket, "the control socket")
-	add(k.c.File, "the configuration file")
-	for i, t := range k.c.Targets {
-		add(t.SecretAccessKeyFile, fmt.Sprintf("the secret access key file of targets[%d]", i))
-	}
-	for i, s := range k.c.Secrets {
-		add(s.SecretAccessKeyFile, fmt.Sprintf("the secret access key file of secrets[%d]", i))
-		for j, sk := range s.Sinks {
-			if sk.Type == SinkFile && sk.TemplateFile == "" {
-				continue // reads no file
-			}
-			at := sinkAt(i, j)
-			for _, f := range []struct{ name, p string }{
-				{"url_file", sk.URLFile}, {"hmac_secret_file", sk.HMACSecretFile}, {"bearer_token_file", sk.BearerTokenFile},
-				{"ca_file", sk.CAFile}, {"cert_file", sk.CertFile}, {"key_file", sk.KeyFile}, {"template_file", sk.TemplateFile},
-			} {
-				add(f.p, "the "+f.name+" of "+at)
-			}
-		}
-	}
-	for i, n := range k.c.Notify {
-		add(n.URLFile, fmt.Sprintf("the url_file of notify[%d]", i))
-		add(n.HMACSecretFile, fmt.Sprintf("the hmac_secret_file of notify[%d]", i))
-	}
-	return r
 }
 
 // destination is where a sink other than a file delivers, for the check

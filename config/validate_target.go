@@ -1,7 +1,6 @@
 package config
 
 import (
-	"net/url"
 	"strconv"
 )
 
@@ -24,7 +23,7 @@ func (k *checker) target(i int, names map[string]int) {
 	if !regionRe.MatchString(t.Region) {
 		k.errorf(path+".region", "%s is not an AWS region such as us-east-1", quote(t.Region))
 	}
-	k.endpoint(path+".endpoint", t.Endpoint)
+	k.endpoint(path, t.Endpoint, t.AllowInsecureEndpoint)
 	if k.enum(path+".credentials", t.Credentials, CredentialsStatic, CredentialsDefault) {
 		k.targetCredentials(t, path)
 	}
@@ -32,23 +31,6 @@ func (k *checker) target(i int, names map[string]int) {
 	if !(t.RateLimit > 0 && t.RateLimit <= 1000) {
 		k.errorf(path+".rate_limit", "%s is out of range; IAM calls per second must be more than 0 and at most 1000",
 			strconv.FormatFloat(t.RateLimit, 'g', -1, 64))
-	}
-}
-
-// endpoint checks an optional custom endpoint. The URL is never shown: it
-// may carry a password.
-func (k *checker) endpoint(path, e string) {
-	if e == "" {
-		return
-	}
-	u, err := url.Parse(e)
-	switch {
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "":
-		k.errorf(path, "is not an absolute http or https URL such as https://iam.example.com or http://localhost:4566")
-	case u.User != nil:
-		k.errorf(path, "holds a user name or password; credentials belong in access_key_id and secret_access_key_file")
-	case u.RawQuery != "" || u.Fragment != "":
-		k.errorf(path, "must not hold a query or fragment")
 	}
 }
 

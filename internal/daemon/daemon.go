@@ -75,6 +75,9 @@ type Daemon struct {
 	notifier *notify.Notifier
 	entries  map[string]*entry
 	limiters map[string]*rate.Limiter
+	// claims remembers which secret was seen on which IAM user, across
+	// reloads (see owners.go).
+	claims *userClaims
 }
 
 // entry is a secret's place in the schedule.
@@ -123,7 +126,7 @@ func Run(ctx context.Context, o Options) error {
 	d := &Daemon{
 		opts: o, log: o.Logger, store: st, now: o.Now, runner: o.Runner,
 		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{},
-		replica: ReplicaName(cfg),
+		replica: ReplicaName(cfg), claims: newUserClaims(),
 	}
 	stopBeat, err := d.heartbeat(ctx, cfg)
 	if err != nil {
@@ -249,7 +252,7 @@ func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 	d.mu.Unlock()
 	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{
 		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
-		Replica: d.replica,
+		Replica: d.replica, claims: d.claims,
 	})
 	if err != nil {
 		return err

@@ -44,6 +44,8 @@ type Engine struct {
 	// reserved are rotatord's own files, which no file sink may read or
 	// replace.
 	reserved *safefile.Reserved
+	// owners tells each rotation who else holds its IAM user.
+	owners *owners
 }
 
 // EngineOptions tune an Engine; the zero value is production behaviour.
@@ -62,6 +64,10 @@ type EngineOptions struct {
 	// Replica is this process's lease owner name on a shared store
 	// (state.backend: dynamodb); default: ReplicaName.
 	Replica string
+	// claims remembers which secret was seen on which IAM user; the daemon
+	// keeps it across reloads. Default: a new one, filled from the store
+	// at the first rotation.
+	claims *userClaims
 }
 
 // NewEngine connects every target of cfg. It makes no AWS call.
@@ -96,6 +102,10 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 		e.targets[t.Name] = ta
 	}
 	e.rot = iamrotate.New(store, o.Rotator)
+	if o.claims == nil {
+		o.claims = newUserClaims()
+	}
+	e.owners = &owners{cfg: cfg, store: store, users: o.claims}
 	e.now = o.Rotator.Now
 	if e.now == nil {
 		e.now = time.Now
@@ -126,7 +136,7 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 	}
 	t := e.cfg.TargetByName(rs.Target)
 	ta := e.targets[rs.Target]
-	spec := iamrotate.Secret{Config: rs, AWS: ta.Config, TargetCredentials: ta.Credentials, TargetIAM: ta.IAM}
+	spec := iamrotate.Secret{Config: rs, AWS: ta.Config, TargetCredentials: ta.Credentials, TargetIAM: ta.IAM, Owners: e.owners}
 	switch rs.RotatorType {
 	case config.RotatorTarget:
 		spec.Bootstrap = iamrotate.Key{ID: t.AccessKeyID, Secret: t.SecretAccessKey}

@@ -43,6 +43,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 			}
 			return nil
 		}
+		d.claims.saw(st.UserARN, cfg.Secrets[i].Name)
 		seen[i] = true
 		if j, ok := d.startSecret(&cfg.Secrets[i], st, now); ok {
 			jobs = append(jobs, j)
@@ -52,6 +53,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	d.claims.markSeeded()
 	for i := range cfg.Secrets {
 		if !seen[i] {
 			if j, ok := d.startSecret(&cfg.Secrets[i], nil, now); ok {

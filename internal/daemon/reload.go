@@ -62,6 +62,9 @@ func (d *Daemon) applyDelta(ctx context.Context, old, next *config.Config, delta
 		if errors.Is(err, state.ErrNotFound) {
 			st = nil
 		}
+		if st != nil {
+			d.claims.saw(st.UserARN, rs.Name)
+		}
 		d.register(rs, st, now)
 		if rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()) {
 			d.submit(job{secret: name, kind: jobDiscover})

@@ -80,6 +80,9 @@ func (ru *run) inspect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("inspect: %w", ru.ownKeyHint(err))
 	}
+	if err := ru.checkOwners(ctx, user, arn, keys); err != nil {
+		return fmt.Errorf("inspect: %w", err)
+	}
 	cur := findKey(keys, j.CurrentKeyID)
 	drift := ""
 	switch {
@@ -213,6 +216,11 @@ func (ru *run) makeRoom(ctx context.Context) error {
 			return fmt.Errorf("make room: %w", err)
 		}
 	}
+	if ru.foreign == nil { // resumed: ask again before deleting anything
+		if err := ru.checkOwners(ctx, user, ru.st.UserARN, keys); err != nil {
+			return fmt.Errorf("make room: %w", err)
+		}
+	}
 	doomed, err := ru.chooseDoomed(keys, j.CurrentKeyID)
 	if err != nil {
 		return fmt.Errorf("make room: %w", err)
@@ -247,17 +255,20 @@ func (ru *run) makeRoom(ctx context.Context) error {
 	return nil
 }
 
-// chooseDoomed picks the keys to delete so that one key slot is free.
+// chooseDoomed picks the keys to delete so that one key slot is free. A
+// key another secret or a target holds is never picked.
 func (ru *run) chooseDoomed(keys []types.AccessKeyMetadata, currentID string) ([]types.AccessKeyMetadata, error) {
 	need := len(keys) - 1
 	if need <= 0 {
 		return nil, nil
 	}
-	var known, unknown []types.AccessKeyMetadata
+	var known, unknown, foreign []types.AccessKeyMetadata
 	for _, k := range keys {
 		id := aws.ToString(k.AccessKeyId)
 		switch {
 		case id == currentID:
+		case ru.foreign[id] != "":
+			foreign = append(foreign, k)
 		case ru.st.ByKeyID(id) != nil:
 			known = append(known, k)
 		default:
@@ -272,13 +283,19 @@ func (ru *run) chooseDoomed(keys []types.AccessKeyMetadata, currentID string) ([
 	oldestFirst(known)
 	oldestFirst(unknown)
 	doomed := known[:min(need, len(known))]
-	if rest := need - len(doomed); rest > 0 {
+	rest := need - len(doomed)
+	if rest > 0 && len(unknown) > 0 {
 		if !ru.cfg().AdoptUnknownKeys {
 			ids := keyIDs(unknown)
 			return nil, fmt.Errorf("%w: IAM user %s holds %s besides the current key %s; delete it in IAM yourself, or set adopt_unknown_keys: true to let rotatord delete it",
 				ErrUnknownKey, ru.st.UserName, strings.Join(ids, " and "), currentID)
 		}
-		doomed = append(slices.Clone(doomed), unknown[:rest]...)
+		take := min(rest, len(unknown))
+		doomed = append(slices.Clone(doomed), unknown[:take]...)
+		rest -= take
+	}
+	if rest > 0 && len(foreign) > 0 {
+		return nil, ru.foreignKeyError(foreign, currentID)
 	}
 	return doomed, nil
 }

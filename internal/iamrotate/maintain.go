@@ -41,6 +41,9 @@ func (r *Rotator) Discover(ctx context.Context, sec Secret) (*state.Secret, erro
 	if err != nil {
 		return nil, fmt.Errorf("discover %s: %w", name, err)
 	}
+	if err := ru.checkOwners(ctx, user, arn, keys); err != nil {
+		return nil, fmt.Errorf("discover %s: %w", name, ru.recordRefusal(ctx, err))
+	}
 	k := findKey(keys, cur.AccessKeyID)
 	err = ru.update(ctx, func(tx *state.Tx) error {
 		s := tx.Secret

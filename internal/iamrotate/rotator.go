@@ -63,6 +63,10 @@ type Secret struct {
 	Bootstrap Key
 	// Sinks receive each new value.
 	Sinks []Destination
+	// Owners, if set, tells who else holds the secret's IAM user: a
+	// rotation refuses a user another secret owns and never deletes
+	// another holder's key.
+	Owners Owners
 }
 
 // Key is an access key pair; Secret may be empty when unknown.

@@ -34,6 +34,9 @@ type run struct {
 	// keys is IAM's answer to the last ListAccessKeys, nil if not fetched
 	// in this run.
 	keys []types.AccessKeyMetadata
+	// foreign maps the user's keys that another secret or a target holds
+	// to that holder (see checkOwners); nil until this run asked.
+	foreign map[string]string
 }
 
 // deferChange applies fn to the in-memory state now and to the store with
