@@ -79,7 +79,7 @@ func (f *File) checkExisting(d *safefile.Dir) error {
 		return err
 	}
 	if !info.Mode.IsRegular() {
-		return &safefile.Error{Path: f.path, Msg: "is not a regular file; the sink writes only regular files: remove what is there"}
+		return &safefile.Error{Path: f.path, Msg: "is not a regular file; the sink writes only regular files: remove what is there", Kind: safefile.ErrNotRegular}
 	}
 	if what, ok := f.reserved.Lookup(info.ID); ok {
 		return &safefile.Error{Path: f.path, Msg: "is rotatord's own " + what + "; a sink must never overwrite it: name another path"}

@@ -14,6 +14,7 @@ package file
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -175,7 +176,21 @@ func (f *File) Put(ctx context.Context, c sink.Credential) error {
 	return nil
 }
 
-// errorf returns an error prefixed with "file sink PATH: ".
+// errorf returns an error prefixed with "file sink PATH: ". A refusal of
+// safefile about PATH itself loses its own "PATH: " (see shortRefusal).
 func (f *File) errorf(format string, args ...any) error {
+	for i, a := range args {
+		var ue *safefile.Error
+		if err, ok := a.(error); ok && errors.As(err, &ue) && ue.Path == f.path && err == error(ue) {
+			args[i] = shortRefusal{ue}
+		}
+	}
 	return fmt.Errorf("file sink %s: "+format, append([]any{f.path}, args...)...)
 }
+
+// shortRefusal is a safefile refusal printed without its path, which the
+// sink's own prefix already names; errors.Is and As still see it.
+type shortRefusal struct{ e *safefile.Error }
+
+func (r shortRefusal) Error() string { return r.e.Msg }
+func (r shortRefusal) Unwrap() error { return r.e }
