@@ -101,16 +101,28 @@ func (s *scrubber) skipped(c byte) bool {
 }
 
 // withheld returns, for each line, whether it holds a piece of the key or
-// a part of a piece that runs on over the lines next to it. One pass over
-// the lines' bytes.
+// a part of a piece that runs on over the lines next to it. A line at
+// either end of such a piece that gives it fewer than edge characters,
+// among window or more of its own, is not withheld: that is likely a
+// coincidence (a line that happens to start with the key's next
+// character), and what it shows of the piece is too short to matter. Two
+// passes over the lines' bytes: one to size the lines, one to look.
 func (s *scrubber) withheld(lines [][]byte) []bool {
 	out := make([]bool, len(lines))
+	size := make([]int, len(lines)) // the bytes of each line that are not skipped
+	for li, line := range lines {
+		for _, c := range line {
+			if !s.skipped(c) {
+				size[li]++
+			}
+		}
+	}
 	mask := ^uint64(0)
 	if s.n < 8 {
 		mask = 1<<(8*s.n) - 1
 	}
-	// from[k] is the line of the k-th last byte joined, for the
-	// window's first line.
+	// from[j%s.n] is the line of the j-th byte joined: the ring of the
+	// lines of the bytes in the window.
 	from := make([]int, s.n)
 	var v uint64
 	joined := 0
@@ -126,14 +138,38 @@ func (s *scrubber) withheld(lines [][]byte) []bool {
 				continue
 			}
 			if _, ok := s.pieces[v]; ok {
-				// The piece starts at the oldest byte of the window.
-				for l := from[joined%s.n]; l <= li; l++ {
-					out[l] = true
-				}
+				s.mark(out, size, from, joined)
 			}
 		}
 	}
 	return out
+}
+
+// edge is the fewest characters of a piece split over lines that withhold
+// a line at its start or end that is long enough to stand on its own.
+const edge = 4
+
+// mark withholds the lines of the piece that ends with the joined-th
+// byte: from its oldest byte's line to its newest's.
+func (s *scrubber) mark(out []bool, size, from []int, joined int) {
+	first, last := from[joined%s.n], from[(joined-1)%s.n]
+	inFirst, inLast := 0, 0
+	for k := range s.n {
+		switch from[(joined+k)%s.n] {
+		case first:
+			inFirst++
+		case last:
+			inLast++
+		}
+	}
+	for l := first; l <= last; l++ {
+		switch {
+		case l == first && first != last && inFirst < edge && size[l] >= s.n:
+		case l == last && first != last && inLast < edge && size[l] >= s.n:
+		default:
+			out[l] = true
+		}
+	}
 }
 
 // holds reports whether text holds a piece of the key, counting pieces
