@@ -17,6 +17,8 @@ import (
 const leakyScript = `#!/bin/sh
 k=$AWS_SECRET_ACCESS_KEY
 echo "deploying $AWS_ACCESS_KEY_ID"
+printf '%s\n' "$k" | cut -c1-12 | fold -w1
+printf '%s\n' "$k" | cut -c13-30 | fold -w6
 echo "first 20: $(printf %s "$k" | cut -c1-20)"
 echo "middle 8: $(printf %s "$k" | cut -c17-24)"
 echo "last 8: $(printf %s "$k" | cut -c33-40)"
@@ -24,8 +26,6 @@ echo "base64: $(printf %s "$k" | base64 -w0)"
 echo "base64 later: $(printf 'key=%s' "$k" | base64 -w0)"
 echo "hex: $(printf %s "$k" | od -An -tx1 | tr -d ' \n')"
 echo "json: {\"k\":\"$(printf %s "$k" | sed 's,/,\\/,g')\"}"
-printf '%s\n' "$k" | cut -c1-12 | fold -w1
-printf '%s\n' "$k" | cut -c13-30 | fold -w6
 echo "cannot reach the application: connection refused" >&2
 exit 7
 `
@@ -60,13 +60,12 @@ func TestCommandOutputLeaksNoPiece(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "exit status 7") || !strings.Contains(errOut, "connection refused") {
 		t.Fatalf("rotate: exit %d, want a failure quoting the command's last line:\n%s%s", code, out, errOut)
 	}
-	var outputs []string
-	outputs = append(outputs, out+errOut)
+	outputs := map[string]string{"rotate": out + errOut}
 	for _, args := range [][]string{{"status", "/team/app"}, {"list"}, {"history", "/team/app"}} {
-		outputs = append(outputs, w.mustRun(args...))
+		outputs[strings.Join(args, " ")] = w.mustRun(args...)
 	}
-	if !strings.Contains(outputs[1], "exit status 7") {
-		t.Errorf("status does not show the failure:\n%s", outputs[1])
+	if !strings.Contains(outputs["status /team/app"], "exit status 7") {
+		t.Errorf("status does not show the failure:\n%s", outputs["status /team/app"])
 	}
 	resp, err := http.Get("http://" + p.listen + "/metrics")
 	if err != nil {
@@ -74,7 +73,7 @@ func TestCommandOutputLeaksNoPiece(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	outputs = append(outputs, string(metrics))
+	outputs["/metrics"] = string(metrics)
 	if code, _ := p.term(); code != 0 {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
 	}
@@ -95,24 +94,28 @@ func TestCommandOutputLeaksNoPiece(t *testing.T) {
 	if !strings.Contains(s.LastError, "exit status 7") || !strings.Contains(s.LastError, "withheld: they held part of the secret access key") {
 		t.Errorf("last error %q; want the command's failure with lines withheld", s.LastError)
 	}
-	outputs = append(outputs, s.LastError)
-	for _, e := range events {
+	if !strings.Contains(s.LastError, "deploying "+s.Versions[len(s.Versions)-1].AccessKeyID) {
+		t.Errorf("the line with only the access key id was withheld too: %q", s.LastError)
+	}
+	outputs["state: last error"] = s.LastError
+	for i, e := range events {
 		b, _ := json.Marshal(e)
-		outputs = append(outputs, string(b))
+		outputs[fmt.Sprintf("state: audit event %d", i)] = string(b)
 	}
 	raw, err := os.ReadFile(filepath.Join(w.dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	outputs = append(outputs, string(raw))
+	outputs["state: the file's bytes"] = string(raw)
 	w.mu.Lock()
-	outputs = append(outputs, w.output.String()) // every log line and CLI output
+	logs := w.output.String() // every log line and CLI output
 	w.mu.Unlock()
+	outputs["logs and CLI output"] = logs
 	// JSON log lines, decoded: an escape must not hide a piece.
-	for _, line := range strings.Split(outputs[len(outputs)-1], "\n") {
+	for i, line := range strings.Split(logs, "\n") {
 		var m map[string]any
 		if json.Unmarshal([]byte(line), &m) == nil {
-			outputs = append(outputs, fmt.Sprint(m))
+			outputs[fmt.Sprintf("log line %d, decoded", i)] = fmt.Sprint(m)
 		}
 	}
 
@@ -120,16 +123,22 @@ func TestCommandOutputLeaksNoPiece(t *testing.T) {
 	for _, v := range s.Versions {
 		keys = append(keys, v.Value.Reveal())
 	}
-	for _, k := range keys {
-		for i := 0; k != "" && i+8 <= len(k); i++ {
-			for j, o := range outputs {
-				if strings.Contains(o, k[i:i+8]) {
-					t.Errorf("output %d holds %q, 8 characters of a secret access key", j, k[i:i+8])
-				}
+	for name, o := range outputs {
+		if k, i := piece(o, keys); k >= 0 {
+			t.Errorf("%s holds characters %d to %d of secret access key %d", name, i+1, i+8, k)
+		}
+	}
+}
+
+// piece returns the index of the first key of which text holds 8
+// characters in a row, and where they start in it; -1 and -1 if none.
+func piece(text string, keys []string) (key, at int) {
+	for k, key := range keys {
+		for i := 0; i+8 <= len(key); i++ {
+			if strings.Contains(text, key[i:i+8]) {
+				return k, i
 			}
 		}
 	}
-	if !strings.Contains(s.LastError, "deploying "+s.Versions[len(s.Versions)-1].AccessKeyID) {
-		t.Errorf("the line with only the access key id was withheld too: %q", s.LastError)
-	}
+	return -1, -1
 }
