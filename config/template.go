@@ -151,11 +151,16 @@ func size(n int) string {
 
 // checkTemplateText parses text and renders it with the sample data, as a
 // file sink does when it is made, and says what is wrong, for a message
-// that names the template: "is not a valid Go template: line 2: …" or
-// "does not render: line 3, col 5: …". It never shows a value.
+// that names the template: "is not a valid Go template: line 2: …",
+// "goes past a limit of templates: line 1, col 8: range is not allowed…"
+// or "does not render: line 3, col 5: …". It never shows a value.
 func checkTemplateText(text string) string {
 	t, err := ParseTemplate(text)
-	if err != nil {
+	var te *treeError
+	switch {
+	case errors.As(err, &te):
+		return "goes past a limit of templates: " + te.Error()
+	case err != nil:
 		return "is not a valid Go template: " + templateErr(err)
 	}
 	if _, err := RenderTemplate(t, SampleTemplateData()); err != nil {
