@@ -201,7 +201,7 @@ func checkFormat(format string) (int, error) {
 					j++
 				}
 				if n, err := strconv.Atoi(format[i:j]); !inIndex && (err != nil || n > MaxTemplateWidth) {
-					return 0, fmt.Errorf("%w: printf: a width or precision of %s is over the limit of %d", ErrTemplateLimit, shortNumber(format[i:j]), MaxTemplateWidth)
+					return 0, &widthError{format[i:j]}
 				}
 				i = j - 1
 			case c == '+' || c == '-' || c == '#' || c == ' ' || c == '.' || inIndex:
@@ -213,10 +213,22 @@ func checkFormat(format string) (int, error) {
 	return verbs, nil
 }
 
-// shortNumber returns the digits s, cut short for a message.
-func shortNumber(s string) string {
-	if len(s) > 12 {
-		return s[:12] + "…"
+// widthError is a printf width or precision over MaxTemplateWidth. Its
+// message leaves the number out: the format may come from the data.
+// checkTree, which finds it in the template's text, shows it.
+type widthError struct{ n string }
+
+func (e *widthError) Error() string {
+	return fmt.Sprintf("%s: printf: a width or precision is over the limit of %d", ErrTemplateLimit, MaxTemplateWidth)
+}
+
+func (e *widthError) Unwrap() error { return ErrTemplateLimit }
+
+// shown returns the message with the number, cut short.
+func (e *widthError) shown() string {
+	n := e.n
+	if len(n) > 12 {
+		n = n[:12] + "…"
 	}
-	return s
+	return fmt.Sprintf("printf: a width or precision of %s is over the limit of %d", n, MaxTemplateWidth)
 }

@@ -46,7 +46,7 @@ var hostile = []struct {
 		"line 2, col 2: printf: a width or precision of 1000000000 is over the limit of 256"},
 	{"huge printf precision", `{{printf "%.9999s" .Secret}}`, false, "line 1, col 2: printf: a width or precision of 9999 is over the limit of 256"},
 	{"width from an argument", `{{printf "%*d" 1000000 1}}`, false, "printf may not take a width or precision from an argument (*)"},
-	{"huge width from a pipeline", `{{"%100000d" | printf}}`, true, "line 1, col 15: printf: a width or precision of 100000 is over the limit of 256"},
+	{"huge width from a pipeline", `{{"%100000d" | printf}}`, true, "line 1, col 15: printf: a width or precision is over the limit of 256"},
 	{"many widths", `{{printf "` + strings.Repeat("%256d", 300) + `" 1}}`, true, "printf would return more than 64 KiB"},
 	{"a define that calls itself", `{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}`, false,
 		`line 1, col 25: {{template "r"}} calls a template that is running: recursion is not allowed`},
@@ -235,4 +235,34 @@ func TestRenderTemplateDeadline(t *testing.T) {
 	if err == nil || !errors.Is(err, ErrTemplateLimit) || !strings.Contains(err.Error(), "did not finish within 1µs") {
 		t.Errorf("with a deadline of 1µs: got %v, want an ErrTemplateLimit", err)
 	}
+}
+
+// FuzzTemplate: whatever its text, a template that ParseTemplate accepts
+// renders, or fails, well within the deadline and the output limit: the
+// limits end it, not the deadline.
+func FuzzTemplate(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h.text)
+	}
+	for _, l := range legit {
+		f.Add(l.text)
+	}
+	f.Add(slowest())
+	f.Fuzz(func(t *testing.T, text string) {
+		tmpl, err := ParseTemplate(text)
+		if err != nil {
+			return
+		}
+		start := time.Now()
+		out, err := RenderTemplate(tmpl, SampleTemplateData())
+		if took := time.Since(start); took > TemplateTimeout/2 {
+			t.Fatalf("%q took %s", text, took)
+		}
+		if err != nil && strings.Contains(err.Error(), "did not finish") {
+			t.Fatalf("%q ran into the deadline", text)
+		}
+		if len(out) > MaxTemplateOutput {
+			t.Fatalf("%q wrote %d bytes", text, len(out))
+		}
+	})
 }

@@ -181,7 +181,11 @@ func (c *treeCount) format(n *tparse.CommandNode) error {
 		return nil
 	}
 	if _, err := checkFormat(f.Text); err != nil {
-		return c.errorf(n, "%s", strings.TrimPrefix(err.Error(), ErrTemplateLimit.Error()+": "))
+		msg := strings.TrimPrefix(err.Error(), ErrTemplateLimit.Error()+": ")
+		if we, ok := err.(*widthError); ok {
+			msg = we.shown() // the template's own text: no value
+		}
+		return c.errorf(n, "%s", msg)
 	}
 	return nil
 }

@@ -150,7 +150,7 @@ func TestPutTemplateLimit(t *testing.T) {
 	big := strings.Repeat("x", config.MaxTemplateOutput)
 	tests := []struct{ name, template, want string }{
 		{"width", "k={{.SecretAccessKey}}\n{{if gt .Version 5}}{{\"%300d\" | printf}}{{end}}",
-			"template line 2, col 32: cannot render this credential: printf: a width or precision of 300 is over the limit of 256"},
+			"template line 2, col 32: cannot render this credential: printf: a width or precision is over the limit of 256"},
 		{"output", "k={{.SecretAccessKey}}\n{{if gt .Version 5}}" + big + "{{end}}",
 			"template: cannot render this credential: it writes more than 64 KiB"},
 	}
