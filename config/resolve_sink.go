@@ -58,8 +58,8 @@ func (r *resolver) url(path string, dst *Secret, file, env string) {
 }
 
 // templateFile reads a file sink's template_file into Template and checks
-// that it parses. The template holds placeholders, not secrets: it is
-// not kept private.
+// it as an inline template is checked (checkTemplateText). The template
+// holds placeholders, not secrets: it is not kept private.
 func (r *resolver) templateFile(path string, k *Sink) {
 	if r.failed(path) {
 		return
@@ -68,8 +68,8 @@ func (r *resolver) templateFile(path string, k *Sink) {
 	if !ok {
 		return
 	}
-	if _, err := ParseTemplate(text); err != nil {
-		r.errorf(path, "%s is not a valid Go template: %s", shownPath(k.TemplateFile), templateErr(err))
+	if msg := checkTemplateText(text); msg != "" {
+		r.errorf(path, "%s %s", shownPath(k.TemplateFile), msg)
 		return
 	}
 	k.Template = text

@@ -2,7 +2,6 @@ package config
 
 import (
 	"strings"
-	"text/template"
 )
 
 // sink checks one sink of a secret by its type. The decoder has already
@@ -59,7 +58,9 @@ func (k *checker) fileSink(s *Sink, path string) {
 }
 
 // template checks template and template_file against format. An inline
-// template must parse; Load reads and parses template_file.
+// template must pass checkTemplateText: parse, stay within the limits of
+// a template, and render the sample data; Load reads and checks
+// template_file.
 func (k *checker) template(s *Sink, path string) {
 	inline := s.Template != "" || k.given(path+".template") || k.failed(path+".template")
 	file := s.TemplateFile != "" || k.failed(path+".template_file")
@@ -84,34 +85,10 @@ func (k *checker) template(s *Sink, path string) {
 	case s.Template == "" && !k.failed(path+".template"):
 		k.errorf(path+".template", "is empty; write the template, such as \"AWS_ACCESS_KEY_ID={{.AccessKeyID}}\"")
 	case s.Template != "":
-		if _, err := ParseTemplate(s.Template); err != nil {
-			k.errorf(path+".template", "is not a valid Go template: %s", templateErr(err))
+		if msg := checkTemplateText(s.Template); msg != "" {
+			k.errorf(path+".template", "%s", msg)
 		}
 	}
-}
-
-// ParseTemplate parses the template of a file sink with format: template
-// exactly as Parse and Load check it: a text/template named "template"
-// whose missing map keys are errors. The file sink executes the result.
-func ParseTemplate(text string) (*template.Template, error) {
-	return template.New("template").Option("missingkey=error").Parse(text)
-}
-
-// templateErr formats a template's parse error for a message: its line in
-// the template and what is wrong, cut short, and without the detail when
-// some word of it looks like a secret key.
-func templateErr(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "template: template:")
-	if line, rest, ok := strings.Cut(msg, ": "); ok && strings.Trim(line, "0123456789") == "" {
-		msg = "line " + line + ": " + rest
-	}
-	if safeErr(err) == "" {
-		return "it does not parse"
-	}
-	if r := []rune(msg); len(r) > 160 {
-		msg = string(r[:157]) + "..."
-	}
-	return msg
 }
 
 // readers names who besides the owner may read a file of mode m.

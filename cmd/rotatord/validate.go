@@ -19,8 +19,11 @@ func (c *cli) validateCommand() *cobra.Command {
 		Short: "Check the configuration file and exit",
 		Long: `Load and check the whole configuration: the YAML, every field, cross-field
 rules, and every secret reference (files, environment variables, the
-protection key). Every problem is reported at once with its file, line,
-column and field path. With --print, the effective configuration (defaults
+protection key). Every file sink template is rendered with sample values
+and refused if it could run unbounded (range, recursion, more than 10000
+steps) or goes past a limit (printf widths over 256, 64 KiB of output).
+Every problem is reported at once with its file, line, column and field
+path. With --print, the effective configuration (defaults
 filled in, secrets redacted) is printed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -13,7 +13,9 @@
 // read from. The key is never in argv, where any local user could read it
 // (ps, /proc). Exit status 0 means the program has the key; anything else,
 // or running past the timeout, is an error that quotes the end of its
-// output with the secret access key scrubbed out.
+// output: at most 10 lines, every line that holds 8 or more characters of
+// the secret access key, plain or encoded, withheld. The output itself is
+// never logged or stored.
 //
 // The program may run more than once for one version: after a failed
 // attempt, after a restart of the daemon in the middle of a delivery, or
@@ -97,8 +99,8 @@ func New(c config.Sink, log *slog.Logger) (*Command, error) {
 // exited with status 0. On timeout its whole process group is killed. Put
 // does not start if ctx is done, and waits for an earlier Put of the same
 // Command to finish first. Errors name the program, never its arguments,
-// and quote at most the last lines of its output, with the secret access
-// key replaced by [redacted].
+// and quote an excerpt of the end of its output (see tail.excerpt) in
+// which no line holds a piece of the secret access key.
 func (s *Command) Put(ctx context.Context, c sink.Credential) error {
 	if err := checkCredential(c); err != nil {
 		return s.errorf("%w", err)
@@ -115,8 +117,7 @@ func (s *Command) Put(ctx context.Context, c sink.Credential) error {
 
 	runCtx, cancel := context.WithTimeoutCause(ctx, s.timeout, timeoutError{s.timeout})
 	defer cancel()
-	secret := c.SecretAccessKey.Reveal()
-	out := newTail(maxOutput + len(secret) + 64) // 64: room for a re-encoded secret
+	out := new(tail)
 	cmd := exec.CommandContext(runCtx, s.argv[0], s.argv[1:]...)
 	cmd.Env = environ(c)
 	cmd.Dir = "/"
@@ -127,7 +128,7 @@ func (s *Command) Put(ctx context.Context, c sink.Credential) error {
 	start := time.Now()
 	err := cmd.Run()
 	took := time.Since(start).Round(time.Millisecond)
-	output := func() string { return out.scrubbed(secret) }
+	output := func() string { return out.excerpt(newScrubber(c.SecretAccessKey.Reveal())) }
 	switch {
 	case err != nil && runCtx.Err() != nil:
 		// Ended by our timeout or the caller's context, whatever the

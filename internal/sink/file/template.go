@@ -1,10 +1,8 @@
 package file
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"text/template"
 
@@ -16,32 +14,20 @@ import (
 // template refers to {{.AccessKeyID}}, {{.SecretAccessKey}}, {{.Secret}}
 // and {{.Version}}. There is no time: rendering the same credential twice
 // gives the same bytes, so a repeated Put changes nothing and Holds can
-// tell whether the file is up to date.
-type TemplateData struct {
-	// AccessKeyID is the new access key id.
-	AccessKeyID string
-	// SecretAccessKey is the new secret access key itself.
-	SecretAccessKey string
-	// Secret is the rotated secret's name, such as /team-a/ci/deployer.
-	Secret string
-	// Version is the version's number.
-	Version int
-}
-
-// sample is what parseTemplate renders a template with once, so that a
-// template that can never render (a field that TemplateData lacks) fails
-// when the sink is made, not when it delivers.
-var sample = TemplateData{
-	AccessKeyID:     "AKIAXXXXXXXXXXXXXXXX",
-	SecretAccessKey: "xXxXxXxXxXxXxXxXxXxXxXxXxXxXxXxXxXxXxXxX",
-	Secret:          "/example/secret",
-	Version:         1,
-}
+// tell whether the file is up to date. A template is bounded (see
+// config.ParseTemplate and config.RenderTemplate): no range, no
+// recursion, at most config.MaxTemplateSteps steps, printf widths up to
+// config.MaxTemplateWidth, config.MaxTemplateOutput bytes of output, and
+// config.TemplateTimeout to render.
+type TemplateData = config.TemplateData
 
 // parseTemplate parses text with config.ParseTemplate, as validation
-// does, and renders it once with sample data. Its errors come from the
-// template text and the sample, so they never contain a real secret; they
-// name file, the template file, when there is one.
+// does, and renders it once with config.SampleTemplateData, so that a
+// template that can never render (a field that TemplateData lacks, a
+// limit it goes past) fails when the sink is made, not when it delivers.
+// Its errors come from the template text and the sample, so they never
+// contain a real secret; they name file, the template file, when there
+// is one.
 func parseTemplate(text, file string) (*template.Template, error) {
 	what := "template"
 	if file != "" {
@@ -54,29 +40,46 @@ func parseTemplate(text, file string) (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s does not parse: %s", what, strings.TrimPrefix(err.Error(), "template: "))
 	}
-	if err := t.Execute(io.Discard, sample); err != nil {
+	if _, err := config.RenderTemplate(t, config.SampleTemplateData()); err != nil {
 		return nil, fmt.Errorf("%s does not render: %s", what, strings.TrimPrefix(err.Error(), "template: "))
 	}
 	return t, nil
 }
 
-// renderTemplate renders t with c. The output is not escaped: the template
-// quotes what its format needs (checkValue has made sure that the values
-// hold only A-Z a-z 0-9 + / = - _ .). An error names the position in the
-// template that failed, never more: text/template's message might show a
-// value.
+// renderTemplate renders t with c, within the limits of
+// config.RenderTemplate. The output is not escaped: the template quotes
+// what its format needs (checkValue has made sure that the values hold
+// only A-Z a-z 0-9 + / = - _ .). An error names the position in the
+// template that failed and, for a limit, which: never more, as
+// text/template's message might show a value.
 func renderTemplate(t *template.Template, c sink.Credential) ([]byte, error) {
-	var b bytes.Buffer
-	err := t.Execute(&b, TemplateData{
+	b, err := config.RenderTemplate(t, TemplateData{
 		AccessKeyID:     c.AccessKeyID,
 		SecretAccessKey: c.SecretAccessKey.Reveal(),
 		Secret:          c.Secret,
 		Version:         c.Version,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("template%s: cannot render this credential", templatePosition(err, t.Name()))
+		why := "cannot render this credential"
+		if errors.Is(err, config.ErrTemplateLimit) {
+			why += ": " + limitOf(err)
+		}
+		return nil, fmt.Errorf("template%s: %s", templatePosition(err, t.Name()), why)
 	}
-	return b.Bytes(), nil
+	return b, nil
+}
+
+// limitOf returns what config says of the limit that err went past, from
+// the last "template limit: " in its message on: config's own words,
+// which hold no value.
+func limitOf(err error) string {
+	msg := err.Error()
+	const mark = "template limit: "
+	i := strings.LastIndex(msg, mark)
+	if i < 0 {
+		return "it goes past a limit of templates"
+	}
+	return msg[i+len(mark):]
 }
 
 // templatePosition returns " line L, col C" from an execution error of

@@ -78,6 +78,12 @@ func TestNewTemplateErrors(t *testing.T) {
 		{"parse error", config.Sink{Format: config.FormatTemplate, Template: "{{.AccessKeyID"}, "template does not parse: template:1: unclosed action"},
 		{"unknown function", config.Sink{Format: config.FormatTemplate, Template: "{{env \"HOME\"}}"}, `function "env" not defined`},
 		{"empty", config.Sink{Format: config.FormatTemplate, Template: " \n"}, "format template needs a template"},
+		{"range", config.Sink{Format: config.FormatTemplate, Template: "{{range 100000000}}{{range 100000000}}x{{end}}{{end}}"},
+			"template does not parse: line 1, col 8: range is not allowed"},
+		{"recursion", config.Sink{Format: config.FormatTemplate, Template: "{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}"},
+			"recursion is not allowed"},
+		{"huge width", config.Sink{Format: config.FormatTemplate, Template: "{{printf \"%999999999s\" .Secret}}"}, "template does not parse: line 1, col 2: printf: a width or precision of 999999999 is over the limit of 256"},
+		{"output too long", config.Sink{Format: config.FormatTemplate, Template: strings.Repeat("{{.SecretAccessKey}}", 2000)}, "template does not render: template limit: it writes more than 64 KiB"},
 		{"template with another format", config.Sink{Format: config.FormatEnv, Template: "{{.AccessKeyID}}"}, "a template only applies with format: template"},
 	}
 	for _, tt := range tests {
@@ -134,5 +140,42 @@ func TestTemplatePosition(t *testing.T) {
 		if got := templatePosition(tt.err, "template"); got != tt.want {
 			t.Errorf("templatePosition(%q) = %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestPutTemplateLimit: a template that stays within the limits for the
+// sample data but not for a real credential fails Put with its position
+// and the limit, never a value, and leaves the file alone; and quickly.
+func TestPutTemplateLimit(t *testing.T) {
+	big := strings.Repeat("x", config.MaxTemplateOutput)
+	tests := []struct{ name, template, want string }{
+		{"width", "k={{.SecretAccessKey}}\n{{if gt .Version 5}}{{\"%300d\" | printf}}{{end}}",
+			"template line 2, col 32: cannot render this credential: printf: a width or precision is over the limit of 256"},
+		{"output", "k={{.SecretAccessKey}}\n{{if gt .Version 5}}" + big + "{{end}}",
+			"template: cannot render this credential: it writes more than 64 KiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "out")
+			if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f := newFile(t, config.Sink{Path: path, Format: config.FormatTemplate, Template: tt.template})
+			err := f.Put(context.Background(), testCred) // version 2
+			if err != nil {
+				t.Fatalf("Put of version 2: %v", err)
+			}
+			next := testCred
+			next.Version = 7
+			err = f.Put(context.Background(), next)
+			if want := "file sink " + path + ": " + tt.want; err == nil || err.Error() != want {
+				t.Fatalf("got error %v, want %q", err, want)
+			}
+			assertNoSecret(t, err)
+			if got, _ := os.ReadFile(path); string(got) != "k="+testSecret+"\n" {
+				t.Errorf("file changed to %.40q", got)
+			}
+		})
 	}
 }
