@@ -91,7 +91,7 @@ func TestTemplateReloadHostile(t *testing.T) {
 	done := p.metric(series)
 	for deadline := time.Now().Add(30 * time.Second); p.metric(series) <= done; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Errorf("no rotation within 30s with the hostile configuration on disk")
+			t.Errorf("no rotation within 30s with the hostile configuration on disk; log:\n%s", w.output.String())
 			break
 		}
 	}
