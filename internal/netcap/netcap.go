@@ -80,9 +80,6 @@ func New(inner net.Listener, max int, name string, log *slog.Logger) *Listener {
 	return l
 }
 
-// Max is the most connections the listener holds at once.
-func (l *Listener) Max() int { return l.max }
-
 // Open returns how many accepted connections are open now.
 func (l *Listener) Open() int {
 	l.mu.Lock()
