@@ -366,6 +366,27 @@ func (m *manifests) fileIn(t *testing.T, c container, p string) *file {
 
 // rotatordConfig returns the ConfigMap file that rotatord reads as its
 // configuration, parsed with config.Parse as rotatord would.
+// commentAbove returns the comment lines right above the first line of
+// rotatord's configuration that starts with key, joined by spaces.
+func (m *manifests) commentAbove(t *testing.T, key string) string {
+	t.Helper()
+	f := m.fileIn(t, m.rotatord, rotatordConfigPath)
+	cm := m.find("ConfigMap", f.source)
+	lines := strings.Split(cm.Data[f.key], "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, key) {
+			continue
+		}
+		var above []string
+		for j := i - 1; j >= 0 && strings.HasPrefix(strings.TrimSpace(lines[j]), "#"); j-- {
+			above = append([]string{strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[j]), "#"))}, above...)
+		}
+		return strings.Join(above, " ")
+	}
+	t.Fatalf("rotatord's configuration has no line starting with %q", key)
+	return ""
+}
+
 func (m *manifests) rotatordConfig(t *testing.T) *config.Config {
 	t.Helper()
 	f := m.fileIn(t, m.rotatord, rotatordConfigPath)
@@ -418,7 +439,16 @@ func TestConfigMapHoldsValidConfig(t *testing.T) {
 		t.Errorf("listen %q: want port 9464, where the probes go", c.Listen)
 	}
 	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
-		t.Errorf("listen %q: the kubelet's probes cannot reach a loopback address; listen on :9464 or 0.0.0.0:9464", c.Listen)
+		t.Errorf("listen %q: the kubelet's probes cannot reach a loopback address; listen on 0.0.0.0:9464", c.Listen)
+	}
+	// Bind what is needed, on purpose: an IP address, not the implicit
+	// "every address of every family" of ":9464" or a name, and a comment
+	// right above it that says why.
+	if net.ParseIP(host) == nil {
+		t.Errorf("listen %q: want an explicit IP address (0.0.0.0:9464 for the pod's IPv4 address, [::]:9464 on IPv6), not %q", c.Listen, host)
+	}
+	if why := m.commentAbove(t, "listen:"); !strings.Contains(why, "probe") {
+		t.Errorf("listen %q: want a comment right above it that says why the probes need it; got %q", c.Listen, why)
 	}
 
 	// Every file the configuration names is where the pod puts it: the

@@ -2,15 +2,23 @@ package main
 
 import (
 	"errors"
+	"time"
 
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
+// rotateSlack is how long, beyond the longest verify_timeout, `rotatord
+// rotate` waits for the daemon's rotation: a worker, IAM, the deliveries.
+const rotateSlack = 30 * time.Minute
+
 // withBackend runs fn against the running daemon, through its control
 // socket, or, when none answers, against the store opened by this process
-// (which fails, naming the holder, if another process has it).
+// (which fails, naming the holder, if another process has it). A socket
+// that another user serves is refused (control.ErrUntrusted), and a daemon
+// that does not answer in time is an error (control.ErrNoAnswer): neither
+// falls back to the store.
 func (c *cli) withBackend(holder string, fn func(b control.Backend) error) error {
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -19,6 +27,11 @@ func (c *cli) withBackend(holder string, fn func(b control.Backend) error) error
 	client, err := control.Dial(c.ctx, cfg.ControlSocket)
 	switch {
 	case err == nil:
+		defer client.Close()
+		client.RotateTimeout = rotateSlack
+		for _, s := range cfg.Secrets {
+			client.RotateTimeout = max(client.RotateTimeout, s.VerifyTimeout.D()+rotateSlack)
+		}
 		c.log.Debug("talking to the running daemon", "control_socket", cfg.ControlSocket)
 		return fn(client)
 	case !errors.Is(err, control.ErrNoDaemon):

@@ -18,7 +18,11 @@ func (c *cli) rotateCommand() *cobra.Command {
 deliver it to every sink, then retire the old one as the secret's mode says.
 If the secret has a rotation left open (after a crash or a failed delivery),
 rotate continues that rotation instead of starting another. When a daemon
-runs, it does the rotation (through its control socket) and rotate waits.`,
+runs, it does the rotation (through its control socket) and rotate waits
+for up to the longest verify_timeout and 30 minutes more; if it stops
+waiting, the rotation goes on in the daemon (see rotatord status NAME). A
+control socket that another user's process serves is refused (see rotatord
+run --help).`,
 		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend("rotatord rotate", func(b control.Backend) error {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
+	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
 )
 
@@ -10,7 +13,7 @@ func (c *cli) runCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon: schedule every secret, rotate when due, deliver",
-		Long: `Run rotatord as a daemon: load and check the configuration, open the state
+		Long: fmt.Sprintf(`Run rotatord as a daemon: load and check the configuration, open the state
 store (a bbolt file exclusively), finish rotations a crash left open, schedule every
 secret and rotate each when due in a pool of workers, delivering the new key
 to its sinks.
@@ -36,9 +39,23 @@ while the others skip it (see rotatord status, and README's "Several
 replicas").
 
 While it runs, list, status, get, history and rotate talk to it through its
-control socket. It serves /metrics, /healthz and /readyz on listen, and tells
-systemd its state (Type=notify, watchdog). It logs to standard output (JSON
-unless a terminal); errors that stop it go to standard error.`,
+control socket (mode 0600), and wait %[1]s for an answer (rotate: the longest
+verify_timeout and 30 minutes more). Before sending anything they check who
+listens there (SO_PEERCRED) and refuse a process that is neither root's nor
+their own user's: whoever can write the socket's directory could otherwise
+answer with a forged key. run refuses to start when such a process holds
+control_socket. The socket keeps at most %[2]d connections (at the cap, the one
+that waited longest for a request is closed) and closes one that sends no
+request headers within %[3]s or stays idle %[4]s.
+
+It serves /metrics, /healthz and /readyz on listen, within limits too: at
+most %[5]d connections (closing, at the cap, the one that waited longest), %[6]s
+for the headers (%[7]d KiB at most), %[8]s for the request, %[9]s for the answer, %[10]s
+idle. It tells systemd its state (Type=notify, watchdog). It logs to standard
+output (JSON unless a terminal); errors that stop it go to standard error.`,
+			control.DefaultTimeout, control.MaxConns, control.ReadHeaderTimeout, control.IdleTimeout,
+			daemon.MaxHTTPConns, daemon.HTTPReadHeaderTimeout, daemon.HTTPMaxHeaderBytes>>10,
+			daemon.HTTPReadTimeout, daemon.HTTPWriteTimeout, daemon.HTTPIdleTimeout),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// The daemon logs to standard output, as containers expect;

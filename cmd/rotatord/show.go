@@ -121,7 +121,15 @@ func (c *cli) getCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Show a secret's current (or given) version; --reveal prints the secret access key",
-		Args:  oneName,
+		Long: `Show a secret's current version (or version N): its key id, state and
+creation time; --reveal prints the secret access key too.
+
+When a daemon runs, get asks it through the control socket, after checking
+who listens there (SO_PEERCRED): a process that is neither root's nor your
+own user's is refused, with its uid, and get exits 1 without printing
+anything it answered (it could hand out a forged key). Without a daemon,
+get reads the state store itself.`,
+		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend("rotatord get", func(b control.Backend) error {
 				v, err := c.version(b, args[0], version, reveal)

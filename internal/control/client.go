@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/state"
@@ -20,42 +21,86 @@ import (
 // maxAnswer bounds the size of an answer the client reads.
 const maxAnswer = 64 << 20
 
+// How long a Client waits for the daemon's answer.
+const (
+	// DefaultTimeout bounds every call but Rotate, from connecting to the
+	// end of the answer: the daemon answers them from its store at once.
+	DefaultTimeout = 10 * time.Second
+	// DefaultRotateTimeout bounds Rotate: a rotation may wait for a
+	// worker, for IAM, for its new key to verify (verify_timeout, up to an
+	// hour) and for its deliveries and their retries.
+	DefaultRotateTimeout = 90 * time.Minute
+)
+
+// ErrNoAnswer: the daemon did not answer within the client's timeout
+// (it may be stuck, or out of file descriptors).
+var ErrNoAnswer = errors.New("the daemon did not answer in time")
+
 // Client is a Backend that asks the daemon serving on a control socket.
 // Errors the daemon returns keep its message and wrap the sentinel of their
 // code, so errors.Is(err, ErrDeliveryPending) and the like work as they do
 // against the daemon's own Backend. Times come back in UTC, equal to the
 // daemon's. A Client is safe for concurrent use.
+//
+// Every connection it makes is checked before a request is sent on it:
+// the process that listens on the socket must be root's or this user's
+// (SO_PEERCRED), or the call fails with ErrUntrusted.
 type Client struct {
+	// Timeout bounds each call but Rotate; zero means DefaultTimeout.
+	// RotateTimeout bounds Rotate; zero means DefaultRotateTimeout. A
+	// call that runs out fails with ErrNoAnswer. Set them before the
+	// first call.
+	Timeout, RotateTimeout time.Duration
+
 	path string
 	hc   *http.Client
 }
 
 var _ Backend = (*Client)(nil)
 
-// Dial connects to the daemon serving on the unix socket at path. The error
-// wraps ErrNoDaemon when the socket file is missing or nobody listens on
-// it, so that the CLI can open the state store itself instead.
+// Dial connects to the daemon serving on the unix socket at path and
+// checks that root or this user serves it. The error wraps ErrNoDaemon
+// when the socket file is missing or nobody listens on it, so that the CLI
+// can open the state store itself instead, and ErrUntrusted when another
+// user's process listens on it.
 func Dial(ctx context.Context, path string) (*Client, error) {
 	dctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(dctx, "unix", path)
+	conn, err := dialVerified(dctx, path)
 	if err != nil {
-		if isNoDaemon(err) {
-			return nil, noDaemon(path, err)
-		}
-		return nil, fmt.Errorf("control socket %s: %w", path, err)
+		return nil, err
 	}
 	_ = conn.Close()
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
+			return dialVerified(ctx, path)
 		},
 		DisableCompression: true,
 		MaxIdleConns:       2,
 	}
 	return &Client{path: path, hc: &http.Client{Transport: tr}}, nil
+}
+
+// dialVerified connects to the socket at path and checks who serves it,
+// before anything is written to it.
+func dialVerified(ctx context.Context, path string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		switch {
+		case isNoDaemon(err):
+			return nil, noDaemon(path, err)
+		case errors.Is(err, syscall.EAGAIN):
+			return nil, fmt.Errorf("control socket %s: the daemon accepts no more connections (its queue is full); "+
+				"check it with `systemctl status rotatord` and its log: %w", path, err)
+		}
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	if err := verifyPeer(conn, path); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // Close releases the client's idle connections.
@@ -118,19 +163,22 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ou
 	if name := q.Get("name"); name != "" {
 		what += " " + name
 	}
+	limit := c.limit(path)
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	u := url.URL{Scheme: "http", Host: "rotatord", Path: path, RawQuery: q.Encode()}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	req, err := http.NewRequestWithContext(cctx, method, u.String(), nil)
 	if err != nil {
 		return fmt.Errorf("%s via the daemon: %w", what, err)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return c.transportError(what, err)
+		return c.transportError(ctx, cctx, what, limit, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return c.transportError(what, err)
+		return c.transportError(ctx, cctx, what, limit, err)
 	}
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(body, out); err != nil {
@@ -154,19 +202,52 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ou
 	return &remoteError{msg: eb.Error, code: eb.Code, sentinel: sentinelOf(eb.Code)}
 }
 
+// limit is how long a call to the endpoint path may take.
+func (c *Client) limit(path string) time.Duration {
+	if path == pathRotate {
+		if c.RotateTimeout > 0 {
+			return c.RotateTimeout
+		}
+		return DefaultRotateTimeout
+	}
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultTimeout
+}
+
 // transportError describes a failure to talk to the daemon at all: it
-// wraps ErrNoDaemon when the daemon went away, and ctx's error when ctx
-// ended.
-func (c *Client) transportError(what string, err error) error {
+// wraps ErrNoAnswer when the call's own time (cctx, limit) ran out,
+// ErrNoDaemon when the daemon went away, ErrUntrusted when another user
+// serves the socket now, and ctx's error when the caller's ctx ended.
+func (c *Client) transportError(ctx, cctx context.Context, what string, limit time.Duration, err error) error {
+	if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		if name, ok := strings.CutPrefix(what, "rotate "); ok {
+			return &noAnswerError{fmt.Sprintf("%s: the daemon on %s did not finish the rotation within %s; it goes on in the daemon: "+
+				"follow it with `rotatord status %s`, and check the daemon with `systemctl status rotatord`",
+				what, c.path, limit, name)}
+		}
+		return &noAnswerError{fmt.Sprintf("%s: the daemon on %s did not answer within %s; check it with `systemctl status rotatord` and its log",
+			what, c.path, limit)}
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	if isNoDaemon(err) {
+	switch {
+	case errors.Is(err, ErrUntrusted), errors.Is(err, ErrNoDaemon):
+		return fmt.Errorf("%s: %w", what, err)
+	case isNoDaemon(err):
 		return fmt.Errorf("%s: %w", what, noDaemon(c.path, err))
 	}
 	return fmt.Errorf("%s via the daemon: %w", what, err)
 }
+
+// noAnswerError is a call that ran out of time. It wraps ErrNoAnswer.
+type noAnswerError struct{ msg string }
+
+func (e *noAnswerError) Error() string { return e.msg }
+func (e *noAnswerError) Unwrap() error { return ErrNoAnswer }
 
 // noDaemon wraps ErrNoDaemon with the path and the reason (a dial error
 // for which isNoDaemon holds): "… running on PATH: connection refused".

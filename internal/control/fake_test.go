@@ -27,6 +27,7 @@ const (
 	namePending = "/team-a/pending"
 	nameBroken  = "/team-a/broken"
 	nameSlow    = "/team-a/slow"
+	nameHeld    = "/team-a/held"
 )
 
 // cest is a zone the fake reports times in; they must come back in UTC.
@@ -93,10 +94,15 @@ type fakeBackend struct {
 	// for its ctx and reports ctx.Err() on rotateEnded.
 	rotateStarted chan struct{}
 	rotateEnded   chan error
+	// Rotate(nameHeld) also reports on rotateStarted, then returns
+	// cannedResult once release is closed, or reports ctx.Err() on
+	// rotateEnded if its ctx ends first.
+	release chan struct{}
 }
 
 func newFake() *fakeBackend {
-	return &fakeBackend{rotateStarted: make(chan struct{}, 1), rotateEnded: make(chan error, 1)}
+	return &fakeBackend{rotateStarted: make(chan struct{}, 1), rotateEnded: make(chan error, 1),
+		release: make(chan struct{})}
 }
 
 var _ Backend = (*fakeBackend)(nil)
@@ -140,6 +146,15 @@ func (f *fakeBackend) Rotate(ctx context.Context, name string) (*iamrotate.Resul
 		<-ctx.Done()
 		f.rotateEnded <- ctx.Err()
 		return nil, fmt.Errorf("rotate %s: %w", name, ctx.Err())
+	case nameHeld:
+		f.rotateStarted <- struct{}{}
+		select {
+		case <-f.release:
+			return cannedResult, nil
+		case <-ctx.Done():
+			f.rotateEnded <- ctx.Err()
+			return nil, fmt.Errorf("rotate %s: %w", name, ctx.Err())
+		}
 	}
 	if err := f.fail("rotate", name); err != nil {
 		return nil, err
@@ -186,6 +201,13 @@ type served struct {
 // serve starts b on a fresh socket and dials it.
 func serve(t *testing.T, b Backend) *served {
 	t.Helper()
+	return serveWith(t, b, nil)
+}
+
+// serveWith is serve, with tune (if not nil) called on the server before
+// it serves.
+func serveWith(t *testing.T, b Backend, tune func(*Server)) *served {
+	t.Helper()
 	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
@@ -193,6 +215,9 @@ func serve(t *testing.T, b Backend) *served {
 	if err != nil {
 		cancel()
 		t.Fatalf("Listen: %v", err)
+	}
+	if tune != nil {
+		tune(srv)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()

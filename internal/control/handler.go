@@ -57,6 +57,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) (int, error) {
 		err := &badRequestError{msg: r.Method + " " + r.URL.Path + ": method not allowed, use " + ep.method}
 		return writeError(w, http.StatusMethodNotAllowed, err, nil), err
 	}
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		w.Header().Set("Connection", "close")
+		err := &badRequestError{msg: r.Method + " " + r.URL.Path + ": a request carries no body; give the arguments in the query"}
+		return writeError(w, http.StatusBadRequest, err, nil), err
+	}
 	if !s.enter() {
 		err := errors.New("the daemon is shutting down")
 		return writeError(w, http.StatusServiceUnavailable, err, nil), err
@@ -158,7 +163,9 @@ func writeError(w http.ResponseWriter, status int, err error, v any) int {
 	return writeJSON(w, status, body)
 }
 
+// writeJSON writes v as the answer, within AnswerTimeout.
 func writeJSON(w http.ResponseWriter, status int, v any) int {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(AnswerTimeout))
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError

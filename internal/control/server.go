@@ -10,11 +10,35 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/rotatord/rotatord/internal/netcap"
 )
 
 // DefaultShutdownTimeout is how long Serve lets running requests finish
 // once its context ends, before it cancels them.
 const DefaultShutdownTimeout = 5 * time.Second
+
+// The control socket's limits: a CLI command connects, sends one request at
+// once and reads the answer, so a connection that waits longer than these
+// is not one.
+const (
+	// MaxConns is the most connections the socket holds open. At the cap,
+	// the one that waited longest for a request (new and silent, or idle
+	// between requests) is closed to make room, so that `rotatord list`
+	// still gets through a flood.
+	MaxConns = 64
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout = 5 * time.Second
+	// RequestTimeout bounds reading a whole request. The work it asks for
+	// is not bounded here: a rotate runs as long as its rotation, and
+	// every request's context ends when its client goes away (the client
+	// has its own timeout).
+	RequestTimeout = 30 * time.Second
+	// AnswerTimeout bounds writing an answer.
+	AnswerTimeout = 30 * time.Second
+	// IdleTimeout closes a connection that sends no next request.
+	IdleTimeout = 30 * time.Second
+)
 
 // Server serves a Backend on a unix socket. Listen creates it with its
 // socket already bound (mode 0600); Serve answers requests until its context
@@ -28,7 +52,7 @@ type Server struct {
 	path string
 	b    Backend
 	log  *slog.Logger
-	ln   *net.UnixListener
+	ln   *netcap.Listener
 	info fs.FileInfo // the socket file we made, to remove only that one
 	srv  *http.Server
 	// cancelReqs cancels every request's context: the forced stop.
@@ -45,23 +69,29 @@ type Server struct {
 // Listen binds the control socket at path, mode 0600 from the moment it
 // exists there, creating its directory (0700) if missing. A socket left by
 // a daemon that is gone is replaced; a socket some process answers on is an
-// error ("another rotatord is serving on PATH"). Clients can connect once
-// Listen returns; requests are answered once Serve runs. A nil log
-// discards. ctx only bounds Listen itself.
+// error ("another rotatord is serving on PATH", or, when the process is
+// neither root's nor this user's, one that says another user listens
+// there). Clients can connect once Listen returns; requests are answered
+// once Serve runs, within the limits above. A nil log discards. ctx only
+// bounds Listen itself.
 func Listen(ctx context.Context, path string, b Backend, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ln, info, err := listenPrivate(ctx, path)
+	ul, info, err := listenPrivate(ctx, path)
 	if err != nil {
 		return nil, err
 	}
+	ln := netcap.New(ul, MaxConns, "control socket "+path, log)
 	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{path: path, b: b, log: log, ln: ln, info: info, cancelReqs: cancel}
 	s.srv = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       RequestTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    8 << 10,
+		ConnState:         ln.ConnState,
 		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

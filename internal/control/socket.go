@@ -68,7 +68,8 @@ func listenPrivate(ctx context.Context, path string) (*net.UnixListener, fs.File
 
 // clearStale makes way for a new socket at path: nothing there is fine; a
 // socket nobody answers on (connection refused) is removed; a socket that
-// answers, or a file that is not a socket, is an error.
+// answers, or a file that is not a socket, is an error, which says whether
+// the process answering is another user's.
 func clearStale(ctx context.Context, path string) error {
 	before, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -80,12 +81,17 @@ func clearStale(ctx context.Context, path string) error {
 	if before.Mode().Type() != fs.ModeSocket {
 		return fmt.Errorf("control socket %s: a file that is not a socket is in the way", path)
 	}
-	live, err := probe(ctx, path)
+	live, p, err := probe(ctx, path)
 	if err != nil {
 		return fmt.Errorf("control socket %s: check for a running daemon: %w", path, err)
 	}
 	if live {
-		return fmt.Errorf("another rotatord is serving on %s", path)
+		if !p.trusted(os.Geteuid()) {
+			return fmt.Errorf("control socket %s: a process of another user (uid %d, pid %d) listens there, not a rotatord "+
+				"of this user or root: it may be impersonating the daemon; stop it, remove the socket, and set "+
+				"control_socket to a directory only root (or rotatord's user) can write", path, p.UID, p.PID)
+		}
+		return fmt.Errorf("another rotatord is serving on %s (pid %d)", path, p.PID)
 	}
 	// Remove the file we probed, not one that replaced it meanwhile.
 	if now, err := os.Lstat(path); err == nil && !os.SameFile(before, now) {
@@ -98,20 +104,25 @@ func clearStale(ctx context.Context, path string) error {
 }
 
 // probe reports whether something accepts connections on the socket at
-// path: false (and no error) when the file is missing or nobody listens.
-func probe(ctx context.Context, path string) (bool, error) {
+// path, and who: false (and no error) when the file is missing or nobody
+// listens.
+func probe(ctx context.Context, path string) (bool, peer, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", path)
 	if err == nil {
-		_ = c.Close()
-		return true, nil
+		defer c.Close()
+		p, err := peerOf(c)
+		if err != nil {
+			return true, peer{}, fmt.Errorf("cannot tell who listens (SO_PEERCRED): %w", err)
+		}
+		return true, p, nil
 	}
 	if isNoDaemon(err) {
-		return false, nil
+		return false, peer{}, nil
 	}
-	return false, err
+	return false, peer{}, err
 }
 
 // isNoDaemon tells the dial errors that mean "no daemon here": the socket

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"reflect"
@@ -144,8 +143,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (listen in %s): %w", cfg.Listen, cfg.File, err)
 	}
-	srv := &http.Server{Handler: d.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	srv := d.serveHTTP(ln)
 	defer srv.Close()
 
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
