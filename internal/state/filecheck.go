@@ -134,7 +134,7 @@ func (c *checker) run() error {
 		return damaged(c.path, "meta page 0: page size %d", c.ps)
 	}
 	if uint64(c.size) < 2*c.ps {
-		return damaged(c.path, "it is truncated to %d bytes, shorter than its two meta pages", c.size)
+		return damaged(c.path, "it is truncated to %s, shorter than its two meta pages", byteCount(c.size))
 	}
 	if err := c.readAt(buf, int64(c.ps)); err != nil {
 		return err
@@ -182,7 +182,7 @@ func (c *checker) anyMeta1() bool {
 
 func (c *checker) checkMetaBounds(k int, m boltMeta) error {
 	if m.hwm > uint64(c.size)/c.ps {
-		return damaged(c.path, "it is truncated to %d bytes, but meta page %d counts %d pages of %d bytes", c.size, k, m.hwm, c.ps)
+		return damaged(c.path, "it is truncated to %s, but meta page %d counts %d pages of %d bytes", byteCount(c.size), k, m.hwm, c.ps)
 	}
 	if m.root < 2 || m.root >= m.hwm {
 		return damaged(c.path, "meta page %d: root page %d is outside pages 2..%d", k, m.root, m.hwm)
@@ -197,7 +197,7 @@ func (c *checker) checkMetaBounds(k int, m boltMeta) error {
 func (c *checker) readAt(b []byte, off int64) error {
 	n, err := c.f.ReadAt(b, off)
 	if err == io.EOF || (err == nil && n < len(b)) {
-		return damaged(c.path, "it is truncated to %d bytes", c.size)
+		return damaged(c.path, "it is truncated to %s", byteCount(c.size))
 	}
 	if err != nil {
 		return fmt.Errorf("read state file %s: %w", c.path, err)
@@ -234,7 +234,7 @@ func (c *checker) span(id uint64, depth int) ([]byte, error) {
 	}
 	overflow := uint64(ne.Uint32(buf[12:]))
 	if overflow >= c.hwm-id {
-		return nil, damaged(c.path, "page %d runs %d pages past the high-water mark %d", id, overflow, c.hwm)
+		return nil, damaged(c.path, "page %d claims %d overflow pages, past the high-water mark %d", id, overflow, c.hwm)
 	}
 	for p := id; p <= id+overflow; p++ {
 		if c.mark(p) {
@@ -279,4 +279,12 @@ func (c *checker) freelist(id uint64) error {
 		}
 	}
 	return nil
+}
+
+// byteCount writes n bytes in words: "1 byte", "4096 bytes".
+func byteCount(n int64) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -26,14 +26,15 @@ import (
 type guardedDB struct {
 	*bolt.DB
 	path   string
-	file   *os.File // the descriptor bbolt maps
+	file   *os.File     // the descriptor bbolt maps
+	end    atomic.Int64 // where the pages of the last transaction ended
 	broken atomic.Pointer[FileError]
 }
 
 // View runs fn in a read transaction, guarded.
 func (g *guardedDB) View(fn func(*bolt.Tx) error) (err error) {
-	if fe := g.broken.Load(); fe != nil {
-		return fe
+	if err := g.usable(); err != nil {
+		return err
 	}
 	defer g.record(&err)
 	defer catch(g.path, &err, debug.SetPanicOnFault(true))
@@ -42,12 +43,46 @@ func (g *guardedDB) View(fn func(*bolt.Tx) error) (err error) {
 
 // Update runs fn in a write transaction and commits it, guarded.
 func (g *guardedDB) Update(fn func(*bolt.Tx) error) (err error) {
-	if fe := g.broken.Load(); fe != nil {
-		return fe
+	if err := g.usable(); err != nil {
+		return err
 	}
 	defer g.record(&err)
 	defer catch(g.path, &err, debug.SetPanicOnFault(true))
 	return g.DB.Update(g.sized(fn))
+}
+
+// Close closes the database. After damage it only closes the descriptor
+// (which drops bbolt's flock) and leaves the mapping: a panic inside bbolt
+// can leave its locks held, and bbolt's Close would wait for them forever.
+func (g *guardedDB) Close() error {
+	if g.broken.Load() != nil {
+		return g.file.Close()
+	}
+	return g.DB.Close()
+}
+
+// usable fails once the store met damage, or if the file is now shorter
+// than the pages of the last transaction: beginning a transaction reads
+// the meta pages under bbolt's locks, and a fault there would leave them
+// held.
+func (g *guardedDB) usable() error {
+	if fe := g.broken.Load(); fe != nil {
+		return fe
+	}
+	return g.checkSize(g.end.Load())
+}
+
+func (g *guardedDB) checkSize(end int64) error {
+	fi, err := g.file.Stat()
+	if err != nil {
+		return fmt.Errorf("stat state file %s: %w", g.path, err)
+	}
+	if fi.Size() < end {
+		fe := damaged(g.path, "it shrank to %s while rotatord had it open, but its pages end at byte %d", byteCount(fi.Size()), end)
+		g.broken.CompareAndSwap(nil, fe)
+		return g.broken.Load()
+	}
+	return nil
 }
 
 // sized runs fn only if the file still holds every page tx can reach. It
@@ -56,13 +91,10 @@ func (g *guardedDB) Update(fn func(*bolt.Tx) error) (err error) {
 // where a fault would end the process.
 func (g *guardedDB) sized(fn func(*bolt.Tx) error) func(*bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
-		fi, err := g.file.Stat()
-		if err != nil {
-			return fmt.Errorf("stat state file %s: %w", g.path, err)
+		if err := g.checkSize(tx.Size()); err != nil {
+			return err
 		}
-		if fi.Size() < tx.Size() {
-			return damaged(g.path, "it shrank to %d bytes while rotatord had it open, but its pages end at byte %d", fi.Size(), tx.Size())
-		}
+		g.end.Store(tx.Size())
 		return fn(tx)
 	}
 }
@@ -88,6 +120,10 @@ func catch(path string, err *error, old bool) {
 	}
 	if !fromBolt(r) {
 		panic(r)
+	}
+	if _, ok := r.(interface{ Addr() uintptr }); ok {
+		*err = damaged(path, "reading it faulted: it was truncated or changed while rotatord had it open")
+		return
 	}
 	msg := fmt.Sprint(r)
 	if len(msg) > 200 {
@@ -165,5 +201,10 @@ func openBolt(path string, stamp fileStamp, mode openMode) (g *guardedDB, err er
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	g.DB = db
+	err = g.View(func(*bolt.Tx) error { return nil }) // sets g.end
+	if err != nil {
+		_ = g.Close()
+		return nil, err
+	}
 	return g, nil
 }
