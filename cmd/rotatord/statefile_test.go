@@ -88,7 +88,7 @@ func TestUnusableStateFileIsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, args := range [][]string{{"run"}, {"list"}} {
-				stdout, stderr, code := w.runBounded(args...)
+				stdout, stderr, code := w.runBounded(t, args...)
 				if code != exitFailed {
 					t.Errorf("rotatord %s: exit %d, want %d; stderr:\n%s", args[0], code, exitFailed, stderr)
 				}
@@ -127,10 +127,10 @@ func assertOneSentence(t *testing.T, cmd, stdout, stderr string, want []string) 
 	}
 }
 
-// runBounded runs rotatord like w.run, but gives up after 30 s: a daemon
+// runBounded runs rotatord like w.run, for subtest t, but gives up after 30 s: a daemon
 // that accepted a bad file would otherwise run until the test times out.
-func (w *world) runBounded(args ...string) (stdout, stderr string, code int) {
-	w.t.Helper()
+func (w *world) runBounded(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, append([]string{"-c", w.cfg, "--log-format", "json"}, args...)...)
@@ -140,13 +140,13 @@ func (w *world) runBounded(args ...string) (stdout, stderr string, code int) {
 	err := cmd.Run()
 	w.record(o.String(), e.String())
 	if ctx.Err() != nil {
-		w.t.Fatalf("rotatord %v was still running after 30 s: it accepted the state file", args)
+		t.Fatalf("rotatord %v was still running after 30 s: it accepted the state file", args)
 	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		return o.String(), e.String(), ee.ExitCode()
 	}
 	if err != nil {
-		w.t.Fatalf("run rotatord %v: %v", args, err)
+		t.Fatalf("run rotatord %v: %v", args, err)
 	}
 	return o.String(), e.String(), 0
 }
