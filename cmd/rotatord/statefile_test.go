@@ -98,8 +98,8 @@ func TestUnusableStateFileIsRefused(t *testing.T) {
 				if err != nil || !bytes.Equal(got, tt.content) || !fi.ModTime().Equal(old) || fi.Mode() != 0o600 {
 					t.Errorf("rotatord %s changed the state file (%d bytes before, %d after; mtime %v, want %v)", args[0], len(tt.content), len(got), fi.ModTime(), old)
 				}
-				if _, err := os.Lstat(path + ".new"); err == nil {
-					t.Errorf("rotatord %s left %s.new", args[0], path)
+				if left, _ := filepath.Glob(filepath.Join(w.dir, ".state.db.*")); len(left) > 0 {
+					t.Errorf("rotatord %s left %v", args[0], left)
 				}
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
 )
 
 // SchemaVersion is the version of the state file layout this package
@@ -133,6 +134,9 @@ func (b *Bolt) openChecked() (*guardedDB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A crash between linking a new store into place and removing its
+	// build file leaves a second name for the state file: drop it.
+	_ = unix.Unlink(buildPath(b.path))
 	ro, err := openBolt(b.path, stamp, readOnly)
 	if err != nil {
 		return nil, err

@@ -10,17 +10,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// newSuffix names the file a new store is built in, beside the state file.
-const newSuffix = ".new"
+// buildPath names the file a new store is built in, beside the state file
+// at path: hidden, and named so that no one takes it for a backup.
+func buildPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".rotatord-new")
+}
 
 // createFile creates a new state file at path, where none exists, so that
 // it appears complete or not at all: it builds the store (bbolt's pages,
-// rotatord's buckets and meta, synced) in path+".new", created exclusively,
-// then links it to path, which fails if path exists meanwhile. A ".new"
-// file left by an interrupted start is removed first: the caller holds the
-// lock, so no other rotatord is building it.
+// rotatord's buckets and meta, synced) in buildPath(path), created
+// exclusively, then links it to path, which fails if path exists
+// meanwhile. A build file left by an interrupted start is removed first:
+// the caller holds the lock, so no other rotatord is building it.
 func createFile(path string, sl *Sealer, now func() time.Time) error {
-	tmp := path + newSuffix
+	tmp := buildPath(path)
 	if err := unix.Unlink(tmp); err != nil && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("create state file %s: remove %s: %w", path, tmp, err)
 	}

@@ -180,7 +180,7 @@ func writeAged(t *testing.T, path string, content []byte) {
 }
 
 // openUnchanged opens path with key, expecting a failure, and fails the
-// test if the file's bytes or mtime changed, a ".new" file is left, or the
+// test if the file's bytes or mtime changed, a build file is left, or the
 // lock is still held.
 func openUnchanged(t *testing.T, path string, key []byte) error {
 	t.Helper()
@@ -199,8 +199,8 @@ func openUnchanged(t *testing.T, path string, key []byte) error {
 	if fi0 == nil || fi1 == nil || !fi0.ModTime().Equal(fi1.ModTime()) || fi0.Mode() != fi1.Mode() {
 		t.Errorf("Open changed the file's mtime or mode: %v → %v", fi0, fi1)
 	}
-	if _, err := os.Lstat(path + newSuffix); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Open left %s%s: %v", path, newSuffix, err)
+	if _, err := os.Lstat(buildPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open left %s: %v", buildPath(path), err)
 	}
 	l, lerr := acquireLock(path, "test")
 	if lerr != nil {
@@ -309,16 +309,27 @@ func TestOpenWrongKeyLeavesFileUnchanged(t *testing.T) {
 func TestOpenCreatesOnlyWhereNoFileIs(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.db")
-	// A ".new" file of an interrupted start is replaced, not used.
-	mustDo(t, os.WriteFile(path+newSuffix, []byte("half a store"), 0o600))
+	// The build file of an interrupted start is replaced, not used.
+	mustDo(t, os.WriteFile(buildPath(path), []byte("half a store"), 0o600))
 	b, err := Open(path, testKey(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	put(t, b, &Secret{Name: "/a", Versions: []Version{{N: 1, AccessKeyID: "AKIA1", State: Current, Value: "v"}}})
 	b.Close()
-	if _, err := os.Lstat(path + newSuffix); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Open left %s: %v", path+newSuffix, err)
+	if _, err := os.Lstat(buildPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open left %s: %v", buildPath(path), err)
+	}
+	// A crash between linking the new store into place and removing its
+	// build file leaves a second name, which the next Open drops.
+	mustDo(t, os.Link(path, buildPath(path)))
+	b, err = Open(path, testKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if _, err := os.Lstat(buildPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open kept the build file's second name: %v", err)
 	}
 	// Reopening a healthy file neither writes nor changes it.
 	old := time.Now().Add(-time.Hour).Truncate(time.Second)
