@@ -292,6 +292,8 @@ func migrateOpenError(cfg *config.Config, path string, err error) error {
 	switch {
 	case errors.Is(err, state.ErrLocked):
 		return err // a *LockedError names the file and its holder
+	case errors.Is(err, state.ErrUnusable):
+		return err // a *FileError names the file and what to do
 	case errors.Is(err, state.ErrWrongKey):
 		src := cfg.State.ProtectionKeyFile
 		if cfg.State.ProtectionKeyEnv != "" {

@@ -37,7 +37,7 @@ func OpenStore(ctx context.Context, cfg *config.Config, holder string, now func(
 	}
 	st, err := state.Open(cfg.State.Path, key, state.WithHolder(holder), state.WithClock(now))
 	if err != nil {
-		return nil, wrongKey(cfg, fmt.Errorf("open state %s: %w", cfg.State.Path, err))
+		return nil, wrongKey(cfg, err) // state.Open's errors name the file
 	}
 	return st, nil
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/sys/unix"
 )
 
 // SchemaVersion is the version of the state file layout this package
@@ -48,7 +48,7 @@ var (
 // safe for concurrent use.
 type Bolt struct {
 	path string
-	db   *bolt.DB
+	db   *guardedDB
 	lock *lockFile
 	seal *Sealer
 	now  func() time.Time
@@ -80,11 +80,17 @@ func WithHolder(description string) Option {
 	return func(o *options) { o.holder = description }
 }
 
-// Open opens the state file at path, creating it (0600) and its directory
-// (0700) if missing, with key, the KeySize-byte protection key. It fails at
-// once with a *LockedError (wrapping ErrLocked) if another Bolt, in this or
-// another process, has the file open; and with an error wrapping ErrWrongKey
-// if the file was created with another protection key.
+// Open opens the state file at path with key, the KeySize-byte protection
+// key. Only where no file exists does it create one (0600, in a directory
+// it creates 0700 if missing), atomically: the new store appears complete
+// or not at all. An existing file is checked before bbolt maps it, then
+// opened read-only for the checks that need bbolt, and read-write only
+// once it passed; a file that is empty, truncated, damaged, not a regular
+// file or not a rotatord state file is refused with a *FileError (wrapping
+// ErrUnusable) and left unchanged. Open fails at once with a *LockedError
+// (wrapping ErrLocked) if another Bolt, in this or another process, has
+// the file open; and with an error wrapping ErrWrongKey if the file was
+// created with another protection key.
 func Open(path string, key []byte, opts ...Option) (*Bolt, error) {
 	o := options{now: time.Now, holder: defaultHolder()}
 	for _, opt := range opts {
@@ -97,8 +103,7 @@ func Open(path string, key []byte, opts ...Option) (*Bolt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	lock, err := acquireLock(path, o.holder)
@@ -108,63 +113,100 @@ func Open(path string, key []byte, opts ...Option) (*Bolt, error) {
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
-	_, statErr := os.Stat(path)
-	created := errors.Is(statErr, fs.ErrNotExist)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltLockTimeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
-	if err != nil {
+	b := &Bolt{path: path, lock: lock, seal: sl, now: o.now}
+	if b.db, err = b.openChecked(); err != nil {
 		_ = lock.release()
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, &LockedError{Path: path}
-		}
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
-	}
-	b := &Bolt{path: path, db: db, lock: lock, seal: sl, now: o.now}
-	if err := db.Update(b.initMeta); err != nil {
-		_ = db.Close()
-		_ = lock.release()
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
-	}
-	if created {
-		syncDir(dir)
+		return nil, err
 	}
 	b.gc = newCommitter(b)
 	return b, nil
 }
 
-// initMeta writes the meta bucket of a new file, or checks an existing
-// one's schema version and key check.
-func (b *Bolt) initMeta(tx *bolt.Tx) error {
-	meta := tx.Bucket(bucketMeta)
-	if meta == nil {
-		err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-			return fmt.Errorf("not a rotatord state file: bucket %q but no %q", name, bucketMeta)
+// openChecked creates the state file if there is none, checks it, and
+// opens it read-write. The caller holds the lock.
+func (b *Bolt) openChecked() (*guardedDB, error) {
+	stamp, err := checkFile(b.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = createFile(b.path, b.seal, b.now); err == nil {
+			stamp, err = checkFile(b.path)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A crash between linking a new store into place and removing its
+	// build file leaves a second name for the state file: drop it.
+	_ = unix.Unlink(buildPath(b.path))
+	ro, err := openBolt(b.path, stamp, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	var missing bool
+	err = ro.View(func(tx *bolt.Tx) error {
+		var err error
+		missing, err = b.checkMeta(tx)
+		return err
+	})
+	if cerr := ro.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("open state file %s: %w", b.path, cerr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db, err := openBolt(b.path, stamp, readWrite)
+	if err != nil {
+		return nil, err
+	}
+	if missing {
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, name := range [][]byte{bucketSecrets, bucketEvents} {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("bucket %s: %w", name, err)
+				}
+			}
+			return nil
 		})
 		if err != nil {
-			return err
+			_ = db.Close()
+			return nil, fmt.Errorf("open state file %s: %w", b.path, err)
 		}
-		return b.createMeta(tx)
+	}
+	return db, nil
+}
+
+// checkMeta checks an existing file's meta bucket: its schema version and
+// key check. It reports whether the secrets or events bucket is missing.
+func (b *Bolt) checkMeta(tx *bolt.Tx) (missing bool, err error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		var other []byte
+		_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			other = bytes.Clone(name)
+			return errors.New("stop")
+		})
+		if other == nil {
+			return false, foreign(b.path, "an empty bbolt database, as a first start of an older rotatord cut short leaves; remove it if rotatord never ran with it")
+		}
+		return false, foreign(b.path, "a bbolt database with bucket %q but no %q", other, bucketMeta)
 	}
 	raw := meta.Get(keySchema)
 	v, err := strconv.Atoi(string(raw))
 	switch {
 	case err != nil || v < 1:
-		return fmt.Errorf("not a rotatord state file: schema version %q", raw)
+		return false, foreign(b.path, "schema version %q", raw)
 	case v > SchemaVersion:
-		return fmt.Errorf("schema version %d is newer than this rotatord knows (%d): run the rotatord that wrote it, or a later one", v, SchemaVersion)
+		return false, fmt.Errorf("open state file %s: schema version %d is newer than this rotatord knows (%d): run the rotatord that wrote it, or a later one", b.path, v, SchemaVersion)
 	}
 	plain, err := b.seal.open(meta.Get(keyKeyCheck), []byte(adKeyCheck))
 	if err != nil || !bytes.Equal(plain, []byte(keyCheckPlain)) {
-		return fmt.Errorf("%w; use the protection key the state file was created with (state.protection_key_file)", ErrWrongKey)
+		return false, fmt.Errorf("open state file %s: %w; use the protection key the state file was created with (state.protection_key_file)", b.path, ErrWrongKey)
 	}
-	for _, name := range [][]byte{bucketSecrets, bucketEvents} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return fmt.Errorf("bucket %s: %w", name, err)
-		}
-	}
-	return nil
+	return tx.Bucket(bucketSecrets) == nil || tx.Bucket(bucketEvents) == nil, nil
 }
 
-func (b *Bolt) createMeta(tx *bolt.Tx) error {
+// createMeta writes the buckets of a new file and its meta: schema
+// version, key check, creation time.
+func createMeta(tx *bolt.Tx, sl *Sealer, now func() time.Time) error {
 	for _, name := range [][]byte{bucketMeta, bucketSecrets, bucketEvents} {
 		if _, err := tx.CreateBucket(name); err != nil {
 			return fmt.Errorf("bucket %s: %w", name, err)
@@ -173,8 +215,8 @@ func (b *Bolt) createMeta(tx *bolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	for k, v := range map[string][]byte{
 		string(keySchema):   []byte(strconv.Itoa(SchemaVersion)),
-		string(keyKeyCheck): b.seal.seal([]byte(keyCheckPlain), []byte(adKeyCheck)),
-		string(keyCreated):  []byte(b.now().UTC().Format(time.RFC3339)),
+		string(keyKeyCheck): sl.seal([]byte(keyCheckPlain), []byte(adKeyCheck)),
+		string(keyCreated):  []byte(now().UTC().Format(time.RFC3339)),
 	} {
 		if err := meta.Put([]byte(k), v); err != nil {
 			return fmt.Errorf("meta %s: %w", k, err)

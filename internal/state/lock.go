@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,9 +47,9 @@ type lockFile struct {
 // and writes our pid and holder into it. If another open file description
 // holds it, the error is a *LockedError naming that holder.
 func acquireLock(path, holder string) (*lockFile, error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openLockFile(path + ".lock")
 	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
+		return nil, err
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		defer f.Close()
@@ -64,6 +65,36 @@ func acquireLock(path, holder string) (*lockFile, error) {
 		return nil, fmt.Errorf("write lock file %s: %w", f.Name(), err)
 	}
 	return l, nil
+}
+
+// openLockFile is the one function that opens the lock file. It creates
+// it (0600) if missing, never follows a symbolic link, never waits on a
+// FIFO, keeps the descriptor from child processes, and refuses anything
+// but a regular file with one name (a hard link would let the lock's
+// truncate and write reach another file).
+func openLockFile(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0o600)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, fmt.Errorf("lock file %s is a symbolic link, which rotatord does not follow; remove it (rotatord creates the lock file itself)", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat lock file %s: %w", name, err)
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.Mode().IsRegular():
+		f.Close()
+		return nil, fmt.Errorf("lock file %s is a %s, not a regular file; remove it (rotatord creates the lock file itself)", name, fileKind(fi.Mode()))
+	case st != nil && st.Nlink != 1:
+		f.Close()
+		return nil, fmt.Errorf("lock file %s has %d hard links, want 1; remove it (rotatord creates the lock file itself)", name, st.Nlink)
+	}
+	return f, nil
 }
 
 // record writes "PID\nHOLDER\n" over the lock file's contents.
