@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 	"golang.org/x/sys/unix"
 )
 
@@ -103,9 +105,15 @@ func Open(path string, key []byte, opts ...Option) (*Bolt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	// The directory, and every one above it, must be one that only root
+	// (or rotatord's user) can write, with no link on the way: then the
+	// state file, its lock and the new store's build file can be reached
+	// by path below, and nobody else can swap one of them.
+	dir, err := safefile.MkdirAll(filepath.Dir(path), 0o700)
+	if err != nil {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
+	dir.Close()
 	lock, err := acquireLock(path, o.holder)
 	if err != nil {
 		if errors.Is(err, ErrLocked) {
@@ -125,6 +133,13 @@ func Open(path string, key []byte, opts ...Option) (*Bolt, error) {
 // openChecked creates the state file if there is none, checks it, and
 // opens it read-write. The caller holds the lock.
 func (b *Bolt) openChecked() (*guardedDB, error) {
+	// A crash between linking a new store into place and removing its
+	// build file leaves a second name for the state file (which the
+	// checks would refuse as a file with two names): drop it. Where the
+	// state file is missing, createFile removes a build file left anyway.
+	if _, err := os.Lstat(b.path); err == nil {
+		_ = unix.Unlink(buildPath(b.path))
+	}
 	stamp, err := checkFile(b.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = createFile(b.path, b.seal, b.now); err == nil {
@@ -134,8 +149,8 @@ func (b *Bolt) openChecked() (*guardedDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A crash between linking a new store into place and removing its
-	// build file leaves a second name for the state file: drop it.
+	// createFile removed its build file; a crash right after the link
+	// may have left it: drop that second name too.
 	_ = unix.Unlink(buildPath(b.path))
 	ro, err := openBolt(b.path, stamp, readOnly)
 	if err != nil {

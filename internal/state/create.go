@@ -57,7 +57,7 @@ func linkNew(tmp, path string) error {
 	case errors.Is(err, unix.EEXIST):
 		return errors.New("another program created it meanwhile; find out which, then try again")
 	}
-	if rerr := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_NOREPLACE); rerr != nil {
+	if rerr := renameNoReplace(tmp, path); rerr != nil {
 		return fmt.Errorf("link %s: %w; rename: %w", tmp, err, rerr)
 	}
 	return nil

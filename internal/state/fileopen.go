@@ -7,7 +7,7 @@ import (
 	"os"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // openMode says how openStateFile opens the state file.
@@ -29,33 +29,45 @@ const (
 // path, never waits on a FIFO, keeps the descriptor from child processes,
 // and refuses anything but a regular file. A missing file is an error
 // wrapping fs.ErrNotExist.
+//
+// It opens through safefile (O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC relative to
+// a directory reached without links, every directory checked), so the
+// file's directory must be one only root or rotatord's user can write.
 func openStateFile(path string, mode openMode) (*os.File, error) {
-	flag := unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_NONBLOCK
+	var flag int
 	switch mode {
 	case readOnly:
-		flag |= os.O_RDONLY
+		flag = os.O_RDONLY
 	case readWrite:
-		flag |= os.O_RDWR
+		flag = os.O_RDWR
 	case createNew:
-		flag |= os.O_RDWR | os.O_CREATE | os.O_EXCL
+		flag = os.O_RDWR | os.O_CREATE | os.O_EXCL
 	}
-	f, err := os.OpenFile(path, flag, 0o600)
-	if errors.Is(err, unix.ELOOP) {
+	f, info, err := safefile.Open(path, flag, 0o600, safefile.Options{})
+	var ue *safefile.Error
+	switch {
+	case errors.Is(err, safefile.ErrSymlink) && errors.As(err, &ue) && ue.Path == path:
 		return nil, foreign(path, "a symbolic link, which rotatord does not follow")
-	}
-	if err != nil {
+	case errors.Is(err, safefile.ErrNotRegular), errors.Is(err, safefile.ErrIsDir):
+		return nil, foreign(path, "a %s, not a regular file", kindAt(path))
+	case err != nil:
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
+	if info.Nlink > 1 && mode != createNew {
 		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, foreign(path, "a %s, not a regular file", fileKind(fi.Mode()))
+		return nil, foreign(path, "a file with %d names (hard links); rotatord keeps its state in a file of its own", info.Nlink)
 	}
 	return f, nil
+}
+
+// kindAt names the type of the file at path for a message, "special
+// file" if it cannot tell; it is read by path for the message only.
+func kindAt(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "special file"
+	}
+	return fileKind(fi.Mode())
 }
 
 // fileKind names a file type for an error message.

@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // LockedError is the error Open returns when another process, or another
@@ -73,11 +75,15 @@ func acquireLock(path, holder string) (*lockFile, error) {
 // but a regular file with one name (a hard link would let the lock's
 // truncate and write reach another file).
 func openLockFile(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0o600)
-	if errors.Is(err, unix.ELOOP) {
+	// Through safefile: O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC relative to a
+	// directory reached without links, every directory checked.
+	f, _, err := safefile.Open(name, os.O_RDWR|os.O_CREATE, 0o600, safefile.Options{})
+	switch {
+	case errors.Is(err, safefile.ErrSymlink):
 		return nil, fmt.Errorf("lock file %s is a symbolic link, which rotatord does not follow; remove it (rotatord creates the lock file itself)", name)
-	}
-	if err != nil {
+	case errors.Is(err, safefile.ErrNotRegular), errors.Is(err, safefile.ErrIsDir):
+		return nil, fmt.Errorf("lock file %s is a %s, not a regular file; remove it (rotatord creates the lock file itself)", name, kindAt(name))
+	case err != nil:
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
 	fi, err := f.Stat()
