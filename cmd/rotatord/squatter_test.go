@@ -96,7 +96,10 @@ func TestForgedControlSocket(t *testing.T) {
 	if err := os.Mkdir(dir, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(dir, 0o777); err != nil { // past the umask
+	// Sticky, like /tmp: rotatord would refuse a directory anyone may
+	// write without the sticky bit (see safefile), but in a sticky one
+	// another user may still take the name first.
+	if err := os.Chmod(dir, os.ModeSticky|0o777); err != nil {
 		t.Fatal(err)
 	}
 	socket := filepath.Join(dir, "rotatord.sock")

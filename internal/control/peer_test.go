@@ -195,14 +195,19 @@ func (s *squatter) stop() []string {
 	return got
 }
 
-// squatDir returns a socket path in a directory uid 65534 owns.
+// squatDir returns a socket path in a directory uid 65534 may write.
 func squatDir(t *testing.T) string {
 	t.Helper()
+	// Sticky and open to all, like /tmp: the one kind of directory others
+	// may write that Listen accepts (see safefile), where another user can
+	// still take the socket's name first.
 	dir := filepath.Join(testuid.TempDir(t), "run")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	testuid.Chown(t, dir)
+	if err := os.Chmod(dir, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
 	return filepath.Join(dir, "r.sock")
 }
 

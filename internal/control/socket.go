@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // probeTimeout bounds the dial that tells a live socket from a stale one.
@@ -28,10 +30,17 @@ const probeTimeout = 2 * time.Second
 // It returns the listener (which does not unlink on Close; see
 // removeSocket) and the socket file's identity at path.
 func listenPrivate(ctx context.Context, path string) (*net.UnixListener, fs.FileInfo, error) {
+	// The directory is made or opened through safefile: no link on the
+	// way, and no directory another user can write but a sticky one (where
+	// another user may still take the name first: validate warns, and
+	// clearStale and the client's peer check catch it). Below it the
+	// socket's names are used by path: nobody else can swap them.
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("control socket %s: create directory: %w", path, err)
+	d, err := safefile.MkdirAll(dir, 0o700)
+	if err != nil {
+		return nil, nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
+	d.Close()
 	if err := clearStale(ctx, path); err != nil {
 		return nil, nil, err
 	}
@@ -50,7 +59,7 @@ func listenPrivate(ctx context.Context, path string) (*net.UnixListener, fs.File
 		_ = ln.Close()
 		return nil, nil, fmt.Errorf("control socket %s: "+format, path, err)
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
+	if err := os.Chmod(tmp, 0o600); err != nil { // in our own 0700 directory
 		return fail("chmod 0600: %w", err)
 	}
 	if err := os.Link(tmp, path); err != nil {

@@ -243,7 +243,7 @@ func createMeta(tx *bolt.Tx, sl *Sealer, now func() time.Time) error {
 // syncDir makes a new file's directory entry durable. It is best effort:
 // the file itself is already synced.
 func syncDir(dir string) {
-	d, err := os.Open(dir)
+	d, err := os.Open(dir) // the state directory, checked by Open through safefile
 	if err != nil {
 		return
 	}
