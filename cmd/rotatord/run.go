@@ -16,7 +16,15 @@ func (c *cli) runCommand() *cobra.Command {
 		Long: fmt.Sprintf(`Run rotatord as a daemon: load and check the configuration, open the state
 store (a bbolt file exclusively), finish rotations a crash left open, schedule every
 secret and rotate each when due in a pool of workers, delivering the new key
-to its sinks.
+to its sinks. It refuses what validate refuses (see rotatord validate
+--help), and a state file that exists but is empty, truncated, damaged or
+not rotatord's: it exits 1 with one sentence and leaves the file as it is
+(README, "Backups and restoring"); a new state file is made only where none
+exists. A file sink never follows a symbolic link, never writes through a
+directory another user can write, and writes only a regular file that is
+not one of rotatord's own: a sink that meets anything else fails, its
+rotation stays open with both keys valid, and the other secrets go on. The
+process cannot be dumped (no core file holds a key).
 
 SIGHUP, or any change of the configuration file, reloads it: the new file is
 checked in full first; an invalid one changes nothing (see the log and

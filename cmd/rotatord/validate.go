@@ -22,6 +22,18 @@ rules, and every secret reference (files, environment variables, the
 protection key). Every file sink template is rendered with sample values
 and refused if it could run unbounded (range, recursion, more than 10000
 steps) or goes past a limit (printf widths over 256, 64 KiB of output).
+
+Since rotatord runs as root with keys to an AWS account, it also refuses:
+the configuration file, a key, template or certificate file it names, or a
+command sink's program, if another user could change it (the file, a
+directory on the way, or a symbolic link that user made); a key with two
+owners (two secrets with one access_key_id, a secret on a target's own
+key); a plain http:// endpoint that is not this machine's, unless the
+target sets allow_insecure_endpoint; and a file sink over one of
+rotatord's own files (the configuration, state file and lock, protection
+key, key files, control socket). It warns when another user could take the
+control socket's name. See README, "A host with other users".
+
 Every problem is reported at once with its file, line, column and field
 path. With --print, the effective configuration (defaults
 filled in, secrets redacted) is printed.`,
