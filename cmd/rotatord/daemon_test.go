@@ -36,6 +36,23 @@ func (w *world) startDaemon() *daemonProc {
 	return w.startProc(cmd)
 }
 
+// runSettings returns the world's configuration with what a test that
+// runs `rotatord run` needs: a loopback listen address, a control socket
+// of its own (removed when the test ends) and shutdown_timeout.
+func (w *world) runSettings(shutdown string) string {
+	w.t.Helper()
+	sockDir, err := os.MkdirTemp("", "rd")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { os.RemoveAll(sockDir) })
+	base, err := os.ReadFile(w.cfg)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return strings.Replace(string(base), "targets:\n", fmt.Sprintf("listen: 127.0.0.1:0\ncontrol_socket: %s\nshutdown_timeout: %s\ntargets:\n", filepath.Join(sockDir, "r.sock"), shutdown), 1)
+}
+
 // startProc starts cmd, a `rotatord run`, and waits until it logs that it
 // runs.
 func (w *world) startProc(cmd *exec.Cmd) *daemonProc {

@@ -42,16 +42,7 @@ func TestCommandOutputLeaksNoPiece(t *testing.T) {
 	if err := os.WriteFile(script, []byte(leakyScript), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	sockDir, err := os.MkdirTemp("", "rd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(sockDir)
-	base, err := os.ReadFile(w.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.Replace(string(base), "targets:\n", fmt.Sprintf("listen: 127.0.0.1:0\ncontrol_socket: %s\nshutdown_timeout: 3s\ntargets:\n", filepath.Join(sockDir, "r.sock")), 1)
+	cfg := w.runSettings("3s")
 	cfg += fmt.Sprintf("      - type: command\n        command: [%q]\n", script)
 	w.replaceConfig(cfg)
 

@@ -83,16 +83,7 @@ func TestSecondSignalExits(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, secretOpts{graceful: true, extra: "    auto_rotate: true\n    rotation_schedule: \"@every 1s\"\n"})
 			stuck := w.stuckCommand()
-			sockDir, err := os.MkdirTemp("", "rd")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { os.RemoveAll(sockDir) })
-			base, err := os.ReadFile(w.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := strings.Replace(string(base), "targets:\n", fmt.Sprintf("listen: 127.0.0.1:0\ncontrol_socket: %s\nshutdown_timeout: 10m\ntargets:\n", filepath.Join(sockDir, "r.sock")), 1) +
+			cfg := w.runSettings("10m") +
 				fmt.Sprintf("      - type: command\n        command: [/bin/sh, %s]\n        timeout: 10m\n", stuck.script)
 			w.replaceConfig(cfg)
 

@@ -37,16 +37,7 @@ func hostileChain() string {
 func TestTemplateReloadHostile(t *testing.T) {
 	w := newWorld(t, secretOpts{graceful: true, extra: "    auto_rotate: true\n    rotation_schedule: \"@every 1s\"\n"})
 	w.write("chain.tmpl", hostileChain())
-	sockDir, err := os.MkdirTemp("", "rd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(sockDir)
-	base, err := os.ReadFile(w.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := strings.Replace(string(base), "targets:\n", fmt.Sprintf("listen: 127.0.0.1:0\ncontrol_socket: %s\nshutdown_timeout: 3s\ntargets:\n", filepath.Join(sockDir, "r.sock")), 1) +
+	prefix := w.runSettings("3s") +
 		"      - type: file\n        path: app.conf\n        format: template\n"
 	line := strings.Count(prefix, "\n") + 1 // the template's line
 	good := prefix + "        template: \"KEY={{.SecretAccessKey}}\\n\"\n"
