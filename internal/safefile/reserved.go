@@ -12,9 +12,21 @@ import (
 // catches what comparing paths cannot: a second spelling of a path, or a
 // hard link. The zero value is empty and ready; a nil *Reserved holds
 // nothing. It is safe for concurrent use.
+//
+// An identity is only as good as the file still holding it: when a
+// reserved file is replaced (an editor's rename, a ConfigMap update), its
+// inode is freed and may be given to any new file, a sink's among them.
+// So Lookup confirms a match by looking at the reserved path again, and
+// forgets an identity the path no longer has; the daemon builds the set
+// anew at every reload.
 type Reserved struct {
 	mu  sync.RWMutex
-	ids map[ID]string
+	ids map[ID]reservation
+}
+
+// reservation is what a reserved identity was taken from.
+type reservation struct {
+	what, path string
 }
 
 // Add reserves the file at path, described by what ("protection key"),
@@ -29,31 +41,38 @@ func (r *Reserved) Add(path, what string) error {
 	if err != nil {
 		return err
 	}
-	r.AddID(info.ID, what)
-	return nil
-}
-
-// AddID reserves the file with identity id.
-func (r *Reserved) AddID(id ID, what string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ids == nil {
-		r.ids = map[ID]string{}
+		r.ids = map[ID]reservation{}
 	}
-	if _, ok := r.ids[id]; !ok {
-		r.ids[id] = what
+	if _, ok := r.ids[info.ID]; !ok {
+		r.ids[info.ID] = reservation{what: what, path: path}
 	}
+	return nil
 }
 
-// Lookup says whether id is reserved, and as what.
+// Lookup says whether id is reserved, and as what: whether a reserved
+// path still leads to the file with that identity.
 func (r *Reserved) Lookup(id ID) (what string, ok bool) {
 	if r == nil {
 		return "", false
 	}
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	what, ok = r.ids[id]
-	return what, ok
+	res, ok := r.ids[id]
+	r.mu.RUnlock()
+	if !ok {
+		return "", false
+	}
+	if info, err := Stat(res.path, Options{FollowLinks: true}); err == nil && info.ID == id {
+		return res.what, true
+	}
+	r.mu.Lock()
+	if r.ids[id] == res {
+		delete(r.ids, id) // the file was replaced: its inode is free for others
+	}
+	r.mu.Unlock()
+	return "", false
 }
 
 // Len returns how many files are reserved.

@@ -447,3 +447,32 @@ func TestReadOnlyMount(t *testing.T) {
 		t.Fatalf("read-only mount: %q, %v", got, err)
 	}
 }
+
+// TestReservedForgetsReplacedFiles: a reserved file replaced by rename
+// frees its inode, which the file system may give to any new file; the
+// set must not then refuse that file.
+func TestReservedForgetsReplacedFiles(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "rotatord.yaml")
+	if err := os.WriteFile(cfg, []byte("version: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var r Reserved
+	if err := r.Add(cfg, "configuration file"); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := Stat(cfg, Options{})
+	if _, ok := r.Lookup(old.ID); !ok {
+		t.Fatal("the reserved file is not found")
+	}
+	// Replace it, as an editor does; the old inode is free now.
+	if err := WriteFile(cfg, []byte("version: 1\nworkers: 2\n"), WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if what, ok := r.Lookup(old.ID); ok {
+		t.Fatalf("the old identity is still reserved (as %s) after its file was replaced", what)
+	}
+	if r.Len() != 0 {
+		t.Fatalf("Len = %d after the stale identity was looked up, want 0", r.Len())
+	}
+}
