@@ -144,8 +144,13 @@ func TestPausedHolderIsFenced(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := paused.metric(`rotatord_lease_outcomes_total{outcome="lost"}`); got != 1 {
-		t.Errorf("r0's rotatord_lease_outcomes_total{outcome=\"lost\"} is %v, want 1", got)
+	// The job counts its outcome once it has returned, just after the
+	// deletion the loop above saw.
+	for got := paused.metric(`rotatord_lease_outcomes_total{outcome="lost"}`); got != 1; got = paused.metric(`rotatord_lease_outcomes_total{outcome="lost"}`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("r0's rotatord_lease_outcomes_total{outcome=\"lost\"} is %v, want 1", got)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	paused.stop()
 	other.stop()

@@ -67,6 +67,9 @@ type Daemon struct {
 	ready   atomic.Bool
 	// replica is this process's name as a lease owner (shared stores).
 	replica string
+	// acks records what this host's file sinks hold, on a shared store
+	// (nil otherwise); it outlives reloads.
+	acks *replicaSet
 
 	mu       sync.Mutex // guards the fields below
 	cfg      *config.Config
@@ -132,6 +135,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer stopBeat()
+	d.acks = newReplicaSet(st, d.replica)
 	if d.runner == nil {
 		d.runner = schedule.NewTimer()
 	}
@@ -163,6 +167,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	gcRestore()
+	go d.catchUp(workCtx, cfg.State.LeaseDuration.D())
 	d.runner.Start()
 	d.ready.Store(true)
 	o.Notify("READY=1")
@@ -250,7 +255,7 @@ func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 	d.mu.Unlock()
 	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{
 		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
-		Replica: d.replica, claims: d.claims,
+		Replica: d.replica, claims: d.claims, acks: d.acks,
 	})
 	if err != nil {
 		return err

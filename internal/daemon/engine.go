@@ -46,6 +46,9 @@ type Engine struct {
 	reserved *safefile.Reserved
 	// owners tells each rotation who else holds its IAM user.
 	owners *owners
+	// acks are the replicas sharing the store, and what this host's file
+	// sinks hold (nil when the store is not shared).
+	acks *replicaSet
 }
 
 // EngineOptions tune an Engine; the zero value is production behaviour.
@@ -68,6 +71,9 @@ type EngineOptions struct {
 	// keeps it across reloads. Default: a new one, filled from the store
 	// at the first rotation.
 	claims *userClaims
+	// acks is the daemon's replica set, kept across reloads; default: a
+	// new one on a shared store.
+	acks *replicaSet
 }
 
 // NewEngine connects every target of cfg. It makes no AWS call.
@@ -114,6 +120,9 @@ func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o Eng
 		o.Replica = ReplicaName(cfg)
 	}
 	e.lease = newLeasing(store, o.Replica, cfg.State.LeaseDuration.D(), e.now, o.Logger)
+	if e.acks = o.acks; e.acks == nil {
+		e.acks = newReplicaSet(store, o.Replica)
+	}
 	return e, nil
 }
 
@@ -148,7 +157,10 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 		if err != nil {
 			return iamrotate.Secret{}, fmt.Errorf("secret %s: sinks[%d]: %w", rs.Name, i, err)
 		}
-		spec.Sinks = append(spec.Sinks, iamrotate.Destination{ID: sink.ID(sc), Sink: s})
+		spec.Sinks = append(spec.Sinks, iamrotate.Destination{ID: sink.ID(sc), Sink: s, Local: sc.Type == config.SinkFile})
+	}
+	if e.acks != nil {
+		spec.Replicas = e.acks
 	}
 	return spec, nil
 }
@@ -211,6 +223,13 @@ func (e *Engine) rotate(ctx context.Context, name string, manual bool) (*iamrota
 	}
 	var res *iamrotate.Result
 	err = e.lease.hold(ctx, spec.Config.Name, func(ctx context.Context) error {
+		if e.acks != nil {
+			// This host's own sinks first: a replica whose sinks lag
+			// behind rotates nothing before they hold the current key.
+			if _, err := e.rot.Refresh(ctx, spec.LocalOnly()); err != nil {
+				e.log.Warn("this replica's sinks could not be brought up to date", "secret", spec.Config.Name, "err", err)
+			}
+		}
 		if !manual && e.lease != nil {
 			if err := e.stillDue(ctx, spec.Config); err != nil {
 				return err

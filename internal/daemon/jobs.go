@@ -282,7 +282,19 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 			if held.Holder != nil && held.Holder.Expires.After(d.now()) {
 				at = held.Holder.Expires.Add(time.Second)
 			}
+			// A holder that only looked releases the lease at once:
+			// look again well before its term ends.
+			at = minTime(at, d.now().Add(d.lookAgain()))
 			d.log.Info("another replica works on this secret; looking again when its lease ends", "secret", j.secret, "job", j.kind.String(), "holder", holderName(held), "at", at)
+			d.scheduleOnce(j.secret, j.kind, at)
+		}
+		return jobResult{res: res, err: err}
+	case waitsForReplicas(err):
+		// Nothing was retired; the lagging replicas catch up by
+		// themselves within a lease duration.
+		if !j.manual {
+			at := d.now().Add(d.lookAgain())
+			d.log.Info("waiting for other replicas' own sinks before retiring a key; trying again", "secret", j.secret, "job", j.kind.String(), "err", err, "at", at)
 			d.scheduleOnce(j.secret, j.kind, at)
 		}
 		return jobResult{res: res, err: err}
@@ -305,7 +317,14 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 // elsewhere reports an outcome that is another replica's doing: the secret
 // was rotated, or is being worked on, by it.
 func elsewhere(err error) bool {
-	return errors.Is(err, ErrNotDue) || errors.Is(err, state.ErrLeaseHeld) || errors.Is(err, state.ErrFenced)
+	return errors.Is(err, ErrNotDue) || errors.Is(err, state.ErrLeaseHeld) || errors.Is(err, state.ErrFenced) || waitsForReplicas(err)
+}
+
+// waitsForReplicas reports a job that retired nothing because another
+// replica's own sinks lag behind. (A strict rotation that waits for them
+// after its delivery is a pending delivery instead, retried as such.)
+func waitsForReplicas(err error) bool {
+	return errors.Is(err, iamrotate.ErrReplicasLag) && !errors.Is(err, iamrotate.ErrDeliveryPending)
 }
 
 func holderName(h *state.HeldError) string {
@@ -367,4 +386,19 @@ func (d *Daemon) notifyRotation(secret string, res *iamrotate.Result, err error)
 		e.Kind, e.Detail = notify.RotationFailed, err.Error()
 	}
 	d.notify(e)
+}
+
+// lookAgain is how soon a job that found another replica in its way (a
+// lease held, a replica whose sinks lag) is tried again: a quarter of
+// lease_duration, at least a second.
+func (d *Daemon) lookAgain() time.Duration {
+	cfg, _ := d.current()
+	return max(cfg.State.LeaseDuration.D()/4, time.Second)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

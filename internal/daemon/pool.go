@@ -39,7 +39,9 @@ var errStopping = errors.New("rotatord is shutting down")
 
 // pool runs jobs on a fixed number of workers. At most one job per secret
 // is queued or running at any time: a secret already in the pool is not
-// queued twice.
+// queued twice. One exception: a job that finds its secret busy with a
+// refresh (which a replica on a shared store runs often, to keep its own
+// sinks current) waits for it and runs next, rather than being lost.
 type pool struct {
 	run func(ctx context.Context, j job) jobResult
 
@@ -48,13 +50,16 @@ type pool struct {
 	queue   []job
 	active  map[string]jobKind // queued or running, by secret
 	running map[string]bool
-	closed  bool
-	wg      sync.WaitGroup
+	// after holds, by secret, the job to queue once the secret's refresh
+	// has ended.
+	after  map[string]job
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // newPool starts n workers that call run for each job with ctx.
 func newPool(ctx context.Context, n int, run func(ctx context.Context, j job) jobResult) *pool {
-	p := &pool{run: run, active: map[string]jobKind{}, running: map[string]bool{}}
+	p := &pool{run: run, active: map[string]jobKind{}, running: map[string]bool{}, after: map[string]job{}}
 	p.cond = sync.NewCond(&p.mu)
 	p.wg.Add(n)
 	for range n {
@@ -70,13 +75,22 @@ func (p *pool) submit(j job) error {
 	if p.closed {
 		return errStopping
 	}
-	if _, ok := p.active[j.secret]; ok {
+	if kind, ok := p.active[j.secret]; ok {
+		if _, waiting := p.after[j.secret]; kind == jobRefresh && j.kind != jobRefresh && !waiting {
+			p.after[j.secret] = j
+			return nil
+		}
 		return errBusy
 	}
+	p.queueLocked(j)
+	return nil
+}
+
+// queueLocked queues j and marks its secret busy. p.mu must be held.
+func (p *pool) queueLocked(j job) {
 	p.active[j.secret] = j.kind
 	p.queue = append(p.queue, j)
 	p.cond.Signal()
-	return nil
 }
 
 // status reports whether the secret is queued, running, or neither.
@@ -143,6 +157,14 @@ func (p *pool) done(j job, res jobResult) {
 	p.mu.Lock()
 	delete(p.running, j.secret)
 	delete(p.active, j.secret)
+	if next, ok := p.after[j.secret]; ok {
+		delete(p.after, j.secret)
+		if !p.closed {
+			p.queueLocked(next)
+		} else if next.done != nil {
+			next.done <- jobResult{err: errStopping}
+		}
+	}
 	p.mu.Unlock()
 	if j.done != nil {
 		j.done <- res
@@ -166,6 +188,14 @@ func (p *pool) close() (dropped int, idle <-chan struct{}) {
 		}
 	}
 	p.queue = nil
+	for s, j := range p.after {
+		if _, running := p.running[s]; !running {
+			delete(p.after, s)
+			if j.done != nil {
+				j.done <- jobResult{err: errStopping}
+			}
+		}
+	}
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	ch := make(chan struct{})

@@ -112,3 +112,43 @@ func TestPoolFreesWorkerAfterAWS(t *testing.T) {
 	close(tail)
 	<-idle
 }
+
+// TestPoolJobWaitsForRefresh: a rotation submitted while its secret's
+// refresh runs (a replica keeping its own sinks current) is not lost: it
+// runs once the refresh has ended; a second one is refused as busy.
+func TestPoolJobWaitsForRefresh(t *testing.T) {
+	release, refreshing := make(chan struct{}), make(chan struct{})
+	ran := make(chan jobKind, 4)
+	p := newPool(context.Background(), 2, func(ctx context.Context, j job) jobResult {
+		if j.kind == jobRefresh {
+			close(refreshing)
+			<-release
+		}
+		ran <- j.kind
+		return jobResult{}
+	})
+	if err := p.submit(job{secret: "a", kind: jobRefresh}); err != nil {
+		t.Fatal(err)
+	}
+	<-refreshing
+	done := make(chan jobResult, 1)
+	if err := p.submit(job{secret: "a", kind: jobRotate, done: done}); err != nil {
+		t.Fatalf("a rotation behind a refresh: %v", err)
+	}
+	if err := p.submit(job{secret: "a", kind: jobRetire}); !errors.Is(err, errBusy) {
+		t.Errorf("a second job behind the refresh: %v, want errBusy", err)
+	}
+	if err := p.submit(job{secret: "a", kind: jobRefresh}); !errors.Is(err, errBusy) {
+		t.Errorf("a refresh behind a refresh: %v, want errBusy", err)
+	}
+	close(release)
+	if k := <-ran; k != jobRefresh {
+		t.Fatalf("first ran %v, want refresh", k)
+	}
+	if k := <-ran; k != jobRotate {
+		t.Fatalf("then ran %v, want rotate", k)
+	}
+	<-done
+	_, idle := p.close()
+	<-idle
+}

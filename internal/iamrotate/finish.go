@@ -63,6 +63,21 @@ func (ru *run) deliver(ctx context.Context) error {
 		return fmt.Errorf("deliver: %w: new key %s is verified but %d of %d sinks lack it; both keys stay valid until they have it: %w",
 			ErrDeliveryPending, p.AccessKeyID, len(failed), len(ru.sec.Sinks), cause)
 	}
+	if err := ru.acknowledge(ctx, p.N); err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	if !ru.cfg().Graceful() {
+		// Strict: finish retires the old key right after the promotion, so
+		// every live replica's own sinks must hold the new one first.
+		if err := ru.waitReplicas(ctx, p.N); err != nil {
+			_ = ru.update(ctx, func(tx *state.Tx) error {
+				tx.Secret.Journal.Step = state.StepDelivering
+				tx.Secret.Journal.DeliveryAttempts++
+				return nil
+			})
+			return fmt.Errorf("deliver: %w: new key %s is verified and this replica's sinks hold it: %w", ErrDeliveryPending, p.AccessKeyID, err)
+		}
+	}
 	// Committed with the promotion: a crash before it delivers again, and
 	// every sink's Put is idempotent.
 	_ = ru.deferChange(func(tx *state.Tx) error {

@@ -225,6 +225,12 @@ func (ru *run) makeRoom(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("make room: %w", err)
 	}
+	if issued := ru.issued(doomed); issued && ru.st.Current() != nil {
+		// Checked at the start too; a replica may have fallen behind since.
+		if err := ru.waitReplicas(ctx, ru.st.Current().N); err != nil {
+			return fmt.Errorf("make room: %w", err)
+		}
+	}
 	for _, k := range doomed {
 		if err := ru.deleteKey(ctx, c, user, aws.ToString(k.AccessKeyId)); err != nil {
 			return fmt.Errorf("make room: %w", err)
@@ -253,6 +259,16 @@ func (ru *run) makeRoom(ctx context.Context) error {
 	ru.keys = nil
 	failpoint.Hit("room-made")
 	return nil
+}
+
+// issued reports whether one of keys is a version rotatord issued.
+func (ru *run) issued(keys []types.AccessKeyMetadata) bool {
+	for _, k := range keys {
+		if ru.st.ByKeyID(aws.ToString(k.AccessKeyId)) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // chooseDoomed picks the keys to delete so that one key slot is free. A

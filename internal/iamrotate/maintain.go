@@ -107,6 +107,11 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Secret) error {
 		return nil
 	}
 	id := prev.AccessKeyID
+	if cur := ru.st.Current(); cur != nil {
+		if err := ru.waitReplicas(ctx, cur.N); err != nil {
+			return fmt.Errorf("retire previous key of %s: %w", name, err)
+		}
+	}
 	c, err := ru.adminIAM()
 	if err == nil {
 		err = ru.retireOld(ctx, c, id)
@@ -138,20 +143,36 @@ type Holder interface {
 // is written only if the store has no delivery of this version to it. It
 // does nothing while a rotation is open: that rotation delivers. It
 // returns how many sinks it wrote.
+//
+// On a store replicas share (sec.Replicas), this replica's host-local
+// sinks are its own to keep: they get the version they must hold (see
+// localVersion) even while another replica's rotation is open, and once
+// they all hold it, it is acknowledged.
 func (r *Rotator) Refresh(ctx context.Context, sec Secret) (int, error) {
 	name := sec.Config.Name
 	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
 	if err := ru.load(ctx); err != nil {
 		return 0, fmt.Errorf("refresh sinks of %s: %w", name, err)
 	}
+	local := 0
+	if sec.Replicas != nil && hasLocal(sec.Sinks) {
+		n, err := ru.refreshLocal(ctx)
+		if err != nil {
+			return n, fmt.Errorf("refresh sinks of %s: %w", name, err)
+		}
+		local = n
+	}
 	cur := ru.st.Current()
 	if ru.st.Journal != nil || cur == nil || cur.Value.IsZero() {
-		return 0, nil
+		return local, nil
 	}
 	cred := sink.Credential{Secret: name, Version: cur.N, AccessKeyID: cur.AccessKeyID, SecretAccessKey: cur.Value}
 	var wrote []string
 	var errs []error
 	for _, d := range sec.Sinks {
+		if d.Local && sec.Replicas != nil {
+			continue // refreshLocal's
+		}
 		lacks := false
 		if h, ok := d.Sink.(Holder); ok {
 			holds, err := h.Holds(ctx, cred)
@@ -194,7 +215,40 @@ func (r *Rotator) Refresh(ctx context.Context, sec Secret) (int, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return len(wrote), fmt.Errorf("refresh sinks of %s: %w", name, err)
+		return local + len(wrote), fmt.Errorf("refresh sinks of %s: %w", name, err)
 	}
-	return len(wrote), nil
+	return local + len(wrote), nil
+}
+
+// refreshLocal writes the version this replica's host-local sinks must
+// hold to each that lacks it, and acknowledges it once all hold it. It
+// records no delivery: a local sink's ID names every replica's copy.
+func (ru *run) refreshLocal(ctx context.Context) (int, error) {
+	v := localVersion(ru.st)
+	if v == nil || v.Value.IsZero() {
+		return 0, nil
+	}
+	cred := sink.Credential{Secret: ru.name(), Version: v.N, AccessKeyID: v.AccessKeyID, SecretAccessKey: v.Value}
+	wrote := 0
+	var errs []error
+	for _, d := range ru.sec.Sinks {
+		if !d.Local {
+			continue
+		}
+		if h, ok := d.Sink.(Holder); ok {
+			if holds, err := h.Holds(ctx, cred); err == nil && holds {
+				continue
+			}
+		}
+		if err := ru.put(ctx, d, cred); err != nil {
+			errs = append(errs, fmt.Errorf("sink %s: %w", d.ID, err))
+			continue
+		}
+		wrote++
+		ru.log.Info("this replica's sink lacked the key; written", "sink", d.ID, "access_key_id", v.AccessKeyID, "version", v.N)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return wrote, err
+	}
+	return wrote, ru.acknowledge(ctx, v.N)
 }

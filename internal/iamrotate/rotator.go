@@ -39,6 +39,10 @@ type Sink interface {
 type Destination struct {
 	ID   string
 	Sink Sink
+	// Local marks a host-local sink (a file): each replica of a shared
+	// store has its own copy, writes it itself and acknowledges it (see
+	// Replicas); its delivery by one replica says nothing of another's.
+	Local bool
 }
 
 // Secret is everything one rotation needs to know about the secret it
@@ -67,6 +71,21 @@ type Secret struct {
 	// rotation refuses a user another secret owns and never deletes
 	// another holder's key.
 	Owners Owners
+	// Replicas, if set, are the daemons sharing the store: no key is
+	// retired while a live one's host-local sinks lack its successor.
+	Replicas Replicas
+}
+
+// LocalOnly returns sec with only its host-local sinks.
+func (sec Secret) LocalOnly() Secret {
+	var local []Destination
+	for _, d := range sec.Sinks {
+		if d.Local {
+			local = append(local, d)
+		}
+	}
+	sec.Sinks = local
+	return sec
 }
 
 // Key is an access key pair; Secret may be empty when unknown.
@@ -159,6 +178,8 @@ func (r *Rotator) Rotate(ctx context.Context, sec Secret, manual bool) (*Result,
 		res.Resumed = true
 		ru.log = ru.log.With("rotation_id", ru.st.Journal.RotationID)
 		ru.log.Info("resuming open rotation", "step", ru.st.Journal.Step)
+	} else if err := ru.checkReplicasAtStart(ctx); err != nil {
+		return nil, fmt.Errorf("rotate %s: %w", name, err)
 	} else if err := ru.begin(ctx, manual); err != nil {
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
 	}

@@ -60,6 +60,10 @@ type Leaser interface {
 	Replicas(ctx context.Context) ([]Replica, error)
 	// Leave removes replica's heartbeat (it stops).
 	Leave(ctx context.Context, replica string) error
+	// Acknowledge records that replica's host holds version n of secret
+	// in its own (host-local) sinks; Acks returns every host's.
+	Acknowledge(ctx context.Context, secret, replica string, n int) error
+	Acks(ctx context.Context, secret string) ([]Ack, error)
 }
 
 // Replica is one running daemon on a shared store.
