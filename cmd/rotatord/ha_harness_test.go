@@ -26,6 +26,9 @@ type haWorld struct {
 	users     []string
 	bootstrap map[string]string // user → its key before any rotation
 	sockets   string
+	// secret, if set, replaces the secrets' YAML after their access key
+	// id (the default: strict, every 30 days, catch_up: immediate).
+	secret func(u string) string
 }
 
 // newHAWorld seeds n users whose only key is 60 days old.
@@ -84,6 +87,11 @@ secrets:
 `, name, filepath.Join(w.dir, "protection.key"), filepath.Join(w.sockets, name+".sock"),
 		w.url, w.admin.AccessKeyID, filepath.Join(w.dir, "admin.secret"))
 	for _, u := range w.users {
+		if w.secret != nil {
+			fmt.Fprintf(&b, "  - name: /ha/%s\n    target: prod\n    authentication_credentials: use-target-creds\n    access_key_id: %s\n%s    sinks:\n      - {type: file, path: %s.ini, profile: %s}\n",
+				u, w.bootstrap[u], w.secret(u), u, u)
+			continue
+		}
 		fmt.Fprintf(&b, `  - name: /ha/%s
     target: prod
     authentication_credentials: use-target-creds

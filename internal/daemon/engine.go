@@ -279,6 +279,17 @@ func (e *Engine) Refresh(ctx context.Context, name string) (int, error) {
 	return e.rot.Refresh(ctx, spec)
 }
 
+// RefreshLocal writes the key the secret's host-local sinks (files) must
+// hold to those of this host that lack it, and acknowledges it on a
+// shared store.
+func (e *Engine) RefreshLocal(ctx context.Context, name string) (int, error) {
+	spec, err := e.Spec(name)
+	if err != nil {
+		return 0, err
+	}
+	return e.rot.Refresh(ctx, spec.LocalOnly())
+}
+
 // RetirePrevious removes a graceful secret's previous key (grace_period
 // over).
 func (e *Engine) RetirePrevious(ctx context.Context, name string) error {

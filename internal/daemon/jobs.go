@@ -54,6 +54,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 		return err
 	}
 	d.claims.markSeeded()
+	d.refreshOwnSinks(ctx)
 	for i := range cfg.Secrets {
 		if !seen[i] {
 			if j, ok := d.startSecret(&cfg.Secrets[i], nil, now); ok {

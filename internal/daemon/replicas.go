@@ -140,3 +140,24 @@ func (d *Daemon) catchUp(ctx context.Context, every time.Duration) {
 		}
 	}
 }
+
+// refreshOwnSinks writes, on a shared store, the key each secret's file
+// sinks on this host must hold, before the daemon reports ready: a
+// replica that was down (killed, paused past its heartbeat) hands its
+// applications no stale key once it serves. Failures are logged; the
+// catch-up and the secret's jobs try again.
+func (d *Daemon) refreshOwnSinks(ctx context.Context) {
+	if d.acks == nil {
+		return
+	}
+	cfg, eng := d.current()
+	for i := range cfg.Secrets {
+		rs := &cfg.Secrets[i]
+		if !hasFileSink(rs) || ctx.Err() != nil {
+			continue
+		}
+		if _, err := eng.RefreshLocal(ctx, rs.Name); err != nil {
+			d.log.Warn("this replica's sinks could not be brought up to date", "secret", rs.Name, "err", err)
+		}
+	}
+}
