@@ -66,13 +66,23 @@ func (w *haWorld) startReplica(name string, extraEnv ...string) *replica {
 				r.log.WriteString(line + "\n")
 				r.mu.Unlock()
 				var m struct{ Msg, Listen string }
+				signal := false
 				if strings.HasPrefix(line, "failpoint ") {
-					up <- struct{}{}
+					signal = true
 				} else if json.Unmarshal([]byte(line), &m) == nil && m.Msg == "rotatord is running" {
 					r.mu.Lock()
 					r.listen = m.Listen
 					r.mu.Unlock()
-					up <- struct{}{}
+					signal = true
+				}
+				// Only the first signal is awaited; a replica stopped at a
+				// failpoint in several rotations prints it once each, and
+				// a blocked send would stop this reader for good.
+				if signal {
+					select {
+					case up <- struct{}{}:
+					default:
+					}
 				}
 			}
 		}()
