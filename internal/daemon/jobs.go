@@ -388,18 +388,3 @@ func (d *Daemon) notifyRotation(secret string, res *iamrotate.Result, err error)
 	}
 	d.notify(e)
 }
-
-// lookAgain is how soon a job that found another replica in its way (a
-// lease held, a replica whose sinks lag) is tried again: a quarter of
-// lease_duration, at least a second.
-func (d *Daemon) lookAgain() time.Duration {
-	cfg, _ := d.current()
-	return max(cfg.State.LeaseDuration.D()/4, time.Second)
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}

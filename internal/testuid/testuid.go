@@ -75,7 +75,8 @@ func TempDir(t testing.TB) string {
 func Chown(t testing.TB, path string) {
 	t.Helper()
 	RequireRoot(t)
-	if err := os.Lchown(path, Nobody, Nobody); err != nil {
+	if err := os.Lchown(path, Nobody, Nobody); err != nil { // a test's own file
+
 		t.Fatal(err)
 	}
 }
