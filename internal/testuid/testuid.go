@@ -76,7 +76,6 @@ func Chown(t testing.TB, path string) {
 	t.Helper()
 	RequireRoot(t)
 	if err := os.Lchown(path, Nobody, Nobody); err != nil { // a test's own file
-
 		t.Fatal(err)
 	}
 }
