@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
@@ -263,8 +262,7 @@ func migrateCounts(s state.MigrateStats) string {
 // table that does not exist.
 func migrateOpenDynamo(ctx context.Context, awsCfg aws.Config, table, region string, key []byte) (*state.Dynamo, error) {
 	d, err := state.OpenDynamo(ctx, awsCfg, table, key)
-	var missing *types.ResourceNotFoundException
-	if errors.As(err, &missing) {
+	if errors.Is(err, state.ErrNoTable) {
 		return nil, fmt.Errorf("DynamoDB table %s does not exist in %s: create it first with rotatord state init, in a configuration whose state has backend: dynamodb and table: %s", table, region, table)
 	}
 	return d, err

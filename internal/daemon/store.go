@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/state"
 )
@@ -26,9 +24,8 @@ func OpenStore(ctx context.Context, cfg *config.Config, holder string, now func(
 			return nil, err
 		}
 		st, err := state.OpenDynamo(ctx, awsCfg, cfg.State.Table, key, state.WithClock(now))
-		var missing *dtypes.ResourceNotFoundException
-		if errors.As(err, &missing) {
-			return nil, fmt.Errorf("open state: table %s in %s does not exist; create it with rotatord state init", cfg.State.Table, awsCfg.Region)
+		if errors.Is(err, state.ErrNoTable) {
+			return nil, fmt.Errorf("open state: %w", err)
 		}
 		if err != nil {
 			return nil, wrongKey(cfg, fmt.Errorf("open state: %w", err))

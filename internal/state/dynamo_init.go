@@ -2,7 +2,6 @@ package state
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -27,9 +26,8 @@ func InitDynamoTable(ctx context.Context, cfg aws.Config, table string) (TableSe
 	var done TableSetup
 	db := dynamodb.NewFromConfig(cfg)
 	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
-	var missing *types.ResourceNotFoundException
 	switch {
-	case errors.As(err, &missing):
+	case noTable(err):
 		_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
 			TableName:   &table,
 			BillingMode: types.BillingModePayPerRequest,
