@@ -167,7 +167,7 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 
 // newSink builds one sink from its configuration: the one place sinks are
 // wired. AWS sinks write with their target's credentials and region.
-func (e *Engine) newSink(c config.Sink) (iamrotate.Sink, error) {
+func (e *Engine) newSink(c config.Sink) (sink.Sink, error) {
 	switch c.Type {
 	case config.SinkFile:
 		return file.New(c, file.WithReserved(e.reserved))

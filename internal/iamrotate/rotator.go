@@ -30,15 +30,10 @@ type Store interface {
 	Update(ctx context.Context, name string, fn func(tx *state.Tx) error) error
 }
 
-// Sink delivers a credential to one destination.
-type Sink interface {
-	Put(ctx context.Context, c sink.Credential) error
-}
-
 // Destination is a sink with the stable ID its delivery state is kept under.
 type Destination struct {
 	ID   string
-	Sink Sink
+	Sink sink.Sink
 	// Local marks a host-local sink (a file): each replica of a shared
 	// store has its own copy, writes it itself and acknowledges it (see
 	// Replicas); its delivery by one replica says nothing of another's.

@@ -1,6 +1,8 @@
-// Package sink delivers each new current value of a rotated secret to where
-// applications read it. Each kind lives in its own subpackage; New wires them
-// from configuration in one switch.
+// Package sink defines what a sink is: Sink, which writes a Credential to
+// one destination, and ID, the stable name its deliveries are recorded
+// under. Each kind lives in its own subpackage (file, secretsmanager, ssm,
+// webhook, command); the daemon wires them from configuration in one switch
+// (daemon's Engine.newSink).
 package sink
 
 import (
