@@ -138,14 +138,14 @@ func (e *Engine) Config() *config.Config { return e.cfg }
 var ErrUnknownSecret = control.ErrUnknownSecret
 
 // Spec assembles what a rotation of the named secret needs.
-func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
+func (e *Engine) Spec(name string) (iamrotate.Spec, error) {
 	rs := e.cfg.SecretByName(config.CanonicalName(name))
 	if rs == nil {
-		return iamrotate.Secret{}, fmt.Errorf("%w: %s (see `rotatord list`)", ErrUnknownSecret, name)
+		return iamrotate.Spec{}, fmt.Errorf("%w: %s (see `rotatord list`)", ErrUnknownSecret, name)
 	}
 	t := e.cfg.TargetByName(rs.Target)
 	ta := e.targets[rs.Target]
-	spec := iamrotate.Secret{Config: rs, AWS: ta.Config, TargetCredentials: ta.Credentials, TargetIAM: ta.IAM, Owners: e.owners}
+	spec := iamrotate.Spec{Config: rs, AWS: ta.Config, TargetCredentials: ta.Credentials, TargetIAM: ta.IAM, Owners: e.owners}
 	switch rs.RotatorType {
 	case config.RotatorTarget:
 		spec.Bootstrap = iamrotate.Key{ID: t.AccessKeyID, Secret: t.SecretAccessKey}
@@ -155,7 +155,7 @@ func (e *Engine) Spec(name string) (iamrotate.Secret, error) {
 	for i, sc := range rs.Sinks {
 		s, err := e.newSink(sc)
 		if err != nil {
-			return iamrotate.Secret{}, fmt.Errorf("secret %s: sinks[%d]: %w", rs.Name, i, err)
+			return iamrotate.Spec{}, fmt.Errorf("secret %s: sinks[%d]: %w", rs.Name, i, err)
 		}
 		spec.Sinks = append(spec.Sinks, iamrotate.Destination{ID: sink.ID(sc), Sink: s, Local: sc.Type == config.SinkFile})
 	}

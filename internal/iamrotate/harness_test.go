@@ -136,9 +136,9 @@ func (e *env) secretConfig(mods ...func(*config.RotatedSecret)) *config.RotatedS
 	return c
 }
 
-func (e *env) spec(c *config.RotatedSecret) Secret {
+func (e *env) spec(c *config.RotatedSecret) Spec {
 	e.t.Helper()
-	s := Secret{
+	s := Spec{
 		Config: c, AWS: e.awsConfig(),
 		TargetCredentials: credentials.NewStaticCredentialsProvider(e.admin.AccessKeyID, e.admin.SecretAccessKey, ""),
 		Bootstrap:         Key{ID: c.AccessKeyID, Secret: c.SecretAccessKey},
@@ -155,7 +155,7 @@ func (e *env) spec(c *config.RotatedSecret) Secret {
 
 // rotate runs one rotation an hour after the last one and records every
 // secret and error it produced.
-func (e *env) rotate(s Secret) (*Result, error) {
+func (e *env) rotate(s Spec) (*Result, error) {
 	_ = e.clock.Sleep(context.Background(), time.Hour)
 	res, err := e.rot.Rotate(context.Background(), s, true)
 	if err != nil {
@@ -169,7 +169,7 @@ func (e *env) rotate(s Secret) (*Result, error) {
 	return res, err
 }
 
-func (e *env) mustRotate(s Secret) *Result {
+func (e *env) mustRotate(s Spec) *Result {
 	e.t.Helper()
 	res, err := e.rotate(s)
 	if err != nil {

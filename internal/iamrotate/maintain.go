@@ -16,7 +16,7 @@ import (
 // user, and the current key's CreateDate as the last rotation, so that the
 // schedule knows when it falls due. It does nothing for a secret whose last
 // rotation is known, and changes nothing in IAM.
-func (r *Rotator) Discover(ctx context.Context, sec Secret) (*state.Secret, error) {
+func (r *Rotator) Discover(ctx context.Context, sec Spec) (*state.Secret, error) {
 	name := sec.Config.Name
 	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
 	if err := ru.load(ctx); err != nil {
@@ -96,7 +96,7 @@ func (ru *run) importBootstrap(ctx context.Context) error {
 // grace_period is over: deactivated, then deleted (or left inactive with
 // retire: deactivate). It does nothing while a rotation is open (make-room
 // deletes that key anyway) or when there is no previous key.
-func (r *Rotator) RetirePrevious(ctx context.Context, sec Secret) error {
+func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 	name := sec.Config.Name
 	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
 	if err := ru.load(ctx); err != nil {
@@ -148,7 +148,7 @@ type Holder interface {
 // sinks are its own to keep: they get the version they must hold (see
 // localVersion) even while another replica's rotation is open, and once
 // they all hold it, it is acknowledged.
-func (r *Rotator) Refresh(ctx context.Context, sec Secret) (int, error) {
+func (r *Rotator) Refresh(ctx context.Context, sec Spec) (int, error) {
 	name := sec.Config.Name
 	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
 	if err := ru.load(ctx); err != nil {

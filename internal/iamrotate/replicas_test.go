@@ -60,7 +60,7 @@ func (o *otherReplicas) acked() int {
 
 // sharedSpec is e.spec with its file sink marked host-local and the
 // replicas attached.
-func sharedSpec(e *env, c *config.RotatedSecret, o *otherReplicas) Secret {
+func sharedSpec(e *env, c *config.RotatedSecret, o *otherReplicas) Spec {
 	s := e.spec(c)
 	for i := range s.Sinks {
 		s.Sinks[i].Local = true

@@ -40,9 +40,9 @@ type Destination struct {
 	Local bool
 }
 
-// Secret is everything one rotation needs to know about the secret it
+// Spec is everything one rotation needs to know about the secret it
 // rotates.
-type Secret struct {
+type Spec struct {
 	// Config holds the secret's options (validated).
 	Config *config.RotatedSecret
 	// AWS is the target's region, endpoint, HTTP client and retryer. Its
@@ -72,7 +72,7 @@ type Secret struct {
 }
 
 // LocalOnly returns sec with only its host-local sinks.
-func (sec Secret) LocalOnly() Secret {
+func (sec Spec) LocalOnly() Spec {
 	var local []Destination
 	for _, d := range sec.Sinks {
 		if d.Local {
@@ -162,7 +162,7 @@ type Result struct {
 // starts a new one. It returns ErrDeliveryPending (wrapped) when the new key
 // is verified but a sink still lacks it: the rotation stays open, both keys
 // stay valid, and the next Rotate retries the delivery.
-func (r *Rotator) Rotate(ctx context.Context, sec Secret, manual bool) (*Result, error) {
+func (r *Rotator) Rotate(ctx context.Context, sec Spec, manual bool) (*Result, error) {
 	name := sec.Config.Name
 	ru := &run{r: r, sec: sec, log: r.opts.Logger.With("secret", name)}
 	if err := ru.load(ctx); err != nil {

@@ -21,7 +21,7 @@ import (
 // the steps learned on the way.
 type run struct {
 	r   *Rotator
-	sec Secret
+	sec Spec
 	log *slog.Logger
 	// st is the state as last written to the store, with the deferred
 	// changes applied.
