@@ -12,15 +12,13 @@ import (
 	"runtime/pprof"
 	"runtime/trace"
 	"syscall"
-
-	"github.com/rotatord/rotatord/internal/bench"
 )
 
 func main() {
-	if bench.ChildMain() {
+	if ChildMain() {
 		return
 	}
-	var o bench.Options
+	var o Options
 	flag.IntVar(&o.Secrets, "n", 1000, "secrets, all due at once")
 	flag.IntVar(&o.Targets, "targets", 1, "targets the secrets are spread over")
 	flag.IntVar(&o.Workers, "workers", 64, "rotation workers")
@@ -63,7 +61,7 @@ func main() {
 	o.Log = os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := bench.Run(ctx, o)
+	r, err := Run(ctx, o)
 	if err != nil {
 		pprof.StopCPUProfile()
 		trace.Stop()
@@ -81,5 +79,5 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	fmt.Print(bench.Table([]*bench.Result{r}))
+	fmt.Print(Table([]*Result{r}))
 }

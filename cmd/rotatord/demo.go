@@ -4,12 +4,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/rotatord/rotatord/internal/demo"
 )
 
 func (c *cli) demoCommand() *cobra.Command {
-	var o demo.Options
+	var o demoOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the daemon against the built-in AWS endpoint (no AWS account needed)",
@@ -29,7 +27,7 @@ step did, what the sink file holds, and which keys still authenticate.`,
 				return errUsage{err}
 			}
 			o.Logger = l
-			return demo.Run(c.ctx, c.stdout, o)
+			return runDemo(c.ctx, c.stdout, o)
 		},
 	}
 	cmd.Flags().IntVar(&o.Rotations, "rotations", 3, "how many rotations to show before stopping")

@@ -69,7 +69,7 @@ func TestRateLimit(t *testing.T) {
 	// The limiter spaces the calls as they leave; the fake stamps them as
 	// they arrive. On a loaded machine one call can arrive late, next to
 	// the one after it, so a window may see one call of that jitter more
-	// (as internal/bench's TestRun allows); two would be a real excess.
+	// (as cmd/rotatord-bench's TestRun allows); two would be a real excess.
 	if worst > perSecond+1 {
 		t.Errorf("%d IAM calls within one second, rate_limit is %d", worst, perSecond)
 	}

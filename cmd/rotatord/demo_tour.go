@@ -1,8 +1,9 @@
-// Package demo shows rotatord at work without an AWS account: it starts the
+// The demo shows rotatord at work without an AWS account: it starts the
 // built-in AWS endpoint (awsfake) on loopback, seeds an IAM user, writes a
 // configuration into a temporary directory and rotates the user's key a few
 // times, printing what each step did and what the sink file holds.
-package demo
+
+package main
 
 import (
 	"context"
@@ -26,8 +27,8 @@ import (
 	"github.com/rotatord/rotatord/internal/state"
 )
 
-// Options tune the demo.
-type Options struct {
+// demoOptions tune the demo.
+type demoOptions struct {
 	// Rotations is how many rotations the demo shows before it stops the
 	// daemon (default 3); it also stops on ctx.
 	Rotations int
@@ -42,14 +43,14 @@ type Options struct {
 }
 
 const (
-	user    = "demo-app"
-	secret  = "/demo/app"
-	profile = "demo"
+	demoUser    = "demo-app"
+	demoSecret  = "/demo/app"
+	demoProfile = "demo"
 )
 
-// Run runs the demo, writing its narrative to w: the real daemon against
+// runDemo runs the demo, writing its narrative to w: the real daemon against
 // the built-in AWS endpoint, the demo secret rotating every few seconds.
-func Run(ctx context.Context, w io.Writer, o Options) (err error) {
+func runDemo(ctx context.Context, w io.Writer, o demoOptions) (err error) {
 	if o.Rotations <= 0 {
 		o.Rotations = 3
 	}
@@ -59,7 +60,7 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(w, nil))
 	}
-	dir, cleanup, err := workDir(o)
+	dir, cleanup, err := demoWorkDir(o)
 	if err != nil {
 		return err
 	}
@@ -73,13 +74,13 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 	defer func() { err = errors.Join(err, stopFake()) }()
 
 	admin := fake.SeedUser("rotatord-admin", true)
-	app := fake.SeedUser(user, false)
-	cfgPath, err := writeFiles(dir, endpoint, admin, app, o.Every)
+	app := fake.SeedUser(demoUser, false)
+	cfgPath, err := writeDemoFiles(dir, endpoint, admin, app, o.Every)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "rotatord demo\n  fake AWS endpoint: %s (IAM and STS, SigV4 checked)\n  IAM user %q holds %s\n  configuration:     %s\n  rotatord run with %s rotating every %s; %d rotations, then it stops\n\n",
-		endpoint, user, app.AccessKeyID, cfgPath, secret, o.Every, o.Rotations)
+		endpoint, demoUser, app.AccessKeyID, cfgPath, demoSecret, o.Every, o.Rotations)
 
 	type rotation struct {
 		res *iamrotate.Result
@@ -118,22 +119,22 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 		}
 		fmt.Fprintf(w, "── rotation %d of %d: %s -> %s (version %d) ──\n", i, o.Rotations, r.res.OldKeyID, r.res.NewKeyID, r.res.Version)
 		var ids []string
-		for _, k := range fake.Keys(user) {
+		for _, k := range fake.Keys(demoUser) {
 			ids = append(ids, k.ID+" ("+k.Status+")")
 		}
-		fmt.Fprintf(w, "  IAM keys of %s: %s\n", user, strings.Join(ids, ", "))
-		got, err := showSink(w, sinkPath)
+		fmt.Fprintf(w, "  IAM keys of %s: %s\n", demoUser, strings.Join(ids, ", "))
+		got, err := showDemoSink(w, sinkPath)
 		if err != nil {
 			stopDaemon()
 			return errors.Join(err, <-ran)
 		}
 		keys = append(keys, got)
-		fmt.Fprintf(w, "  the sink's key %s: %s\n", got.AccessKeyID, check(ctx, endpoint, got))
+		fmt.Fprintf(w, "  the sink's key %s: %s\n", got.AccessKeyID, checkDemoKey(ctx, endpoint, got))
 		if n := len(keys); n >= 2 {
-			fmt.Fprintf(w, "  previous key %s: %s\n", keys[n-2].AccessKeyID, check(ctx, endpoint, keys[n-2]))
+			fmt.Fprintf(w, "  previous key %s: %s\n", keys[n-2].AccessKeyID, checkDemoKey(ctx, endpoint, keys[n-2]))
 		}
 		if n := len(keys); n >= 3 {
-			fmt.Fprintf(w, "  the key before %s: %s\n", keys[n-3].AccessKeyID, check(ctx, endpoint, keys[n-3]))
+			fmt.Fprintf(w, "  the key before %s: %s\n", keys[n-3].AccessKeyID, checkDemoKey(ctx, endpoint, keys[n-3]))
 		}
 		fmt.Fprintln(w)
 	}
@@ -143,11 +144,11 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 	}
 	fmt.Fprintf(w, "Graceful rotation keeps two valid keys: the new one and the previous one.\n"+
 		"Every value is sealed in %s; `rotatord -c %s list` and `history %s` show it\n"+
-		"(with --keep, once the demo has stopped; the fake endpoint stops with it).\n", filepath.Join(dir, "state.db"), cfgPath, secret)
+		"(with --keep, once the demo has stopped; the fake endpoint stops with it).\n", filepath.Join(dir, "state.db"), cfgPath, demoSecret)
 	return nil
 }
 
-func workDir(o Options) (string, func(), error) {
+func demoWorkDir(o demoOptions) (string, func(), error) {
 	if o.Dir != "" {
 		if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 			return "", nil, fmt.Errorf("demo: %w", err)
@@ -164,9 +165,9 @@ func workDir(o Options) (string, func(), error) {
 	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
-// writeFiles writes the protection key, the target's secret and the
+// writeDemoFiles writes the protection key, the target's secret and the
 // configuration into dir, and returns the configuration's path.
-func writeFiles(dir, endpoint string, admin, app aws.Credentials, every time.Duration) (string, error) {
+func writeDemoFiles(dir, endpoint string, admin, app aws.Credentials, every time.Duration) (string, error) {
 	key, err := state.NewProtectionKey()
 	if err != nil {
 		return "", err
@@ -199,7 +200,7 @@ secrets:
         path: credentials
         format: aws-credentials
         profile: %s
-`, endpoint, admin.AccessKeyID, secret, app.AccessKeyID, every, profile)
+`, endpoint, admin.AccessKeyID, demoSecret, app.AccessKeyID, every, demoProfile)
 	files := map[string]string{"protection.key": key, "target.secret": admin.SecretAccessKey + "\n", "rotatord.yaml": cfg}
 	// dir is the demo's own, made 0700 by os.MkdirTemp or by the user's
 	// --dir: these paths are rotatord's to create, not configured ones.
@@ -211,14 +212,14 @@ secrets:
 	return filepath.Join(dir, "rotatord.yaml"), nil
 }
 
-// showSink prints the sink file with its secret masked and returns the key
+// showDemoSink prints the sink file with its secret masked and returns the key
 // the AWS SDK reads from it.
-func showSink(w io.Writer, path string) (aws.Credentials, error) {
+func showDemoSink(w io.Writer, path string) (aws.Credentials, error) {
 	raw, err := os.ReadFile(path) // the demo's own sink, in its own directory
 	if err != nil {
 		return aws.Credentials{}, fmt.Errorf("demo: read sink: %w", err)
 	}
-	sc, err := awsconfig.LoadSharedConfigProfile(context.Background(), profile, func(o *awsconfig.LoadSharedConfigOptions) {
+	sc, err := awsconfig.LoadSharedConfigProfile(context.Background(), demoProfile, func(o *awsconfig.LoadSharedConfigOptions) {
 		o.CredentialsFiles = []string{path}
 		o.ConfigFiles = []string{}
 	})
@@ -233,8 +234,8 @@ func showSink(w io.Writer, path string) (aws.Credentials, error) {
 	return sc.Credentials, nil
 }
 
-// check signs sts:GetCallerIdentity with the key and says what happened.
-func check(ctx context.Context, endpoint string, k aws.Credentials) string {
+// checkDemoKey signs sts:GetCallerIdentity with the key and says what happened.
+func checkDemoKey(ctx context.Context, endpoint string, k aws.Credentials) string {
 	arn, err := awsfake.Whoami(ctx, endpoint, k)
 	if err != nil {
 		var ae smithy.APIError

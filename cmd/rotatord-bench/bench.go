@@ -1,9 +1,9 @@
-// Package bench measures rotatord on the real daemon code path (schedule,
+// The benchmark measures rotatord on the real daemon code path (schedule,
 // worker pool, state machine, store, file sink) against awsfake with a
 // chosen per-call latency and rate limit: N secrets across T targets, all
-// due at once. cmd/rotatord-bench prints its table; BENCHMARKS.md explains
-// it.
-package bench
+// due at once. main prints its table; BENCHMARKS.md explains it.
+
+package main
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package demo
+package main
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 func TestDemo(t *testing.T) {
 	var out bytes.Buffer
 	var logs bytes.Buffer
-	err := Run(context.Background(), &out, Options{Every: 500 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	err := runDemo(context.Background(), &out, demoOptions{Every: 500 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	out.Write(logs.Bytes())
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
