@@ -208,7 +208,7 @@ func (w *haWorld) statesOrNil() map[string]*state.Secret {
 func (w *haWorld) liveHosts() map[string]bool {
 	st := w.store()
 	defer st.Close()
-	reps, err := st.(state.Leaser).Replicas(context.Background())
+	reps, err := st.(state.Membership).Replicas(context.Background())
 	if err != nil {
 		return nil
 	}
@@ -395,7 +395,7 @@ func (w *haWorld) waitAcked(secret string, n int, hosts ...string) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		st := w.store()
-		acks, err := st.(state.Leaser).Acks(context.Background(), secret)
+		acks, err := st.(state.Acknowledger).Acks(context.Background(), secret)
 		st.Close()
 		if err != nil {
 			w.t.Fatal(err)

@@ -24,7 +24,7 @@ type view struct {
 	now   func() time.Time
 	// leases is the store's lease table when replicas share it; nil on
 	// bbolt.
-	leases state.Leaser
+	leases leaseView
 	// next and activity are the daemon's hooks; nil for the offline view.
 	next     func(name string) (time.Time, bool)
 	activity func(name string) string
@@ -207,7 +207,7 @@ var _ control.Backend = (*Offline)(nil)
 
 // NewOffline returns the offline backend over an engine and its store.
 func NewOffline(e *Engine, store state.Store) *Offline {
-	leases, _ := store.(state.Leaser)
+	leases, _ := store.(leaseView)
 	return &Offline{view: view{cfg: e.Config, store: store, leases: leases, now: time.Now}, engine: e}
 }
 
@@ -226,7 +226,7 @@ var _ control.Backend = (*backend)(nil)
 
 func (d *Daemon) backend() *backend {
 	b := &backend{d: d}
-	leases, _ := d.store.(state.Leaser)
+	leases, _ := d.store.(leaseView)
 	b.view = view{
 		leases: leases,
 		cfg:    func() *config.Config { c, _ := d.current(); return c },

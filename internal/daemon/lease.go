@@ -183,7 +183,7 @@ func (k *keeper) give(err error) {
 // can refuse while one runs. stop ends it and removes the record. On a
 // store only this process opens it does nothing.
 func (d *Daemon) heartbeat(ctx context.Context, cfg *config.Config) (stop func(), err error) {
-	l, ok := d.store.(state.Leaser)
+	l, ok := d.store.(state.Membership)
 	if !ok {
 		return func() {}, nil
 	}

@@ -17,7 +17,7 @@ import (
 // rotation which live replicas' sinks lag behind. A nil *replicaSet is a
 // store only this process opens.
 type replicaSet struct {
-	store state.Leaser
+	store ackStore
 	me    string
 
 	mu    sync.Mutex
@@ -29,11 +29,25 @@ var _ iamrotate.Replicas = (*replicaSet)(nil)
 // newReplicaSet returns the replica set of store for the replica named
 // me, or nil when store is not shared.
 func newReplicaSet(store state.Store, me string) *replicaSet {
-	l, ok := store.(state.Leaser)
+	l, ok := store.(ackStore)
 	if !ok {
 		return nil
 	}
 	return &replicaSet{store: l, me: me, acked: map[string]int{}}
+}
+
+// ackStore is what a replica set needs of a shared store: the
+// acknowledgements, and which replicas are live.
+type ackStore interface {
+	state.Acknowledger
+	Replicas(ctx context.Context) ([]state.Replica, error)
+}
+
+// leaseView is what `rotatord list` and `status` show of a shared store:
+// who holds which lease, and which replicas run.
+type leaseView interface {
+	state.LeaseReader
+	Replicas(ctx context.Context) ([]state.Replica, error)
 }
 
 // Acknowledge implements iamrotate.Replicas. A version acknowledged

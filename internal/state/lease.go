@@ -44,24 +44,38 @@ func (e *HeldError) Error() string {
 
 func (e *HeldError) Unwrap() error { return ErrLeaseHeld }
 
-// Leaser is a store several replicas share, whose secrets are worked on
-// under leases. The DynamoDB store is one; bbolt, opened by one process,
-// is not.
+// A store several replicas share (the DynamoDB store; bbolt, opened by
+// one process, is not one) offers the interfaces below, each a concern of
+// its own.
+
+// Leaser takes, renews and gives up a secret's lease: the right to work
+// on it until the lease expires.
 type Leaser interface {
 	Acquire(ctx context.Context, name, owner string, dur time.Duration) (*Lease, error)
 	Renew(ctx context.Context, l *Lease, dur time.Duration) error
 	Release(ctx context.Context, l *Lease) error
+}
+
+// LeaseReader tells who holds the leases.
+type LeaseReader interface {
+	// Holder returns the secret's lease as stored, expired or not.
 	Holder(ctx context.Context, name string) (*Lease, error)
 	// Leases returns the leases held now (not expired), by secret name.
 	Leases(ctx context.Context) (map[string]*Lease, error)
-	// Heartbeat records that replica runs, until dur from now; Replicas
-	// lists the replicas whose heartbeat has not expired.
+}
+
+// Membership records which replicas run: Heartbeat says that replica runs
+// until dur from now, Replicas lists those whose heartbeat has not
+// expired, Leave removes replica's (it stops).
+type Membership interface {
 	Heartbeat(ctx context.Context, replica string, dur time.Duration) error
 	Replicas(ctx context.Context) ([]Replica, error)
-	// Leave removes replica's heartbeat (it stops).
 	Leave(ctx context.Context, replica string) error
-	// Acknowledge records that replica's host holds version n of secret
-	// in its own (host-local) sinks; Acks returns every host's.
+}
+
+// Acknowledger records which version each host's own (host-local) sinks
+// of a secret hold: Acknowledge for replica's host, Acks for every host.
+type Acknowledger interface {
 	Acknowledge(ctx context.Context, secret, replica string, n int) error
 	Acks(ctx context.Context, secret string) ([]Ack, error)
 }
@@ -297,4 +311,9 @@ func (d *Dynamo) Replicas(ctx context.Context) ([]Replica, error) {
 	return out, nil
 }
 
-var _ Leaser = (*Dynamo)(nil)
+var (
+	_ Leaser       = (*Dynamo)(nil)
+	_ LeaseReader  = (*Dynamo)(nil)
+	_ Membership   = (*Dynamo)(nil)
+	_ Acknowledger = (*Dynamo)(nil)
+)
