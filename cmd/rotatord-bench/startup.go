@@ -99,7 +99,7 @@ func ChildMain() bool {
 		Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
 		msg:     "configuration reloaded", seen: reloaded,
 	})
-	runner := &countingRunner{Runner: schedule.NewTimer()}
+	runner := &countingRunner{Timer: schedule.NewTimer()}
 	err := daemon.Run(ctx, daemon.Options{
 		ConfigPath: path, Logger: log, NoWatch: true, Runner: runner,
 		Ready: func(d *daemon.Daemon) {
@@ -221,13 +221,13 @@ func (h *watchHandler) WithGroup(name string) slog.Handler {
 // countingRunner counts the entries scheduled, to show that a reload
 // reschedules only the secrets whose schedule changed.
 type countingRunner struct {
-	schedule.Runner
+	*schedule.Timer
 	n atomic.Int64
 }
 
 func (c *countingRunner) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
 	c.n.Add(1)
-	return c.Runner.Schedule(s, j)
+	return c.Timer.Schedule(s, j)
 }
 
 // peakRSS is this process's peak resident set so far, in bytes (VmHWM).

@@ -32,7 +32,7 @@ type Options struct {
 	Logger     *slog.Logger
 	// Runner schedules the secrets; nil: robfig/cron in UTC. Tests pass a
 	// schedule.Manual and drive its clock.
-	Runner schedule.Runner
+	Runner runner
 	// Now is the clock; default time.Now. With a Manual runner, its Now.
 	Now func() time.Time
 	// Rotator and Retryer tune the engine (tests).
@@ -56,11 +56,18 @@ type Options struct {
 
 // Daemon is a running rotatord: one configuration at a time, a worker pool,
 // a schedule entry per secret, the HTTP and control listeners.
+// runner is what the daemon needs of a runner: schedule.Timer, or a
+// test's schedule.Manual.
+type runner interface {
+	schedule.Scheduler
+	schedule.Lifecycle
+}
+
 type Daemon struct {
 	opts    Options
 	log     *slog.Logger
 	store   state.Store
-	runner  schedule.Runner
+	runner  runner
 	pool    *pool
 	metrics *metrics
 	now     func() time.Time

@@ -9,7 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Timer is the production Runner: robfig/cron's schedules and jobs, run
+// Timer is the production runner: robfig/cron's schedules and jobs, run
 // from a min-heap of next times under one timer. robfig's own runner sorts
 // every entry on each wake and each change while running, which with
 // 100,000 secrets (one entry each, replaced after every rotation) costs
@@ -30,7 +30,10 @@ type Timer struct {
 	started bool
 }
 
-var _ Runner = (*Timer)(nil)
+var (
+	_ Scheduler = (*Timer)(nil)
+	_ Lifecycle = (*Timer)(nil)
+)
 
 // item is one entry; pos is its index in the heap, -1 when it will not run
 // again.
@@ -50,7 +53,7 @@ func NewTimer() *Timer {
 	}
 }
 
-// Schedule implements Runner.
+// Schedule implements Scheduler.
 func (t *Timer) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -66,7 +69,7 @@ func (t *Timer) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
 	return it.entry.ID
 }
 
-// Remove implements Runner.
+// Remove implements Scheduler.
 func (t *Timer) Remove(id cron.EntryID) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -80,7 +83,7 @@ func (t *Timer) Remove(id cron.EntryID) {
 	}
 }
 
-// Entry implements Runner.
+// Entry returns the entry id (for tests).
 func (t *Timer) Entry(id cron.EntryID) cron.Entry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -90,7 +93,7 @@ func (t *Timer) Entry(id cron.EntryID) cron.Entry {
 	return cron.Entry{}
 }
 
-// Start implements Runner: jobs run from now on.
+// Start implements Lifecycle: jobs run from now on.
 func (t *Timer) Start() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -101,7 +104,7 @@ func (t *Timer) Start() {
 	go t.loop()
 }
 
-// Stop implements Runner. The context is done once a running job returned.
+// Stop implements Lifecycle. The context is done once a running job returned.
 func (t *Timer) Stop() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.mu.Lock()

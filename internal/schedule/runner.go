@@ -9,19 +9,27 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Runner runs jobs on schedules: Timer in production, Manual in tests, and
-// robfig/cron's *cron.Cron satisfies it too. One entry per secret; an entry
-// is replaced (Remove, Schedule) when the secret's schedule changes.
-type Runner interface {
+// A runner runs jobs on schedules: Timer in production, Manual in tests,
+// and robfig/cron's *cron.Cron too. It is a Scheduler and a Lifecycle.
+
+// Scheduler adds and removes entries. One entry per secret; an entry is
+// replaced (Remove, Schedule) when the secret's schedule changes.
+type Scheduler interface {
 	Schedule(s cron.Schedule, j cron.Job) cron.EntryID
 	Remove(id cron.EntryID)
-	Entry(id cron.EntryID) cron.Entry
+}
+
+// Lifecycle starts a runner, and stops it: Stop's context is done once
+// the running jobs have ended.
+type Lifecycle interface {
 	Start()
-	// Stop stops scheduling; the context is done once running jobs end.
 	Stop() context.Context
 }
 
-var _ Runner = (*cron.Cron)(nil)
+var (
+	_ Scheduler = (*cron.Cron)(nil)
+	_ Lifecycle = (*cron.Cron)(nil)
+)
 
 // New returns robfig/cron's own runner, in UTC (rotation_hour is UTC). The
 // daemon uses Timer, which scales; this one stays for comparison
@@ -40,7 +48,7 @@ func (o Once) Next(t time.Time) time.Time {
 	return time.Time{}
 }
 
-// Manual is a Runner driven by a test's clock: nothing runs until Advance.
+// Manual is a runner driven by a test's clock: nothing runs until Advance.
 // It computes each entry's next time as cron does (Next of the time it is
 // scheduled, then Next of each run's time).
 type Manual struct {
@@ -51,7 +59,10 @@ type Manual struct {
 	started bool
 }
 
-var _ Runner = (*Manual)(nil)
+var (
+	_ Scheduler = (*Manual)(nil)
+	_ Lifecycle = (*Manual)(nil)
+)
 
 // NewManual returns a Manual runner whose clock starts at now.
 func NewManual(now time.Time) *Manual {
@@ -65,7 +76,7 @@ func (m *Manual) Now() time.Time {
 	return m.now
 }
 
-// Schedule implements Runner.
+// Schedule implements Scheduler.
 func (m *Manual) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -74,14 +85,14 @@ func (m *Manual) Schedule(s cron.Schedule, j cron.Job) cron.EntryID {
 	return m.nextID
 }
 
-// Remove implements Runner.
+// Remove implements Scheduler.
 func (m *Manual) Remove(id cron.EntryID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.entries, id)
 }
 
-// Entry implements Runner.
+// Entry returns the entry id (for tests).
 func (m *Manual) Entry(id cron.EntryID) cron.Entry {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -103,14 +114,14 @@ func (m *Manual) Entries() []cron.Entry {
 	return out
 }
 
-// Start implements Runner.
+// Start implements Lifecycle.
 func (m *Manual) Start() {
 	m.mu.Lock()
 	m.started = true
 	m.mu.Unlock()
 }
 
-// Stop implements Runner.
+// Stop implements Lifecycle.
 func (m *Manual) Stop() context.Context {
 	m.mu.Lock()
 	m.started = false
