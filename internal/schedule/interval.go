@@ -1,5 +1,7 @@
 // Package schedule decides when secrets rotate: every rotation_interval days
-// at rotation_hour UTC counted from the last rotation, or a cron expression.
+// at rotation_hour UTC counted from the last rotation, or a cron expression;
+// catch-up after downtime; the diff of two configurations' schedules; and
+// Timer, the min-heap runner that fires the daemon's jobs.
 package schedule
 
 import (

@@ -193,8 +193,9 @@ func (tx *Tx) Audit(rotationID, kind, keyID, detail string) {
 	})
 }
 
-// Store is where secret state lives. Implementations: the bbolt file (Open),
-// and later a distributed engine. Every method is safe for concurrent use.
+// Store is where secret state lives: the bbolt file (Open), or the
+// DynamoDB table several replicas share (OpenDynamo). Every method is safe
+// for concurrent use.
 type Store interface {
 	// Get returns a copy of the named secret's state, or ErrNotFound.
 	Get(ctx context.Context, name string) (*Secret, error)
