@@ -365,16 +365,22 @@ func TestKilledReplicaCatchesUpBeforeServing(t *testing.T) {
 		}
 	}
 	again := w.startReplica("r2") // returns once it reports ready
+	held := map[string]string{}
+	for _, u := range w.users {
+		held[u] = w.sinkKeyOf("r2", u).AccessKeyID
+	}
+	// Read the state after the files: a key r2 wrote after it reported
+	// ready (its first rotation) is then known too.
 	after := w.states()
 	for _, u := range w.users {
 		st := before["/ha/"+u]
 		if st == nil || st.Current() == nil || st.Current().N < 2 {
 			continue // never rotated: no sink holds a key yet
 		}
-		v := st.Current()
-		k := w.sinkKeyOf("r2", u).AccessKeyID
+		v, k := st.Current(), held[u]
 		if got := after["/ha/"+u].ByKeyID(k); got == nil || got.N < v.N {
-			t.Errorf("r2 reported ready with %q in its sink of %s, older than the current key %s", k, u, v.AccessKeyID)
+			t.Errorf("r2 reported ready with %q in its sink of %s, older than the current key %s (version %d); r2 said of it:\n%s",
+				k, u, v.AccessKeyID, v.N, linesAbout(again.logs(), "/ha/"+u))
 		}
 	}
 	reps = append(reps, again)
@@ -437,4 +443,15 @@ func (w *haWorld) waitSinkAtLeast(name, u string, n int) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// linesAbout returns the log lines that name secret.
+func linesAbout(logs, secret string) string {
+	var out []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, `"`+secret+`"`) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
