@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/config/edit"
 )
 
 // editNote is the part of every editing command's help about how the
@@ -92,7 +93,7 @@ func (f *secretFlags) value(field string) (any, error) {
 	case "delete_protection":
 		return bool(f.protect), nil
 	}
-	var sinks []config.Fields
+	var sinks []edit.Fields
 	for _, s := range f.sinks {
 		fs, err := parseSink(s)
 		if err != nil {
@@ -105,7 +106,7 @@ func (f *secretFlags) value(field string) (any, error) {
 
 // apply writes every field whose flag was given to e, and the key, and
 // returns the names of the fields and the key file's path.
-func (f *secretFlags) apply(cmd *cobra.Command, e *config.Entry, key string) (changed []string, keyPath string, err error) {
+func (f *secretFlags) apply(cmd *cobra.Command, e *edit.Entry, key string) (changed []string, keyPath string, err error) {
 	for _, m := range secretFields {
 		if !cmd.Flags().Changed(m.flag) {
 			continue
@@ -162,7 +163,7 @@ only when given, and the configuration's defaults apply to the rest.
 				return err
 			}
 			var name, keyPath string
-			_, err = c.editConfig(func(d *config.Document) error {
+			_, err = c.editConfig(func(d *edit.Document) error {
 				if d.Secret(f.name) != nil {
 					return errUsage{fmt.Errorf("%s already has secret %s; change it with rotatord secret update aws --name %s", c.configPath, config.CanonicalName(f.name), config.CanonicalName(f.name))}
 				}
@@ -208,7 +209,7 @@ replaces all the secret's sinks with the ones given.
 			name := config.CanonicalName(f.name)
 			var changed []string
 			var keyPath string
-			_, err = c.editConfig(func(d *config.Document) error {
+			_, err = c.editConfig(func(d *edit.Document) error {
 				e := d.Secret(name)
 				if e == nil {
 					return errUsage{fmt.Errorf("%s has no secret %s; add it with rotatord secret create aws", c.configPath, name)}
@@ -246,12 +247,12 @@ secret's state (see README.md).
 		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := config.CanonicalName(args[0])
-			res, err := c.editConfig(func(d *config.Document) error {
+			res, err := c.editConfig(func(d *edit.Document) error {
 				if d.Secret(name) == nil {
 					return errUsage{fmt.Errorf("%s has no secret %s", c.configPath, name)}
 				}
 				err := d.DeleteSecret(name)
-				if errors.Is(err, config.ErrDeleteProtected) {
+				if errors.Is(err, edit.ErrDeleteProtected) {
 					err = fmt.Errorf("%w (rotatord secret update aws --name %s --delete-protection false)", err, name)
 				}
 				return err

@@ -12,17 +12,18 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/config/edit"
 )
 
 // reloadNote ends the line every editing command prints on success.
 const reloadNote = "a running daemon picks the change up by itself"
 
-// editConfig changes the -c file with fn through config.EditFile and
-// reports the outcome on stderr: the new file's warnings, or every problem
-// the edit would make (exit 2, nothing changed). fn's errors are returned
-// as they are.
-func (c *cli) editConfig(fn func(d *config.Document) error) (*config.EditResult, error) {
-	res, err := config.EditFile(c.configPath, config.LoadOptions{}, fn)
+// editConfig changes the -c file with fn through edit.File and reports
+// the outcome on stderr: the new file's warnings, or every problem the
+// edit would make (exit 2, nothing changed). fn's errors are returned as
+// they are.
+func (c *cli) editConfig(fn func(d *edit.Document) error) (*edit.Result, error) {
+	res, err := edit.File(c.configPath, config.LoadOptions{}, fn)
 	var ce config.Errors
 	switch {
 	case errors.As(err, &ce) && res == nil:
@@ -96,7 +97,7 @@ func (k *keyInput) read(c *cli) (string, error) {
 
 // setKey writes a key that was given to the entry's key file, returning
 // its path, or "" when no key was given.
-func setKey(e *config.Entry, key string, given bool) (string, error) {
+func setKey(e *edit.Entry, key string, given bool) (string, error) {
 	if !given {
 		return "", nil
 	}
@@ -126,8 +127,10 @@ func (b *boolFlag) Set(s string) error {
 	return nil
 }
 
-// parseSink reads --sink file:PATH[,format=F][,profile=P][,mode=M][,owner=O].
-func parseSink(s string) (config.Fields, error) {
+// parseSink reads --sink file:PATH[,format=F][,profile=P][,mode=M][,owner=O]
+// into the YAML fields of a file sink. It is the one place where the
+// commands know a sink's fields.
+func parseSink(s string) (edit.Fields, error) {
 	kind, rest, _ := strings.Cut(s, ":")
 	if kind != config.SinkFile {
 		return nil, errUsage{fmt.Errorf("--sink %q: write file:PATH[,format=aws-credentials|env|json][,profile=P][,mode=0600][,owner=USER]; file is the only sink type", s)}
@@ -136,7 +139,7 @@ func parseSink(s string) (config.Fields, error) {
 	if parts[0] == "" {
 		return nil, errUsage{fmt.Errorf("--sink %q: name the file, as in file:/run/app/credentials", s)}
 	}
-	fs := config.Fields{{Key: "type", Value: kind}, {Key: "path", Value: parts[0]}}
+	fs := edit.Fields{{Key: "type", Value: kind}, {Key: "path", Value: parts[0]}}
 	seen := map[string]bool{}
 	for _, p := range parts[1:] {
 		k, v, ok := strings.Cut(p, "=")
@@ -147,7 +150,7 @@ func parseSink(s string) (config.Fields, error) {
 			return nil, errUsage{fmt.Errorf("--sink %q: %s is given twice", s, k)}
 		}
 		seen[k] = true
-		fs = append(fs, config.Field{Key: k, Value: v})
+		fs = append(fs, edit.Field{Key: k, Value: v})
 	}
 	return fs, nil
 }

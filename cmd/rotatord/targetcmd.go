@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/config/edit"
 )
 
 // targetCommand is `rotatord target`: add targets to the configuration
@@ -38,7 +39,7 @@ options are written only when given (the region defaults to ` + config.DefaultRe
 				return err
 			}
 			var keyPath string
-			_, err = c.editConfig(func(d *config.Document) error {
+			_, err = c.editConfig(func(d *edit.Document) error {
 				if d.Target(name) != nil {
 					return errUsage{fmt.Errorf("%s already has target %s", c.configPath, name)}
 				}

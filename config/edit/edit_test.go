@@ -1,4 +1,4 @@
-package config
+package edit
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rotatord/rotatord/config"
 )
 
 // Fake keys, 40 characters as AWS's are; no output may ever show them.
@@ -131,7 +133,7 @@ func addReporter2(d *Document) error {
 	}
 	for _, f := range []Field{
 		{"target", "prod"},
-		{"authentication_credentials", UseUserCreds},
+		{"authentication_credentials", config.UseUserCreds},
 		{"access_key_id", "AKIAFAKENEWKEY000003"},
 		{"grace_rotation", false},
 		{"auto_rotate", true},
@@ -152,9 +154,9 @@ func TestEditCreateKeepsCommentsAndOrder(t *testing.T) {
 	if err := os.Chmod(cfgPath, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	res, err := EditFile(cfgPath, LoadOptions{}, addReporter2)
+	res, err := File(cfgPath, config.LoadOptions{}, addReporter2)
 	if err != nil {
-		t.Fatalf("EditFile: %v", err)
+		t.Fatalf("File: %v", err)
 	}
 	got, _ := os.ReadFile(cfgPath)
 	if info, err := os.Stat(cfgPath); err != nil || info.Mode().Perm() != 0o640 {
@@ -205,7 +207,7 @@ func TestEditCreateKeepsCommentsAndOrder(t *testing.T) {
 
 func TestEditUpdateChangesOnlyGivenFields(t *testing.T) {
 	cfgPath := editDir(t)
-	_, err := EditFile(cfgPath, LoadOptions{}, func(d *Document) error {
+	_, err := File(cfgPath, config.LoadOptions{}, func(d *Document) error {
 		e := d.Secret("team-a/ci/deployer") // without its leading slash
 		if e == nil {
 			return errors.New("deployer not found")
@@ -216,7 +218,7 @@ func TestEditUpdateChangesOnlyGivenFields(t *testing.T) {
 		return e.Set("user_name", "ci-deployer") // absent: placed in field order
 	})
 	if err != nil {
-		t.Fatalf("EditFile: %v", err)
+		t.Fatalf("File: %v", err)
 	}
 	got, _ := os.ReadFile(cfgPath)
 	want := strings.Replace(editFixture, "    rotation_interval: 30     # days\n", "    rotation_interval: 60 # days\n", 1)
@@ -230,9 +232,9 @@ func TestEditUpdateChangesOnlyGivenFields(t *testing.T) {
 func TestEditDelete(t *testing.T) {
 	cfgPath := editDir(t)
 	dir := filepath.Dir(cfgPath)
-	res, err := EditFile(cfgPath, LoadOptions{}, func(d *Document) error { return d.DeleteSecret("/team-b/reporter") })
+	res, err := File(cfgPath, config.LoadOptions{}, func(d *Document) error { return d.DeleteSecret("/team-b/reporter") })
 	if err != nil {
-		t.Fatalf("EditFile: %v", err)
+		t.Fatalf("File: %v", err)
 	}
 	got, _ := os.ReadFile(cfgPath)
 	cut := editFixture[strings.Index(editFixture, "\n\n  # the reporter")+1 : strings.Index(editFixture, "# trailing comment")]

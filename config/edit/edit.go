@@ -1,4 +1,4 @@
-package config
+package edit
 
 import (
 	"bytes"
@@ -11,26 +11,28 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/safefile"
 )
 
-// EditResult is what EditFile did.
-type EditResult struct {
+// Result is what File did.
+type Result struct {
 	// Config is the configuration as written, loaded and validated as
-	// LoadWith does; its Warnings are the new file's warnings. When the
-	// edit was invalid it holds only File and Warnings, as LoadWith's does.
-	Config *Config
+	// config.LoadWith does; its Warnings are the new file's warnings. When
+	// the edit was invalid it holds only File and Warnings, as LoadWith's
+	// does.
+	Config *config.Config
 	// Wrote lists the secret files the edit created or replaced.
 	Wrote []string
 	// Removed lists the secret files the edit removed.
 	Removed []string
 }
 
-// Document is a configuration file being edited by EditFile: its YAML node
+// Document is a configuration file being edited by File: its YAML node
 // tree, which keeps the file's comments and the order of its keys. Its
 // methods change only the nodes they name, and write secret files only
 // through Entry.SetSecretKey. A Document is valid only during the function
-// that EditFile calls.
+// that File calls.
 type Document struct {
 	file string      // the configuration file
 	dir  string      // its directory, against which relative paths resolve
@@ -47,21 +49,21 @@ type Document struct {
 // configuration is replaced.
 type staged struct{ tmp, dst string }
 
-// EditFile changes the configuration file at path with fn, atomically and
+// File changes the configuration file at path with fn, atomically and
 // only into a valid configuration:
 //
 //  1. it parses the file into a node tree and calls fn with it; if fn
-//     fails, EditFile returns fn's error (unwrapped) and nothing changes;
+//     fails, File returns fn's error (unwrapped) and nothing changes;
 //  2. it encodes the tree with 2-space indentation and puts back what
 //     yaml.v3 drops from untouched lines: blank lines and the spacing
 //     before line comments (restoreLayout), only when doing so leaves the
 //     data unchanged;
 //  3. it writes the text to a temporary file beside path, with path's mode
-//     and owner, and loads it with LoadWith(tmp, o): every field, rule and
-//     secret reference is checked, secret files included;
+//     and owner, and loads it with config.LoadWith(tmp, o): every field,
+//     rule and secret reference is checked, secret files included;
 //  4. if that fails, it removes the temporary file and every secret file
-//     the edit wrote, and returns the Errors, which name path (not the
-//     temporary file) and the lines and columns of the edited text;
+//     the edit wrote, and returns the config.Errors, which name path (not
+//     the temporary file) and the lines and columns of the edited text;
 //  5. otherwise it syncs the file, renames it over path (failing instead if
 //     path changed since it was read), syncs the directory, and only then
 //     moves replaced secret files into place and removes the secret files
@@ -76,10 +78,10 @@ type staged struct{ tmp, dst string }
 // link: so the configuration's directory, and every one above it, is one
 // that only root (or rotatord's user) can write. The temporary file, the
 // key files and their directories under it are then made by path, with
-// os: nobody else can swap an entry in such a directory, and LoadWith of
-// the result checks every file it names strictly again.
-func EditFile(path string, o LoadOptions, fn func(*Document) error) (*EditResult, error) {
-	data, sinfo, err := safefile.ReadFile(path, safefile.Options{Limit: maxConfigFile, Strict: true})
+// os: nobody else can swap an entry in such a directory, and
+// config.LoadWith of the result checks every file it names strictly again.
+func File(path string, o config.LoadOptions, fn func(*Document) error) (*Result, error) {
+	data, sinfo, err := safefile.ReadFile(path, safefile.Options{Limit: config.MaxFileSize, Strict: true})
 	switch {
 	case errors.Is(err, safefile.ErrSymlink):
 		return nil, fmt.Errorf("%w; edit the file it points to (give its path with -c)", err)
@@ -93,9 +95,9 @@ func EditFile(path string, o LoadOptions, fn func(*Document) error) (*EditResult
 	if !sameFile(info, sinfo) {
 		return nil, fmt.Errorf("%s changed while it was being read; run the command again", path)
 	}
-	root, err := readDocument(data)
+	root, err := config.ReadDocument(data)
 	if err != nil || (root != nil && len(root.Content) > 0 && root.Content[0].Kind != yaml.MappingNode) {
-		_, perr := Parse(path, data) // reports the problem at its position
+		_, perr := config.Parse(path, data) // reports the problem at its position
 		return nil, firstErr(perr, err, errors.New("the file is not a YAML mapping"))
 	}
 	if root == nil || len(root.Content) == 0 {
@@ -124,13 +126,13 @@ func EditFile(path string, o LoadOptions, fn func(*Document) error) (*EditResult
 			os.Remove(tmp)
 		}
 	}()
-	cfg, err := LoadWith(tmp, o)
+	cfg, err := config.LoadWith(tmp, o)
 	relabel(cfg, err, tmp, path)
-	res := &EditResult{Config: cfg}
+	res := &Result{Config: cfg}
 	if err != nil {
 		return res, err
 	}
-	if now, _, err := safefile.ReadFile(path, safefile.Options{Limit: maxConfigFile, Strict: true}); err != nil || !bytes.Equal(now, data) {
+	if now, _, err := safefile.ReadFile(path, safefile.Options{Limit: config.MaxFileSize, Strict: true}); err != nil || !bytes.Equal(now, data) {
 		return res, fmt.Errorf("%s changed while it was being edited; nothing was changed, run the command again", path)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -194,8 +196,8 @@ func (d *Document) writeTemp(data []byte) (string, error) {
 }
 
 // relabel makes the result of loading tmp name path instead.
-func relabel(c *Config, err error, tmp, path string) {
-	fix := func(es Errors) {
+func relabel(c *config.Config, err error, tmp, path string) {
+	fix := func(es config.Errors) {
 		for _, e := range es {
 			if e.File == tmp {
 				e.File = path
@@ -207,7 +209,7 @@ func relabel(c *Config, err error, tmp, path string) {
 		c.File = path
 		fix(c.Warnings)
 	}
-	var es Errors
+	var es config.Errors
 	if errors.As(err, &es) {
 		fix(es)
 	}
@@ -216,7 +218,7 @@ func relabel(c *Config, err error, tmp, path string) {
 // finish runs after the configuration was replaced: it syncs the
 // directory, moves replaced secret files into place and removes the
 // secret files of removed entries.
-func (d *Document) finish(res *EditResult) error {
+func (d *Document) finish(res *Result) error {
 	var errs []error
 	if err := syncDir(d.dir); err != nil {
 		errs = append(errs, fmt.Errorf("the configuration was changed, but syncing its directory failed: %w", err))
@@ -256,7 +258,7 @@ func (d *Document) rollback() {
 
 // syncDir makes a rename or a new file in dir durable.
 func syncDir(dir string) error {
-	f, err := os.Open(dir) // under the configuration's trusted directory: see EditFile
+	f, err := os.Open(dir) // under the configuration's trusted directory: see File
 	if err != nil {
 		return err
 	}

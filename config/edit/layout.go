@@ -1,9 +1,11 @@
-package config
+package edit
 
 import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rotatord/rotatord/config"
 )
 
 // maxLayoutCells bounds the table restoreLayout aligns lines with (lines of
@@ -112,11 +114,11 @@ func layoutKeys(lines []string) []string {
 // same kinds, tags, values, anchors and aliases, comments and layout
 // aside.
 func sameData(x, y []byte) bool {
-	a, err := readDocument(x)
+	a, err := config.ReadDocument(x)
 	if err != nil {
 		return false
 	}
-	b, err := readDocument(y)
+	b, err := config.ReadDocument(y)
 	return err == nil && sameNode(a, b)
 }
 

@@ -1,6 +1,6 @@
 //go:build unix
 
-package config
+package edit
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 )
 
 // sameOwner gives the file or directory at path (one an edit made, under
-// the configuration's trusted directory: see EditFile) the owner and group of
+// the configuration's trusted directory: see File) the owner and group of
 // like (the configuration file), so that a daemon running as that user can
 // read what an edit made as root. When only root could change the owner,
 // matching the group is enough.

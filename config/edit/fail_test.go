@@ -1,4 +1,4 @@
-package config
+package edit
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rotatord/rotatord/config"
 )
 
 // TestEditFailureChangesNothing runs edits that must fail, and checks that
@@ -76,9 +78,9 @@ func TestEditFailureChangesNothing(t *testing.T) {
 				tt.prep(t, dir)
 			}
 			before := tree(t, dir)
-			_, err := EditFile(cfgPath, LoadOptions{}, tt.fn)
+			_, err := File(cfgPath, config.LoadOptions{}, tt.fn)
 			if err == nil {
-				t.Fatal("EditFile succeeded")
+				t.Fatal("File succeeded")
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error:\n%v\nwant it to hold %q", err, tt.want)
@@ -91,7 +93,7 @@ func TestEditFailureChangesNothing(t *testing.T) {
 					t.Errorf("the error shows a secret key: %v", err)
 				}
 			}
-			var es Errors
+			var es config.Errors
 			if errors.As(err, &es) {
 				for _, e := range es {
 					if e.File != cfgPath || e.Line == 0 {

@@ -1,4 +1,4 @@
-package config
+package edit
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rotatord/rotatord/config"
 )
 
 // ErrDeleteProtected is wrapped by the error of Document.DeleteSecret for a
@@ -39,13 +41,13 @@ type Entry struct {
 // Name returns the entry's name; a secret's is canonical.
 func (e *Entry) Name() string { return e.name }
 
-// Line returns the entry's line in the file being edited, or 0 for a new
+// line returns the entry's line in the file being edited, or 0 for a new
 // entry.
-func (e *Entry) Line() int { return e.node.Line }
+func (e *Entry) line() int { return e.node.Line }
 
 // Secret returns the entry of the rotated secret named name, compared by
 // CanonicalName, or nil.
-func (d *Document) Secret(name string) *Entry { return d.find("secrets", CanonicalName(name)) }
+func (d *Document) Secret(name string) *Entry { return d.find("secrets", config.CanonicalName(name)) }
 
 // Target returns the entry of the named target, or nil.
 func (d *Document) Target(name string) *Entry { return d.find("targets", name) }
@@ -54,7 +56,7 @@ func (d *Document) Target(name string) *Entry { return d.find("targets", name) }
 // secrets:, adding that key if the file lacks it. It fails if a secret of
 // that name exists.
 func (d *Document) AddSecret(name string) (*Entry, error) {
-	return d.add("secrets", CanonicalName(name))
+	return d.add("secrets", config.CanonicalName(name))
 }
 
 // AddTarget appends a target named name to targets:, adding that key if the
@@ -69,11 +71,11 @@ func (d *Document) AddTarget(name string) (*Entry, error) { return d.add("target
 func (d *Document) DeleteSecret(name string) error {
 	e := d.Secret(name)
 	if e == nil {
-		return fmt.Errorf("%s has no secret %s", d.file, strconv.Quote(CanonicalName(name)))
+		return fmt.Errorf("%s has no secret %s", d.file, strconv.Quote(config.CanonicalName(name)))
 	}
-	if v := e.value("delete_protection"); v != nil && !isFalse(v) {
+	if v := e.value("delete_protection"); v != nil && !config.ReadsFalse(v) {
 		return fmt.Errorf("secret %s (%s:%d) is protected (%w); set delete_protection: false first, then delete it",
-			e.name, d.file, e.Line(), ErrDeleteProtected)
+			e.name, d.file, e.line(), ErrDeleteProtected)
 	}
 	seq := mapValue(d.top, "secrets")
 	seq.Content = slices.DeleteFunc(seq.Content, func(n *yaml.Node) bool { return n == e.node })
@@ -114,9 +116,9 @@ func (e *Entry) value(key string) *yaml.Node {
 
 func entryType(list string) reflect.Type {
 	if list == "targets" {
-		return reflect.TypeFor[Target]()
+		return reflect.TypeFor[config.Target]()
 	}
-	return reflect.TypeFor[RotatedSecret]()
+	return reflect.TypeFor[config.RotatedSecret]()
 }
 
 // find returns the entry of list whose name (canonical for secrets) is
@@ -136,7 +138,7 @@ func (d *Document) find(list, name string) *Entry {
 		}
 		got := v.Value
 		if list == "secrets" {
-			got = CanonicalName(got)
+			got = config.CanonicalName(got)
 		}
 		if got == name {
 			return &Entry{doc: d, list: list, name: name, node: item}
@@ -148,14 +150,14 @@ func (d *Document) find(list, name string) *Entry {
 // add appends a new entry with only its name to list.
 func (d *Document) add(list, name string) (*Entry, error) {
 	if e := d.find(list, name); e != nil {
-		return nil, fmt.Errorf("%s already has %s %s (line %d)", d.file, list[:len(list)-1], strconv.Quote(name), e.Line())
+		return nil, fmt.Errorf("%s already has %s %s (line %d)", d.file, list[:len(list)-1], strconv.Quote(name), e.line())
 	}
 	seq := mapValue(d.top, list)
 	switch {
 	case seq != nil && seq.Kind == yaml.SequenceNode:
 	case seq == nil || seq.ShortTag() == "!!null":
 		seq = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		if err := setKey(d.top, reflect.TypeFor[Config](), list, seq); err != nil {
+		if err := setKey(d.top, reflect.TypeFor[config.Config](), list, seq); err != nil {
 			return nil, err
 		}
 	default:
@@ -183,7 +185,7 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 // existing value is replaced, its comments moved to n. A new key goes
 // before the first key that t declares after it.
 func setKey(m *yaml.Node, t reflect.Type, key string, n *yaml.Node) error {
-	order := fieldNames(fieldsOf(t))
+	order := config.Keys(t)
 	rank := slices.Index(order, key)
 	if rank < 0 {
 		return fmt.Errorf("%s is not a field of %s", key, t.Name())
@@ -245,18 +247,7 @@ func valueNode(v any) (*yaml.Node, error) {
 	return nil, fmt.Errorf("cannot write a value of type %T", v)
 }
 
-// isFalse reports whether a scalar reads as false, as the decoder reads a
-// boolean.
-func isFalse(n *yaml.Node) bool {
-	var b bool
-	if n.ShortTag() == "!!bool" && n.Decode(&b) == nil {
-		return !b
-	}
-	w, word := yaml11Bools[n.Value]
-	return word && n.Style&(quotedStyle|yaml.TaggedStyle) == 0 && !w
-}
-
-// resolve makes a path from the file absolute, as Parse does.
+// resolve makes a path from the file absolute, as config.Parse does.
 func (d *Document) resolve(p string) string {
 	if filepath.IsAbs(p) {
 		return filepath.Clean(p)

@@ -1,4 +1,4 @@
-package config
+package edit
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/safefile"
 )
 
@@ -64,16 +65,13 @@ func (e *Entry) SetSecretKey(value string) (string, error) {
 // path.
 func keyFile(dir, list, name string) (string, error) {
 	if list == "targets" {
-		if !targetNameRe.MatchString(name) {
-			return "", fmt.Errorf("target name %s may only hold letters, digits and ._-", quote(name))
+		if err := config.CheckTargetName(name); err != nil {
+			return "", err
 		}
 		return filepath.Join(dir, "targets", name+".secret"), nil
 	}
-	if name == "" {
-		return "", errors.New("a secret needs a name, a path such as /team-a/ci/deployer")
-	}
-	if p := secretNameProblem(name); p != "" {
-		return "", fmt.Errorf("secret name %s %s", quote(name), p)
+	if err := config.CheckSecretName(name); err != nil {
+		return "", err
 	}
 	return filepath.Join(dir, "secrets", filepath.FromSlash(name[1:])+".secret"), nil
 }
@@ -87,7 +85,7 @@ func (d *Document) writeKey(e *Entry, p, value string) error {
 		if err := d.mkdirs(filepath.Dir(p)); err != nil {
 			return err
 		}
-		// O_EXCL under the configuration's trusted directory: see EditFile.
+		// O_EXCL under the configuration's trusted directory: see File.
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
 			return err
@@ -145,7 +143,7 @@ func fill(f *os.File, value string, like fs.FileInfo) error {
 
 // readSmall reads a file that should hold one key.
 func readSmall(p string) (string, error) {
-	b, _, err := safefile.ReadFile(p, safefile.Options{Limit: maxSecretFile, Strict: true})
+	b, _, err := safefile.ReadFile(p, safefile.Options{Limit: config.MaxSecretFileSize, Strict: true})
 	return string(b), err
 }
 
