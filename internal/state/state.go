@@ -1,8 +1,18 @@
 // Package state keeps what rotatord knows about each rotated secret: its
-// versions (key ids, times, sealed values), the journal of an open rotation,
-// schedule facts and an append-only audit log. Every Update is durable (fsync)
-// before it returns: the rotation state machine relies on that to resume or
-// undo a rotation after a crash at any step.
+// versions (key ids, times, values sealed with AES-GCM under the protection
+// key), the journal of an open rotation, schedule facts and an append-only
+// audit log. Every Update is durable (fsync, or DynamoDB's acknowledged
+// write) before it returns: the rotation state machine relies on that to
+// resume or undo a rotation after a crash at any step.
+//
+// Two backends hold it: one bbolt file, locked by the process that opens
+// it (Open, *Bolt), or a DynamoDB table several replicas share (OpenDynamo,
+// *Dynamo; InitDynamoTable creates it), which also keeps leases, replica
+// heartbeats and per-host acknowledgements. Callers use them through small
+// interfaces: Reader, Updater, AuditLog (and Leaser and the others on a
+// shared table). OpenConfigured opens the store a configuration's state
+// block names and translates its errors (a missing table, a wrong
+// protection key); Migrate copies a whole store into the other backend.
 package state
 
 import (
