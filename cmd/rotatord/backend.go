@@ -6,12 +6,18 @@ import (
 
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
-	"github.com/rotatord/rotatord/internal/state"
 )
 
 // rotateSlack is how long, beyond the longest verify_timeout, `rotatord
 // rotate` waits for the daemon's rotation: a worker, IAM, the deliveries.
 const rotateSlack = 30 * time.Minute
+
+// backend is what the CLI's commands ask of the running daemon, or of the
+// store when none runs.
+type backend interface {
+	control.Reader
+	control.Operator
+}
 
 // withBackend runs fn against the running daemon, through its control
 // socket, or, when none answers, against the store opened by this process
@@ -19,7 +25,7 @@ const rotateSlack = 30 * time.Minute
 // that another user serves is refused (control.ErrUntrusted), and a daemon
 // that does not answer in time is an error (control.ErrNoAnswer): neither
 // falls back to the store.
-func (c *cli) withBackend(holder string, fn func(b control.Backend) error) error {
+func (c *cli) withBackend(holder string, fn func(b backend) error) error {
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return err
@@ -37,13 +43,7 @@ func (c *cli) withBackend(holder string, fn func(b control.Backend) error) error
 	case !errors.Is(err, control.ErrNoDaemon):
 		return err
 	}
-	return c.withStore(cfg, holder, func(st state.Store) error {
-		e, err := daemon.NewEngine(c.ctx, cfg, st, daemon.EngineOptions{Logger: c.log})
-		if err != nil {
-			return err
-		}
-		return fn(daemon.NewOffline(e, st))
-	})
+	return c.withOffline(cfg, holder, func(o *daemon.Offline) error { return fn(o) })
 }
 
 // withEngine loads the configuration, opens the store and runs fn with an
@@ -53,11 +53,5 @@ func (c *cli) withEngine(holder string, fn func(e *daemon.Engine) error) error {
 	if err != nil {
 		return err
 	}
-	return c.withStore(cfg, holder, func(st state.Store) error {
-		e, err := daemon.NewEngine(c.ctx, cfg, st, daemon.EngineOptions{Logger: c.log})
-		if err != nil {
-			return err
-		}
-		return fn(e)
-	})
+	return c.withOffline(cfg, holder, func(o *daemon.Offline) error { return fn(o.Engine()) })
 }

@@ -272,9 +272,18 @@ func (w *world) awsConfig() aws.Config {
 	}
 }
 
+// testStore is what the tests read and write of a store, whichever
+// backend.
+type testStore interface {
+	state.Reader
+	state.Updater
+	state.AuditLog
+	io.Closer
+}
+
 // store opens the world's store: the state file (of a world whose
 // rotatord has exited) or the DynamoDB table.
-func (w *world) store() state.Store {
+func (w *world) store() testStore {
 	w.t.Helper()
 	if !w.dynamo {
 		return w.openStore()
@@ -316,7 +325,7 @@ func (w *world) sinkKey() aws.Credentials {
 }
 
 // scanStore opens the store for scan, or returns nil.
-func (w *world) scanStore() state.Store {
+func (w *world) scanStore() testStore {
 	key, err := state.ParseProtectionKey(w.keyB64)
 	if err != nil {
 		return nil

@@ -4,18 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
-	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
-	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -79,7 +74,7 @@ bbolt file is removed, but a table must be deleted and created again
 }
 
 // stateMigrate checks the options, refuses while a daemon runs, and copies
-// the configured store into the other backend.
+// the configured store into the other backend (see state.Migrate).
 func (c *cli) stateMigrate(cmd *cobra.Command, f migrateFlags) error {
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -91,11 +86,20 @@ func (c *cli) stateMigrate(cmd *cobra.Command, f migrateFlags) error {
 	if err := migrateNoDaemon(c.ctx, cfg.ControlSocket); err != nil {
 		return err
 	}
-	key := []byte(cfg.State.ProtectionKey.Reveal())
-	if cfg.State.Backend == config.BackendBbolt {
-		return c.migrateToDynamo(cfg, f, key)
+	to, err := f.dest(cfg)
+	if err != nil {
+		return err
 	}
-	return c.migrateToBbolt(cfg, f, key)
+	stats, err := state.Migrate(c.ctx, &cfg.State, to, state.MigrateOptions{
+		Holder: migrateHolder, Connect: daemon.StateConnect(cfg),
+	})
+	if err != nil {
+		return err
+	}
+	if to.Backend == config.BackendDynamoDB {
+		return c.migratedToDynamo(cfg, f, stats)
+	}
+	return c.migratedToBbolt(cfg, to.Path, stats)
 }
 
 // check refuses options that do not fit the configured backend.
@@ -152,40 +156,29 @@ func migrateNoDaemon(ctx context.Context, socket string) error {
 	return fmt.Errorf("cannot tell whether a daemon is running: %w", err)
 }
 
-// migrateToDynamo copies the configured bbolt file into the table of f.
-func (c *cli) migrateToDynamo(cfg *config.Config, f migrateFlags, key []byte) error {
-	path := cfg.State.Path
-	if _, err := safefile.Stat(path, safefile.Options{}); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("state file %s does not exist: there is no state to migrate", path)
-	}
-	src, err := state.Open(path, key, state.WithHolder(migrateHolder))
-	if err != nil {
-		return migrateOpenError(cfg, path, err)
-	}
-	defer src.Close()
-
-	dcfg := *cfg
-	dcfg.State.Backend, dcfg.State.Path = config.BackendDynamoDB, ""
-	dcfg.State.Table, dcfg.State.Region, dcfg.State.Endpoint, dcfg.State.Target = f.table, f.region, f.endpoint, f.target
-	awsCfg, err := daemon.StateAWS(c.ctx, &dcfg)
-	if err != nil {
-		return err
-	}
-	dst, err := migrateOpenDynamo(c.ctx, awsCfg, f.table, f.region, key)
-	if err != nil {
-		return err
-	}
-	defer dst.Close()
-	if err := migrateNoReplicas(c.ctx, dst, f.table); err != nil {
-		return err
-	}
-	stats, err := state.Migrate(c.ctx, src, dst)
-	if err != nil {
-		if stats.Secrets > 0 {
-			return fmt.Errorf("%w; table %s now holds part of the state (%d secrets): delete and recreate it (rotatord state init) before you try again", err, f.table, stats.Secrets)
+// dest is the state block of the store to copy into: the configuration's,
+// with the other backend and its fields from the flags (a --path made
+// absolute).
+func (f *migrateFlags) dest(cfg *config.Config) (*config.State, error) {
+	to := cfg.State
+	if f.to == config.BackendBbolt {
+		path, err := filepath.Abs(f.path)
+		if err != nil {
+			return nil, fmt.Errorf("--path %s: %w", f.path, err)
 		}
-		return fmt.Errorf("table %s: %w", f.table, err)
+		to.Backend, to.Path = config.BackendBbolt, path
+		to.Table, to.Region, to.Endpoint, to.Target = "", "", "", ""
+		return &to, nil
 	}
+	to.Backend, to.Path = config.BackendDynamoDB, ""
+	to.Table, to.Region, to.Endpoint, to.Target = f.table, f.region, f.endpoint, f.target
+	return &to, nil
+}
+
+// migratedToDynamo says what state migrate copied from the configured
+// bbolt file into the table of f, and what to do next.
+func (c *cli) migratedToDynamo(cfg *config.Config, f migrateFlags, stats state.MigrateStats) error {
+	path := cfg.State.Path
 	var where string
 	switch {
 	case f.target != "":
@@ -195,52 +188,17 @@ func (c *cli) migrateToDynamo(cfg *config.Config, f migrateFlags, key []byte) er
 	default:
 		where = "state.region: " + f.region
 	}
-	_, err = fmt.Fprintf(c.stdout, "copied %s from bbolt file %s to DynamoDB table %s (%s)\n"+
+	_, err := fmt.Fprintf(c.stdout, "copied %s from bbolt file %s to DynamoDB table %s (%s)\n"+
 		"next: in %s set state.backend: dynamodb, state.table: %s, %s, remove state.path, then start rotatord; %s is no longer updated (keep it as a backup)\n",
 		migrateCounts(stats), path, f.table, f.region, cfg.File, f.table, where, path)
 	return err
 }
 
-// migrateToBbolt copies the configured DynamoDB table into the new bbolt
-// file of f.
-func (c *cli) migrateToBbolt(cfg *config.Config, f migrateFlags, key []byte) error {
+// migratedToBbolt says what state migrate copied from the configured
+// table into the bbolt file at path, and what to do next.
+func (c *cli) migratedToBbolt(cfg *config.Config, path string, stats state.MigrateStats) error {
 	st := cfg.State
-	awsCfg, err := daemon.StateAWS(c.ctx, cfg)
-	if err != nil {
-		return err
-	}
-	src, err := migrateOpenDynamo(c.ctx, awsCfg, st.Table, st.Region, key)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	if err := migrateNoReplicas(c.ctx, src, st.Table); err != nil {
-		return err
-	}
-	path, err := filepath.Abs(f.path)
-	if err != nil {
-		return fmt.Errorf("--path %s: %w", f.path, err)
-	}
-	_, statErr := safefile.Stat(path, safefile.Options{})
-	created := errors.Is(statErr, fs.ErrNotExist)
-	dst, err := state.Open(path, key, state.WithHolder(migrateHolder))
-	if err != nil {
-		return migrateOpenError(cfg, path, err)
-	}
-	stats, err := state.Migrate(c.ctx, src, dst)
-	cerr := dst.Close()
-	if err != nil {
-		if created {
-			// A file this command created holds nothing else: remove the
-			// partial copy, so that the next attempt starts afresh.
-			_ = safefile.Remove(path)
-		}
-		return fmt.Errorf("state file %s: %w", path, err)
-	}
-	if cerr != nil {
-		return cerr
-	}
-	_, err = fmt.Fprintf(c.stdout, "copied %s from DynamoDB table %s (%s) to bbolt file %s\n"+
+	_, err := fmt.Fprintf(c.stdout, "copied %s from DynamoDB table %s (%s) to bbolt file %s\n"+
 		"next: in %s set state.backend: bbolt and state.path: %s, remove state.table, state.region, state.endpoint, state.target, state.lease_duration and state.replica, then start rotatord; table %s is left as it was and no longer updated\n",
 		migrateCounts(stats), st.Table, st.Region, path, cfg.File, path, st.Table)
 	return err
@@ -256,48 +214,4 @@ func migrateCounts(s state.MigrateStats) string {
 		return fmt.Sprintf("%d %ss", n, what)
 	}
 	return fmt.Sprintf("%s (%s, %s)", n(s.Secrets, "secret"), n(s.Versions, "version"), n(s.Events, "event"))
-}
-
-// migrateOpenDynamo opens the store on table, saying how to create a
-// table that does not exist.
-func migrateOpenDynamo(ctx context.Context, awsCfg aws.Config, table, region string, key []byte) (*state.Dynamo, error) {
-	d, err := state.OpenDynamo(ctx, awsCfg, table, key)
-	if errors.Is(err, state.ErrNoTable) {
-		return nil, fmt.Errorf("DynamoDB table %s does not exist in %s: create it first with rotatord state init, in a configuration whose state has backend: dynamodb and table: %s", table, region, table)
-	}
-	return d, err
-}
-
-// migrateNoReplicas refuses while daemons keep a heartbeat on the table.
-func migrateNoReplicas(ctx context.Context, d *state.Dynamo, table string) error {
-	rs, err := d.Replicas(ctx)
-	if err != nil {
-		return fmt.Errorf("table %s: %w", table, err)
-	}
-	if len(rs) == 0 {
-		return nil
-	}
-	var names []string
-	for _, r := range rs {
-		names = append(names, fmt.Sprintf("%s (heartbeat until %s)", r.Name, r.Expires.UTC().Format(time.RFC3339)))
-	}
-	return fmt.Errorf("rotatord is running on table %s: %s; stop every replica first (one that died without stopping counts until its heartbeat expires)", table, strings.Join(names, ", "))
-}
-
-// migrateOpenError explains why a bbolt file did not open. A *LockedError
-// names the process that holds the file already.
-func migrateOpenError(cfg *config.Config, path string, err error) error {
-	switch {
-	case errors.Is(err, state.ErrLocked):
-		return err // a *LockedError names the file and its holder
-	case errors.Is(err, state.ErrUnusable):
-		return err // a *FileError names the file and what to do
-	case errors.Is(err, state.ErrWrongKey):
-		src := cfg.State.ProtectionKeyFile
-		if cfg.State.ProtectionKeyEnv != "" {
-			src = "$" + cfg.State.ProtectionKeyEnv
-		}
-		return fmt.Errorf("open state file %s with protection key %s: %w", path, src, err)
-	}
-	return fmt.Errorf("open state file %s: %w", path, err)
 }

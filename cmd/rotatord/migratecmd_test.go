@@ -53,7 +53,7 @@ type migrateSnapshot struct {
 	History map[string][]state.Event
 }
 
-func migrateSnap(t *testing.T, st state.Store) migrateSnapshot {
+func migrateSnap(t *testing.T, st testStore) migrateSnapshot {
 	t.Helper()
 	ctx := context.Background()
 	all, err := st.List(ctx)

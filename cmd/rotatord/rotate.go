@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
-	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
 )
 
@@ -25,7 +24,7 @@ control socket that another user's process serves is refused (see rotatord
 run --help).`,
 		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withBackend("rotatord rotate", func(b control.Backend) error {
+			return c.withBackend("rotatord rotate", func(b backend) error {
 				res, err := b.Rotate(c.ctx, args[0])
 				if err != nil {
 					return err

@@ -23,7 +23,7 @@ func (c *cli) listCommand() *cobra.Command {
 		Short: "List every secret: key id, state, last and next rotation, last error",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withBackend("rotatord list", func(b control.Backend) error {
+			return c.withBackend("rotatord list", func(b backend) error {
 				rows, err := b.List(c.ctx)
 				if err != nil {
 					return err
@@ -61,7 +61,7 @@ func (c *cli) statusCommand() *cobra.Command {
 		Short: "Show one secret: state, schedule, open rotation, each sink's delivery",
 		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withBackend("rotatord status", func(b control.Backend) error {
+			return c.withBackend("rotatord status", func(b backend) error {
 				d, err := b.Status(c.ctx, args[0])
 				if err != nil {
 					return notFound(args[0], err)
@@ -131,7 +131,7 @@ anything it answered (it could hand out a forged key). Without a daemon,
 get reads the state store itself.`,
 		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withBackend("rotatord get", func(b control.Backend) error {
+			return c.withBackend("rotatord get", func(b backend) error {
 				v, err := c.version(b, args[0], version, reveal)
 				if err != nil {
 					return err
@@ -156,7 +156,7 @@ get reads the state store itself.`,
 }
 
 // version fetches version n (0: current), with its value only if reveal.
-func (c *cli) version(b control.Backend, name string, n int, reveal bool) (*state.Version, error) {
+func (c *cli) version(b backend, name string, n int, reveal bool) (*state.Version, error) {
 	if reveal {
 		v, err := b.Reveal(c.ctx, name, n)
 		if err != nil {
@@ -187,7 +187,7 @@ func (c *cli) historyCommand() *cobra.Command {
 		Short: "Show a secret's versions and audit events",
 		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withBackend("rotatord history", func(b control.Backend) error {
+			return c.withBackend("rotatord history", func(b backend) error {
 				d, err := b.Status(c.ctx, args[0])
 				if err == nil && d.Secret == nil {
 					err = state.ErrNotFound

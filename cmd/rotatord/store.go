@@ -3,15 +3,15 @@ package main
 import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/daemon"
-	"github.com/rotatord/rotatord/internal/state"
 )
 
-// withStore opens the configured state store for fn and closes it after.
-func (c *cli) withStore(cfg *config.Config, holder string, fn func(st state.Store) error) error {
-	st, err := daemon.OpenStore(c.ctx, cfg, holder, nil)
+// withOffline opens the configured state store and an engine over it for
+// fn, and closes the store after.
+func (c *cli) withOffline(cfg *config.Config, holder string, fn func(o *daemon.Offline) error) error {
+	o, err := daemon.OpenOffline(c.ctx, cfg, holder, daemon.EngineOptions{Logger: c.log})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	return fn(st)
+	defer o.Close()
+	return fn(o)
 }

@@ -36,10 +36,10 @@ const (
 // (it may be stuck, or out of file descriptors).
 var ErrNoAnswer = errors.New("the daemon did not answer in time")
 
-// Client is a Backend that asks the daemon serving on a control socket.
+// Client is a Reader and an Operator that asks the daemon serving on a control socket.
 // Errors the daemon returns keep its message and wrap the sentinel of their
 // code, so errors.Is(err, ErrDeliveryPending) and the like work as they do
-// against the daemon's own Backend. Times come back in UTC, equal to the
+// against the daemon's own backend. Times come back in UTC, equal to the
 // daemon's. A Client is safe for concurrent use.
 //
 // Every connection it makes is checked before a request is sent on it:
@@ -56,7 +56,10 @@ type Client struct {
 	hc   *http.Client
 }
 
-var _ Backend = (*Client)(nil)
+var (
+	_ Reader   = (*Client)(nil)
+	_ Operator = (*Client)(nil)
+)
 
 // Dial connects to the daemon serving on the unix socket at path and
 // checks that root or this user serves it. The error wraps ErrNoDaemon
@@ -109,7 +112,7 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// List implements Backend.
+// List implements Reader.
 func (c *Client) List(ctx context.Context) ([]SecretStatus, error) {
 	var out []SecretStatus
 	if err := c.call(ctx, http.MethodGet, pathList, nil, &out); err != nil {
@@ -118,7 +121,7 @@ func (c *Client) List(ctx context.Context) ([]SecretStatus, error) {
 	return out, nil
 }
 
-// Status implements Backend.
+// Status implements Reader.
 func (c *Client) Status(ctx context.Context, name string) (*SecretDetail, error) {
 	var out SecretDetail
 	if err := c.call(ctx, http.MethodGet, pathStatus, url.Values{"name": {name}}, &out); err != nil {
@@ -127,7 +130,7 @@ func (c *Client) Status(ctx context.Context, name string) (*SecretDetail, error)
 	return &out, nil
 }
 
-// History implements Backend.
+// History implements Reader.
 func (c *Client) History(ctx context.Context, name string) ([]state.Event, error) {
 	var out []state.Event
 	if err := c.call(ctx, http.MethodGet, pathHistory, url.Values{"name": {name}}, &out); err != nil {
@@ -136,7 +139,7 @@ func (c *Client) History(ctx context.Context, name string) ([]state.Event, error
 	return out, nil
 }
 
-// Rotate implements Backend: it waits for the daemon's rotation. Ending
+// Rotate implements Operator: it waits for the daemon's rotation. Ending
 // ctx closes the connection, which cancels the daemon side's context. Like
 // iamrotate.Rotator.Rotate, it returns a Result with ErrDeliveryPending.
 func (c *Client) Rotate(ctx context.Context, name string) (*iamrotate.Result, error) {
@@ -145,7 +148,7 @@ func (c *Client) Rotate(ctx context.Context, name string) (*iamrotate.Result, er
 	return out, err
 }
 
-// Reveal implements Backend. The version's Value is the secret access key
+// Reveal implements Operator. The version's Value is the secret access key
 // itself (a config.Secret, redacted whenever printed).
 func (c *Client) Reveal(ctx context.Context, name string, n int) (*state.Version, error) {
 	var out revealedVersion

@@ -1,7 +1,11 @@
 // Package control is the CLI's way into a running daemon: a small HTTP+JSON
-// protocol on a unix socket (mode 0600). The daemon serves a Backend; the
-// CLI's Client speaks to it, and falls back to opening the state store
-// itself when no daemon answers.
+// protocol on a unix socket. It holds what a daemon offers the CLI (Reader:
+// list, status, history; Operator: rotate, reveal), the Server that serves
+// them on the socket (created mode 0600, a socket left by a daemon that is
+// gone replaced, connections capped), the Client the CLI speaks to it
+// with, which refuses a socket served by another user (ErrUntrusted, by
+// the peer's credentials), and the errors that keep their identity across
+// it. Without a daemon (ErrNoDaemon) the CLI serves itself from the store.
 package control
 
 import (
@@ -66,9 +70,14 @@ type SecretDetail struct {
 	Replicas []string `json:"replicas,omitempty"`
 }
 
-// Backend is what a daemon (or the CLI itself, over the store) offers.
-// Every method returns errors wrapping the sentinels above where they apply.
-type Backend interface {
+// What a daemon (or the CLI itself, over the store) offers, split by what
+// a request may get: Reader never hands out a secret value, Operator
+// changes or reveals a secret's key. The daemon's backend is both, and so
+// is Client. Every method returns errors wrapping the sentinels above where
+// they apply.
+
+// Reader answers the CLI's questions about the secrets.
+type Reader interface {
 	// List returns every configured secret, then any state left of secrets
 	// no longer configured, sorted by name.
 	List(ctx context.Context) ([]SecretStatus, error)
@@ -76,6 +85,10 @@ type Backend interface {
 	Status(ctx context.Context, name string) (*SecretDetail, error)
 	// History returns the secret's audit events, oldest first.
 	History(ctx context.Context, name string) ([]state.Event, error)
+}
+
+// Operator rotates a secret and hands out its key.
+type Operator interface {
 	// Rotate rotates the secret now (or finishes its open rotation) and
 	// returns when the rotation ends.
 	Rotate(ctx context.Context, name string) (*iamrotate.Result, error)

@@ -105,7 +105,10 @@ func newFake() *fakeBackend {
 		release: make(chan struct{})}
 }
 
-var _ Backend = (*fakeBackend)(nil)
+var (
+	_ Reader   = (*fakeBackend)(nil)
+	_ Operator = (*fakeBackend)(nil)
+)
 
 func (f *fakeBackend) fail(op, name string) error {
 	switch name {
@@ -198,20 +201,27 @@ type served struct {
 	stop   func() error // cancels Serve's ctx and returns Serve's error
 }
 
+// listenFake is Listen with a fresh fake backend as both the Reader and
+// the Operator, and no log.
+func listenFake(ctx context.Context, path string) (*Server, error) {
+	f := newFake()
+	return Listen(ctx, path, f, f, nil)
+}
+
 // serve starts b on a fresh socket and dials it.
-func serve(t *testing.T, b Backend) *served {
+func serve(t *testing.T, b *fakeBackend) *served {
 	t.Helper()
 	return serveWith(t, b, nil)
 }
 
 // serveWith is serve, with tune (if not nil) called on the server before
 // it serves.
-func serveWith(t *testing.T, b Backend, tune func(*Server)) *served {
+func serveWith(t *testing.T, b *fakeBackend, tune func(*Server)) *served {
 	t.Helper()
 	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
-	srv, err := Listen(ctx, sockPath(t), b, log)
+	srv, err := Listen(ctx, sockPath(t), b, b, log)
 	if err != nil {
 		cancel()
 		t.Fatalf("Listen: %v", err)

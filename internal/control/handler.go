@@ -27,7 +27,7 @@ var endpoints = map[string]endpoint{
 	pathReveal:  {http.MethodGet, (*Server).reveal},
 }
 
-// ServeHTTP implements http.Handler: it routes, calls the Backend, writes
+// ServeHTTP implements http.Handler: it routes, calls r or o, writes
 // the JSON answer and logs the request at debug level. It never logs a
 // response body: reveal's carries a secret value.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +78,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) (int, error) {
 }
 
 func (s *Server) list(ctx context.Context, _ url.Values) (any, error) {
-	l, err := s.b.List(ctx)
+	l, err := s.r.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (s *Server) status(ctx context.Context, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.b.Status(ctx, name)
+	d, err := s.r.Status(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (s *Server) history(ctx context.Context, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs, err := s.b.History(ctx, name)
+	evs, err := s.r.History(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -113,13 +113,13 @@ func (s *Server) history(ctx context.Context, q url.Values) (any, error) {
 }
 
 // rotate waits for the rotation; r.Context() ends, and with it the
-// Backend's ctx, when the client goes away.
+// Operator's ctx, when the client goes away.
 func (s *Server) rotate(ctx context.Context, q url.Values) (any, error) {
 	name, err := nameArg(q)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.b.Rotate(ctx, name)
+	res, err := s.o.Rotate(ctx, name)
 	if res == nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (s *Server) reveal(ctx context.Context, q url.Values) (any, error) {
 			return nil, &badRequestError{msg: "version must be a whole number >= 0, not " + strconv.Quote(v)}
 		}
 	}
-	ver, err := s.b.Reveal(ctx, name, n)
+	ver, err := s.o.Reveal(ctx, name, n)
 	if err != nil {
 		return nil, err
 	}

@@ -241,7 +241,7 @@ func TestSquatterRefused(t *testing.T) {
 func TestSquatterAfterDial(t *testing.T) {
 	testuid.RequireRoot(t)
 	path := squatDir(t)
-	srv, err := Listen(t.Context(), path, newFake(), nil)
+	srv, err := listenFake(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestListenOverSquatter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Listen(t.Context(), path, newFake(), nil)
+	srv, err := listenFake(t.Context(), path)
 	if err == nil {
 		srv.Close()
 		t.Fatal("Listen over another user's socket succeeded")

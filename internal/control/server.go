@@ -40,17 +40,18 @@ const (
 	IdleTimeout = 30 * time.Second
 )
 
-// Server serves a Backend on a unix socket. Listen creates it with its
+// Server serves a Reader and an Operator on a unix socket. Listen creates it with its
 // socket already bound (mode 0600); Serve answers requests until its context
 // ends; Close stops at once. Either way the socket file is removed, and no
-// Backend method runs any more once Serve or Close has returned.
+// Reader or Operator method runs any more once Serve or Close has returned.
 type Server struct {
 	// ShutdownTimeout bounds the graceful part of Serve's shutdown; zero
 	// means DefaultShutdownTimeout. Set it before Serve.
 	ShutdownTimeout time.Duration
 
 	path string
-	b    Backend
+	r    Reader
+	o    Operator
 	log  *slog.Logger
 	ln   *netcap.Listener
 	info fs.FileInfo // the socket file we made, to remove only that one
@@ -59,8 +60,8 @@ type Server struct {
 	cancelReqs context.CancelFunc
 
 	mu      sync.Mutex
-	stopped bool           // no new request may call the Backend
-	running sync.WaitGroup // requests calling the Backend
+	stopped bool           // no new request may call r or o
+	running sync.WaitGroup // requests calling r or o
 
 	cleanOnce sync.Once
 	cleanErr  error
@@ -73,8 +74,9 @@ type Server struct {
 // neither root's nor this user's, one that says another user listens
 // there). Clients can connect once Listen returns; requests are answered
 // once Serve runs, within the limits above. A nil log discards. ctx only
-// bounds Listen itself.
-func Listen(ctx context.Context, path string, b Backend, log *slog.Logger) (*Server, error) {
+// bounds Listen itself. r answers list, status and history; o rotate and
+// reveal.
+func Listen(ctx context.Context, path string, r Reader, o Operator, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -84,7 +86,7 @@ func Listen(ctx context.Context, path string, b Backend, log *slog.Logger) (*Ser
 	}
 	ln := netcap.New(ul, MaxConns, "control socket "+path, log)
 	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{path: path, b: b, log: log, ln: ln, info: info, cancelReqs: cancel}
+	s := &Server{path: path, r: r, o: o, log: log, ln: ln, info: info, cancelReqs: cancel}
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: ReadHeaderTimeout,
@@ -151,7 +153,7 @@ func (s *Server) Close() error {
 	return s.cleanup()
 }
 
-// stop keeps new requests away from the Backend and waits for the running
+// stop keeps new requests away from r and o and waits for the running
 // ones to return.
 func (s *Server) stop() {
 	s.mu.Lock()
@@ -170,7 +172,7 @@ func (s *Server) cleanup() error {
 	return s.cleanErr
 }
 
-// enter admits a request to the Backend; it reports false once stopping.
+// enter admits a request to r or o; it reports false once stopping.
 func (s *Server) enter() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

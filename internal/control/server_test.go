@@ -16,7 +16,7 @@ import (
 
 func TestSocketMode(t *testing.T) {
 	path := filepath.Join(filepath.Dir(sockPath(t)), "a", "b", "r.sock")
-	srv, err := Listen(t.Context(), path, newFake(), nil)
+	srv, err := listenFake(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestListenOverExisting(t *testing.T) {
 	}{
 		{"stale socket", staleSocket, ""},
 		{"live server", func(t *testing.T, path string) {
-			srv, err := Listen(t.Context(), path, newFake(), nil)
+			srv, err := listenFake(t.Context(), path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestListenOverExisting(t *testing.T) {
 			path := sockPath(t)
 			tt.setup(t, path)
 			before, _ := os.Lstat(path)
-			srv, err := Listen(t.Context(), path, newFake(), nil)
+			srv, err := listenFake(t.Context(), path)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("got %v, want success", err)
@@ -146,7 +146,7 @@ func TestShutdownRemovesSocket(t *testing.T) {
 
 // TestShutdownCancelsAfterGrace: a request still running when the grace
 // period ends has its context cancelled, and Serve returns only after the
-// Backend call returned.
+// Operator call returned.
 func TestShutdownCancelsAfterGrace(t *testing.T) {
 	f := newFake()
 	s := serve(t, f)

@@ -49,7 +49,8 @@ var codes = []struct {
 	{codeDeliveryPending, ErrDeliveryPending, http.StatusConflict},
 }
 
-// codeOf returns the code and HTTP status for an error of a Backend.
+// codeOf returns the code and HTTP status for an error of a Reader or
+// an Operator.
 func codeOf(err error) (string, int) {
 	for _, c := range codes {
 		if errors.Is(err, c.err) {

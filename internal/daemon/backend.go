@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
@@ -15,12 +16,18 @@ import (
 	"github.com/rotatord/rotatord/internal/state"
 )
 
+// viewStore is what the CLI's questions read of the state store.
+type viewStore interface {
+	state.Reader
+	state.AuditLog
+}
+
 // view answers the CLI's questions from a configuration and a store. The
 // running daemon adds what only it knows (exact next runs, queued and
 // running jobs) through its hooks.
 type view struct {
 	cfg   func() *config.Config
-	store state.Store
+	store viewStore
 	now   func() time.Time
 	// leases is the store's lease table when replicas share it; nil on
 	// bbolt.
@@ -196,19 +203,23 @@ func (v *view) Reveal(ctx context.Context, name string, n int) (*state.Version, 
 	return ver, nil
 }
 
-// Offline is the control.Backend of a CLI command that found no daemon
+// Offline is the control backend of a CLI command that found no daemon
 // running: it reads the store itself and rotates in its own process.
 type Offline struct {
 	view
 	engine *Engine
+	closer io.Closer // the store's
 }
 
-var _ control.Backend = (*Offline)(nil)
+var (
+	_ control.Reader   = (*Offline)(nil)
+	_ control.Operator = (*Offline)(nil)
+)
 
-// NewOffline returns the offline backend over an engine and its store.
-func NewOffline(e *Engine, store state.Store) *Offline {
+// newOffline returns the offline backend over an engine and its store.
+func newOffline(e *Engine, store stateStore) *Offline {
 	leases, _ := store.(leaseView)
-	return &Offline{view: view{cfg: e.Config, store: store, leases: leases, now: time.Now}, engine: e}
+	return &Offline{view: view{cfg: e.Config, store: store, leases: leases, now: time.Now}, engine: e, closer: store}
 }
 
 // Rotate rotates in this process.
@@ -216,13 +227,16 @@ func (o *Offline) Rotate(ctx context.Context, name string) (*iamrotate.Result, e
 	return o.engine.Rotate(ctx, name)
 }
 
-// backend is the running daemon's control.Backend.
+// backend is the running daemon's control backend.
 type backend struct {
 	view
 	d *Daemon
 }
 
-var _ control.Backend = (*backend)(nil)
+var (
+	_ control.Reader   = (*backend)(nil)
+	_ control.Operator = (*backend)(nil)
+)
 
 func (d *Daemon) backend() *backend {
 	b := &backend{d: d}

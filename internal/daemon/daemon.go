@@ -66,7 +66,7 @@ type runner interface {
 type Daemon struct {
 	opts    Options
 	log     *slog.Logger
-	store   state.Store
+	store   stateStore
 	runner  runner
 	pool    *pool
 	metrics *metrics
@@ -126,7 +126,7 @@ func Run(ctx context.Context, o Options) error {
 	for _, w := range cfg.Warnings {
 		o.Logger.Warn("configuration", "warning", w.Error())
 	}
-	st, err := OpenStore(ctx, cfg, "rotatord run", o.Now)
+	st, err := openStore(ctx, cfg, "rotatord run", o.Now)
 	if err != nil {
 		return err
 	}
@@ -333,7 +333,7 @@ func (d *Daemon) current() (*config.Config, *Engine) {
 }
 
 // Store returns the daemon's state store (for the benchmark's counters).
-func (d *Daemon) Store() state.Store { return d.store }
+func (d *Daemon) Store() state.Reader { return d.store }
 
 // Jobs returns how many jobs wait for a worker and how many run.
 func (d *Daemon) Jobs() (queued, running int) {
@@ -354,7 +354,8 @@ func errUnknown(name string) error {
 // serveControl serves the CLI on the control socket until the returned
 // stop is called.
 func (d *Daemon) serveControl(ctx context.Context, path string) (stop func(), err error) {
-	s, err := control.Listen(ctx, path, d.backend(), d.log)
+	b := d.backend()
+	s, err := control.Listen(ctx, path, b, b, d.log)
 	if err != nil {
 		return nil, fmt.Errorf("control socket: %w", err)
 	}

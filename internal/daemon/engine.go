@@ -31,7 +31,7 @@ import (
 // Engine rotates the secrets of one configuration against one store.
 type Engine struct {
 	cfg     *config.Config
-	store   state.Store
+	store   engineStore
 	rot     *iamrotate.Rotator
 	log     *slog.Logger
 	targets map[string]*TargetAWS
@@ -77,7 +77,7 @@ type EngineOptions struct {
 }
 
 // NewEngine connects every target of cfg. It makes no AWS call.
-func NewEngine(ctx context.Context, cfg *config.Config, store state.Store, o EngineOptions) (*Engine, error) {
+func NewEngine(ctx context.Context, cfg *config.Config, store engineStore, o EngineOptions) (*Engine, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -28,7 +28,7 @@ type leasing struct {
 
 // newLeasing returns the leasing of store, or nil when store is not
 // shared.
-func newLeasing(store state.Store, owner string, dur time.Duration, now func() time.Time, log *slog.Logger) *leasing {
+func newLeasing(store engineStore, owner string, dur time.Duration, now func() time.Time, log *slog.Logger) *leasing {
 	l, ok := store.(state.Leaser)
 	if !ok {
 		return nil

@@ -20,7 +20,7 @@ import (
 
 // writeAs records user as the secret's user name, with ctx (and the lease
 // it may carry).
-func writeAs(ctx context.Context, st state.Store, name, user string) error {
+func writeAs(ctx context.Context, st state.Updater, name, user string) error {
 	return st.Update(ctx, name, func(tx *state.Tx) error {
 		tx.Secret.UserName = user
 		tx.Audit("r", "test.write", "", user)
@@ -106,7 +106,7 @@ secrets:
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := OpenStore(ctx, cfg, "", w.clock.Now)
+	st, err := openStore(ctx, cfg, "", w.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func (u *userClaims) markSeeded() {
 
 // seedFrom walks the store once for the users its records name, unless
 // that was done already.
-func (u *userClaims) seedFrom(ctx context.Context, store state.Store) error {
+func (u *userClaims) seedFrom(ctx context.Context, store state.Reader) error {
 	u.mu.Lock()
 	done := u.seeded
 	u.mu.Unlock()
@@ -110,7 +110,7 @@ func (u *userClaims) names(arn string) []string {
 // the configuration: the same answer whichever of them rotates first.
 type owners struct {
 	cfg   *config.Config
-	store state.Store
+	store state.Reader
 	users *userClaims
 
 	once sync.Once

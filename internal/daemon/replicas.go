@@ -28,7 +28,7 @@ var _ iamrotate.Replicas = (*replicaSet)(nil)
 
 // newReplicaSet returns the replica set of store for the replica named
 // me, or nil when store is not shared.
-func newReplicaSet(store state.Store, me string) *replicaSet {
+func newReplicaSet(store engineStore, me string) *replicaSet {
 	l, ok := store.(ackStore)
 	if !ok {
 		return nil

@@ -2,52 +2,75 @@ package daemon
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"io"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
-// OpenStore opens the configured state store: the bbolt file (holder
-// names this process in its lock), or the DynamoDB table, reached as
-// StateAWS says. now is the store's clock; nil: time.Now.
-func OpenStore(ctx context.Context, cfg *config.Config, holder string, now func() time.Time) (state.Store, error) {
-	if now == nil {
-		now = time.Now
-	}
-	key := []byte(cfg.State.ProtectionKey.Reveal())
-	if cfg.State.Backend == config.BackendDynamoDB {
-		awsCfg, err := StateAWS(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		st, err := state.OpenDynamo(ctx, awsCfg, cfg.State.Table, key, state.WithClock(now))
-		if errors.Is(err, state.ErrNoTable) {
-			return nil, fmt.Errorf("open state: %w", err)
-		}
-		if err != nil {
-			return nil, wrongKey(cfg, fmt.Errorf("open state: %w", err))
-		}
-		return st, nil
-	}
-	st, err := state.Open(cfg.State.Path, key, state.WithHolder(holder), state.WithClock(now))
-	if err != nil {
-		return nil, wrongKey(cfg, err) // state.Open's errors name the file
-	}
-	return st, nil
+// engineStore is what an Engine uses of the state store: its rotations,
+// its owners' check and its discovery read and write secrets' state. On a
+// store several replicas share it also finds leases, heartbeats and
+// acknowledgements there, by type assertion (state.Leaser and the others).
+type engineStore interface {
+	state.Reader
+	state.Updater
 }
 
-// wrongKey names where the protection key came from when it is the wrong
-// one.
-func wrongKey(cfg *config.Config, err error) error {
-	if !errors.Is(err, state.ErrWrongKey) {
-		return err
-	}
-	src := cfg.State.ProtectionKeyFile
-	if cfg.State.ProtectionKeyEnv != "" {
-		src = "$" + cfg.State.ProtectionKeyEnv
-	}
-	return fmt.Errorf("%w (protection key from %s)", err, src)
+// stateStore is the store the daemon (or a command without one) opens:
+// what its engines use, the audit log that `rotatord history` reads, and
+// Close. *state.Bolt and *state.Dynamo are both one.
+type stateStore interface {
+	engineStore
+	state.AuditLog
+	io.Closer
 }
+
+var (
+	_ stateStore = (*state.Bolt)(nil)
+	_ stateStore = (*state.Dynamo)(nil)
+)
+
+// openStore opens the configured state store (see state.OpenConfigured):
+// the bbolt file (holder names this process in its lock), or the DynamoDB
+// table, reached as StateAWS says. now is the store's clock; nil: time.Now.
+func openStore(ctx context.Context, cfg *config.Config, holder string, now func() time.Time) (stateStore, error) {
+	return state.OpenConfigured[stateStore](ctx, &cfg.State, state.ConfigOptions{
+		Holder: holder, Now: now, Connect: StateConnect(cfg),
+	})
+}
+
+// StateConnect reaches the DynamoDB table of a state block as StateAWS
+// does, through the targets of cfg.
+func StateConnect(cfg *config.Config) state.Connect {
+	return func(ctx context.Context, st *config.State) (aws.Config, error) {
+		c := *cfg
+		c.State = *st
+		return StateAWS(ctx, &c)
+	}
+}
+
+// OpenOffline opens the configured store and an engine over it, for a
+// command that found no daemon running (holder names it in the bbolt
+// file's lock). Close closes the store.
+func OpenOffline(ctx context.Context, cfg *config.Config, holder string, o EngineOptions) (*Offline, error) {
+	st, err := openStore(ctx, cfg, holder, nil)
+	if err != nil {
+		return nil, err
+	}
+	e, err := NewEngine(ctx, cfg, st, o)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return newOffline(e, st), nil
+}
+
+// Engine is the engine that the offline backend rotates with.
+func (o *Offline) Engine() *Engine { return o.engine }
+
+// Close closes the store.
+func (o *Offline) Close() error { return o.closer.Close() }

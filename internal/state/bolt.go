@@ -62,8 +62,6 @@ type Bolt struct {
 	closeErr  error
 }
 
-var _ Store = (*Bolt)(nil)
-
 // Option configures Open.
 type Option func(*options)
 

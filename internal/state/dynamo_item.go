@@ -53,5 +53,3 @@ func stringOf(v types.AttributeValue) string {
 	}
 	return ""
 }
-
-var _ Store = (*Dynamo)(nil)

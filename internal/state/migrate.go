@@ -35,15 +35,24 @@ type MigrateStats struct {
 	Events   int
 }
 
-// Migrate copies every secret's state and history from one store into
+// migrateSource is what copyStore reads of the store it copies.
+type migrateSource interface {
+	Each(ctx context.Context, fn func(*Secret) error) error
+	AuditLog
+}
+
+// migrateDest is what copyStore needs of the store it copies into.
+type migrateDest interface {
+	Each(ctx context.Context, fn func(*Secret) error) error
+	Importer
+}
+
+// copyStore copies every secret's state and history from one store into
 // another, in name order, unchanged. It refuses a destination that holds
 // any state already, and writes nothing then. Nothing must write to either
 // store meanwhile. On an error the destination holds the secrets copied
 // before it (their count is in the stats), and the error names the secret.
-func Migrate(ctx context.Context, from Store, to interface {
-	Store
-	Importer
-}) (MigrateStats, error) {
+func copyStore(ctx context.Context, from migrateSource, to migrateDest) (MigrateStats, error) {
 	var stats MigrateStats
 	held := 0
 	err := to.Each(ctx, func(*Secret) error { held++; return nil })

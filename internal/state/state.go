@@ -1,13 +1,24 @@
 // Package state keeps what rotatord knows about each rotated secret: its
-// versions (key ids, times, sealed values), the journal of an open rotation,
-// schedule facts and an append-only audit log. Every Update is durable (fsync)
-// before it returns: the rotation state machine relies on that to resume or
-// undo a rotation after a crash at any step.
+// versions (key ids, times, values sealed with AES-GCM under the protection
+// key), the journal of an open rotation, schedule facts and an append-only
+// audit log. Every Update is durable (fsync, or DynamoDB's acknowledged
+// write) before it returns: the rotation state machine relies on that to
+// resume or undo a rotation after a crash at any step.
+//
+// Two backends hold it: one bbolt file, locked by the process that opens
+// it (Open, *Bolt), or a DynamoDB table several replicas share (OpenDynamo,
+// *Dynamo; InitDynamoTable creates it), which also keeps leases, replica
+// heartbeats and per-host acknowledgements. Callers use them through small
+// interfaces: Reader, Updater, AuditLog (and Leaser and the others on a
+// shared table). OpenConfigured opens the store a configuration's state
+// block names and translates its errors (a missing table, a wrong
+// protection key); Migrate copies a whole store into the other backend.
 package state
 
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/rotatord/rotatord/config"
@@ -193,24 +204,45 @@ func (tx *Tx) Audit(rotationID, kind, keyID, detail string) {
 	})
 }
 
-// Store is where secret state lives: the bbolt file (Open), or the
-// DynamoDB table several replicas share (OpenDynamo). Every method is safe
-// for concurrent use.
-type Store interface {
+// The store's interfaces, by what a caller does with it. *Bolt (the bbolt
+// file, Open) and *Dynamo (the DynamoDB table several replicas share,
+// OpenDynamo) implement each, and Close through io.Closer; every method is
+// safe for concurrent use. A caller names the ones it uses, or declares
+// its own composite of them.
+
+// Reader reads secrets' state.
+type Reader interface {
 	// Get returns a copy of the named secret's state, or ErrNotFound.
 	Get(ctx context.Context, name string) (*Secret, error)
-	// Update runs fn on a copy of the named secret's state and, if fn
-	// returns nil, writes the modified state and tx.Events atomically and
-	// durably before returning. If fn returns an error nothing is written
-	// and Update returns that error.
-	Update(ctx context.Context, name string, fn func(tx *Tx) error) error
 	// List returns every secret's state, sorted by name.
 	List(ctx context.Context) ([]*Secret, error)
 	// Each calls fn with every secret's state, sorted by name, one at a
 	// time; fn must not wait for a write to the store.
 	Each(ctx context.Context, fn func(*Secret) error) error
+}
+
+// Updater writes a secret's state.
+type Updater interface {
+	// Update runs fn on a copy of the named secret's state and, if fn
+	// returns nil, writes the modified state and tx.Events atomically and
+	// durably before returning. If fn returns an error nothing is written
+	// and Update returns that error.
+	Update(ctx context.Context, name string, fn func(tx *Tx) error) error
+}
+
+// AuditLog reads the audit events that Updates appended.
+type AuditLog interface {
 	// History returns the named secret's audit events, oldest first.
 	History(ctx context.Context, name string) ([]Event, error)
-	// Close releases the store.
-	Close() error
 }
+
+var (
+	_ Reader    = (*Bolt)(nil)
+	_ Updater   = (*Bolt)(nil)
+	_ AuditLog  = (*Bolt)(nil)
+	_ io.Closer = (*Bolt)(nil)
+	_ Reader    = (*Dynamo)(nil)
+	_ Updater   = (*Dynamo)(nil)
+	_ AuditLog  = (*Dynamo)(nil)
+	_ io.Closer = (*Dynamo)(nil)
+)
