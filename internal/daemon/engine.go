@@ -209,20 +209,24 @@ func (e *Engine) targetConfig(name string) (aws.Config, error) {
 
 // Rotate rotates the named secret now, or continues its open rotation.
 func (e *Engine) Rotate(ctx context.Context, name string) (*iamrotate.Result, error) {
-	return e.rotate(ctx, name, true)
+	return e.rotate(ctx, name, true, nil)
 }
 
 // ErrNotDue: a scheduled rotation found, once it held the secret's lease,
 // that the secret is no longer due: another replica rotated it.
 var ErrNotDue = errors.New("not due any more: another replica rotated it")
 
-func (e *Engine) rotate(ctx context.Context, name string, manual bool) (*iamrotate.Result, error) {
+// rotate rotates the named secret under its lease; awsDone, if set, is
+// called once the rotation has made its last AWS call.
+func (e *Engine) rotate(ctx context.Context, name string, manual bool, awsDone func()) (*iamrotate.Result, error) {
 	spec, err := e.Spec(name)
 	if err != nil {
 		return nil, err
 	}
+	spec.AWSDone = awsDone
 	var res *iamrotate.Result
-	err = e.lease.hold(ctx, spec.Config.Name, func(ctx context.Context) error {
+	err = e.lease.hold(ctx, spec.Config.Name, func(f fence) error {
+		spec := f.apply(spec)
 		if e.acks != nil {
 			// This host's own sinks first: a replica whose sinks lag
 			// behind rotates nothing before they hold the current key.
@@ -297,8 +301,8 @@ func (e *Engine) RetirePrevious(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return e.lease.hold(ctx, spec.Config.Name, func(ctx context.Context) error {
-		return e.rot.RetirePrevious(ctx, spec)
+	return e.lease.hold(ctx, spec.Config.Name, func(f fence) error {
+		return e.rot.RetirePrevious(ctx, f.apply(spec))
 	})
 }
 

@@ -240,8 +240,9 @@ func (d *Daemon) submit(j job) {
 	}
 }
 
-// runJob runs one job on a worker and reschedules its secret after.
-func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
+// runJob runs one job on a worker and reschedules its secret after. A
+// rotation calls awsDone after its last AWS call.
+func (d *Daemon) runJob(ctx context.Context, j job, awsDone func()) jobResult {
 	cfg, eng := d.current()
 	rs := cfg.SecretByName(j.secret)
 	if rs == nil {
@@ -258,7 +259,7 @@ func (d *Daemon) runJob(ctx context.Context, j job) jobResult {
 		_, err = eng.Refresh(ctx, j.secret)
 	default:
 		start := time.Now()
-		res, err = eng.rotate(ctx, j.secret, j.manual)
+		res, err = eng.rotate(ctx, j.secret, j.manual, awsDone)
 		if ctx.Err() == nil && !elsewhere(err) {
 			d.metrics.rotated(j.secret, err, time.Since(start))
 			d.notifyRotation(j.secret, res, err)

@@ -19,17 +19,24 @@ import (
 // leasing runs work on a secret under its lease, on a store several
 // replicas share. A nil *leasing (bbolt: one process) runs work as is.
 type leasing struct {
-	store state.Leaser
+	store leaseStore
 	owner string
 	dur   time.Duration
 	now   func() time.Time
 	log   *slog.Logger
 }
 
+// leaseStore is what leasing needs of a shared store: its leases, and
+// its view fenced by one.
+type leaseStore interface {
+	state.Leaser
+	Fenced(l *state.Lease) *state.Fenced
+}
+
 // newLeasing returns the leasing of store, or nil when store is not
 // shared.
 func newLeasing(store engineStore, owner string, dur time.Duration, now func() time.Time, log *slog.Logger) *leasing {
-	l, ok := store.(state.Leaser)
+	l, ok := store.(leaseStore)
 	if !ok {
 		return nil
 	}
@@ -55,23 +62,39 @@ func ReplicaName(cfg *config.Config) string {
 	return name + "#" + hex.EncodeToString(b[:])
 }
 
-// hold takes the secret's lease and runs fn under it: its store writes are
-// fenced with the lease's token, its IAM and sink changes are guarded by
-// the lease's expiry on this host's clock, and the lease is renewed every
-// sixth of its duration until fn returns. When the lease is lost (another
-// replica took it over, or it expired unrenewed while this process was
-// paused), that is logged, and fn's next IAM change or store write fails
-// with an error wrapping state.ErrFenced. fn's context is not cancelled:
-// a call under way gets its answer, so that a key it created can still be
-// deleted when its record is refused. When another replica holds the
-// lease, hold returns its *state.HeldError and does not run fn.
+// fence is what hold gives the work it runs under a lease, for the
+// rotation's Spec (see apply): the guard of its IAM and sink changes, and
+// the store fenced by the lease for its writes. The zero fence (no lease:
+// bbolt) guards and fences nothing.
+type fence struct {
+	guard iamrotate.Guard
+	store iamrotate.Store
+}
+
+// apply returns spec guarded and fenced by f.
+func (f fence) apply(spec iamrotate.Spec) iamrotate.Spec {
+	spec.Guard, spec.Store = f.guard, f.store
+	return spec
+}
+
+// hold takes the secret's lease and runs fn under it, with the lease's
+// fence: writes through its store are conditional on the lease's token,
+// its guard refuses once the lease is no longer safely held on this host's
+// clock, and the lease is renewed every sixth of its duration until fn
+// returns. When the lease is lost (another replica took it over, or it
+// expired unrenewed while this process was paused), that is logged, and
+// fn's next guarded IAM or sink change, or write through the fence's
+// store, fails with an error wrapping state.ErrFenced. ctx is not
+// cancelled: a call under way gets its answer, so that a key it created
+// can still be deleted when its record is refused. When another replica
+// holds the lease, hold returns its *state.HeldError and does not run fn.
 //
 // hold does not exclude itself within one process (Acquire grants the
 // owner its own lease again): the daemon's pool runs one job per secret,
 // and each CLI process has an owner name of its own.
-func (l *leasing) hold(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+func (l *leasing) hold(ctx context.Context, name string, fn func(f fence) error) error {
 	if l == nil {
-		return fn(ctx)
+		return fn(fence{})
 	}
 	lease, err := l.store.Acquire(ctx, name, l.owner, l.dur)
 	if err != nil {
@@ -79,15 +102,13 @@ func (l *leasing) hold(ctx context.Context, name string, fn func(ctx context.Con
 	}
 	k := &keeper{leasing: l, lease: lease}
 	k.valid.Store(k.validUntil(lease.Expires))
-	lctx := state.WithLease(ctx, lease)
-	lctx = iamrotate.WithGuard(lctx, k.check)
 	stop := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
 		k.renew(ctx, stop)
 	}()
-	err = fn(lctx)
+	err = fn(fence{guard: k, store: l.store.Fenced(lease)})
 	close(stop)
 	<-stopped
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -96,7 +117,7 @@ func (l *leasing) hold(ctx context.Context, name string, fn func(ctx context.Con
 		l.log.Warn("could not release the lease; it expires by itself", "secret", name, "err", rerr)
 	}
 	if err != nil && !errors.Is(err, state.ErrFenced) {
-		if ferr := k.check(); ferr != nil {
+		if ferr := k.Check(); ferr != nil {
 			err = fmt.Errorf("%w: %w", ferr, err)
 		}
 	}
@@ -119,9 +140,9 @@ func (k *keeper) validUntil(expires time.Time) int64 {
 	return expires.Add(-k.dur / 3).UnixNano()
 }
 
-// check is the rotation's guard: an error once the lease is lost or no
+// Check is the rotation's guard: an error once the lease is lost or no
 // longer safely held.
-func (k *keeper) check() error {
+func (k *keeper) Check() error {
 	if k.lost.Load() {
 		return k.fenced("the lease was lost")
 	}
@@ -149,7 +170,7 @@ func (k *keeper) renew(ctx context.Context, stop <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		if err := k.check(); err != nil {
+		if err := k.Check(); err != nil {
 			k.give(err)
 			return
 		}
@@ -221,3 +242,8 @@ func (d *Daemon) heartbeat(ctx context.Context, cfg *config.Config) (stop func()
 		}
 	}, nil
 }
+
+var (
+	_ iamrotate.Guard = (*keeper)(nil)
+	_ iamrotate.Store = (*state.Fenced)(nil)
+)

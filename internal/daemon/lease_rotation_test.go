@@ -18,9 +18,9 @@ import (
 	"github.com/rotatord/rotatord/internal/state"
 )
 
-// writeAs records user as the secret's user name, with ctx (and the lease
-// it may carry).
-func writeAs(ctx context.Context, st state.Updater, name, user string) error {
+// writeAs records user as the secret's user name in st (a store, or one
+// fenced by a lease).
+func writeAs(ctx context.Context, st iamrotate.Store, name, user string) error {
 	return st.Update(ctx, name, func(tx *state.Tx) error {
 		tx.Secret.UserName = user
 		tx.Audit("r", "test.write", "", user)
@@ -38,7 +38,8 @@ func (w *leaseWorld) userName(t *testing.T, name string) string {
 }
 
 // TestLeaseOnlyOnSharedStore: bbolt gets no leasing, and a nil leasing
-// runs fn with its context as is; a duration <= 0 is the default.
+// runs fn with the zero fence, which leaves a Spec unguarded and on the
+// Rotator's store; a duration <= 0 is the default.
 func TestLeaseOnlyOnSharedStore(t *testing.T) {
 	bolt, err := state.Open(filepath.Join(t.TempDir(), "state.db"), make([]byte, state.KeySize))
 	if err != nil {
@@ -49,15 +50,14 @@ func TestLeaseOnlyOnSharedStore(t *testing.T) {
 	if l != nil {
 		t.Fatalf("newLeasing(bbolt) = %+v, want nil", l)
 	}
-	type key struct{}
-	ctx := context.WithValue(context.Background(), key{}, "outer")
 	ran := false
-	err = l.hold(ctx, "/app", func(got context.Context) error {
-		ran = got == ctx
+	err = l.hold(context.Background(), "/app", func(f fence) error {
+		spec := f.apply(iamrotate.Spec{})
+		ran = f == (fence{}) && spec.Guard == nil && spec.Store == nil
 		return errStep
 	})
 	if !ran || err != errStep {
-		t.Errorf("nil leasing: fn ran with its context: %v; hold = %v, want fn's error as is", ran, err)
+		t.Errorf("nil leasing: fn ran with the zero fence: %v; hold = %v, want fn's error as is", ran, err)
 	}
 	w := newLeaseWorld(t)
 	if got := w.leasing(t, "replica-a", 0).dur; got != config.DefaultLeaseDuration {
@@ -118,7 +118,7 @@ secrets:
 	rotate := func(manual bool) <-chan error {
 		done := make(chan error, 1)
 		go func() {
-			_, err := e.rotate(ctx, name, manual)
+			_, err := e.rotate(ctx, name, manual, nil)
 			done <- err
 		}()
 		return done

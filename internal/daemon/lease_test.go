@@ -110,17 +110,21 @@ func (w *leaseWorld) released(t *testing.T, name string) {
 var errStep = errors.New("a step of the work failed")
 
 // TestHoldRunsUnderLease: on a free lease, hold runs fn while this owner
-// holds the lease, fn's writes land and carry the lease (once another
-// owner takes the lease, a write with fn's context is refused), and the
-// lease is released when fn returns.
+// holds the lease, with a fence whose guard passes and whose store's
+// writes land and carry the lease (once another owner takes the lease, a
+// write through fn's fence is refused), and the lease is released when fn
+// returns.
 func TestHoldRunsUnderLease(t *testing.T) {
 	ctx := context.Background()
 	w := newLeaseWorld(t)
 	l := w.leasing(t, "replica-a", 30*time.Second)
-	var held context.Context
+	var held fence
 	var tok uint64
-	err := l.hold(ctx, "/app", func(ctx context.Context) error {
-		held = ctx
+	err := l.hold(ctx, "/app", func(f fence) error {
+		held = f
+		if err := f.guard.Check(); err != nil {
+			t.Errorf("the guard of a fresh lease: %v, want nil", err)
+		}
 		h := w.holder(t, "/app")
 		if h.Owner != "replica-a" || !h.Expires.Equal(t0.Add(30*time.Second)) {
 			t.Errorf("while fn runs, the lease is %s's until %s, want replica-a's until %s", h.Owner, h.Expires, t0.Add(30*time.Second))
@@ -129,13 +133,13 @@ func TestHoldRunsUnderLease(t *testing.T) {
 		if _, err := w.store.Acquire(ctx, "/app", "replica-b", 30*time.Second); !errors.Is(err, state.ErrLeaseHeld) {
 			t.Errorf("another owner's Acquire while fn runs: %v, want ErrLeaseHeld", err)
 		}
-		return writeAs(ctx, w.store, "/app", "a1")
+		return writeAs(ctx, f.store, "/app", "a1")
 	})
 	if err != nil {
 		t.Fatalf("hold = %v", err)
 	}
-	if held == nil {
-		t.Fatal("fn did not run")
+	if held.store == nil {
+		t.Fatal("fn did not run, or got no fenced store")
 	}
 	if got := w.userName(t, "/app"); got != "a1" {
 		t.Errorf("user name %q, want fn's write a1", got)
@@ -148,10 +152,10 @@ func TestHoldRunsUnderLease(t *testing.T) {
 	if b.Token <= tok {
 		t.Errorf("the new holder's token %d is not above %d", b.Token, tok)
 	}
-	if err := writeAs(held, w.store, "/app", "a2"); !errors.Is(err, state.ErrFenced) {
-		t.Errorf("a write with fn's context after the lease passed on: %v, want ErrFenced (fn's context carries no lease)", err)
+	if err := writeAs(ctx, held.store, "/app", "a2"); !errors.Is(err, state.ErrFenced) {
+		t.Errorf("a write through fn's fence after the lease passed on: %v, want ErrFenced", err)
 	}
-	if err := writeAs(state.WithLease(ctx, b), w.store, "/app", "b1"); err != nil {
+	if err := writeAs(ctx, w.store.Fenced(b), "/app", "b1"); err != nil {
 		t.Errorf("the new holder's write: %v", err)
 	}
 	if logs := w.logs.String(); strings.Contains(logs, "lost the lease") || strings.Contains(logs, "could not release") {
@@ -170,7 +174,7 @@ func TestHoldHeldElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	ran := false
-	err = w.leasing(t, "replica-a", 30*time.Second).hold(ctx, "/app", func(context.Context) error {
+	err = w.leasing(t, "replica-a", 30*time.Second).hold(ctx, "/app", func(fence) error {
 		ran = true
 		return nil
 	})
@@ -197,8 +201,8 @@ func TestHoldTakenOver(t *testing.T) {
 	ctx := context.Background()
 	w := newLeaseWorld(t)
 	var b *state.Lease
-	err := w.leasing(t, "replica-a", 30*time.Second).hold(ctx, "/app", func(ctx context.Context) error {
-		if err := writeAs(ctx, w.store, "/app", "a1"); err != nil {
+	err := w.leasing(t, "replica-a", 30*time.Second).hold(ctx, "/app", func(f fence) error {
+		if err := writeAs(ctx, f.store, "/app", "a1"); err != nil {
 			t.Fatalf("a write under a held lease: %v", err)
 		}
 		a := w.holder(t, "/app")
@@ -210,10 +214,10 @@ func TestHoldTakenOver(t *testing.T) {
 		if b.Token <= a.Token {
 			t.Errorf("the new holder's token %d is not above %d", b.Token, a.Token)
 		}
-		if err := writeAs(ctx, w.store, "/app", "a2"); !errors.Is(err, state.ErrFenced) {
+		if err := writeAs(ctx, f.store, "/app", "a2"); !errors.Is(err, state.ErrFenced) {
 			t.Errorf("a write under the lost lease: %v, want ErrFenced", err)
 		}
-		if err := writeAs(state.WithLease(context.Background(), b), w.store, "/app", "b1"); err != nil {
+		if err := writeAs(context.Background(), w.store.Fenced(b), "/app", "b1"); err != nil {
 			t.Errorf("the new holder's write: %v", err)
 		}
 		return errStep
@@ -236,12 +240,12 @@ func TestHoldTakenOver(t *testing.T) {
 func TestHoldPastSafeTime(t *testing.T) {
 	ctx := context.Background()
 	w := newLeaseWorld(t)
-	err := w.leasing(t, "replica-a", 30*time.Second).hold(ctx, "/app", func(ctx context.Context) error {
+	err := w.leasing(t, "replica-a", 30*time.Second).hold(ctx, "/app", func(f fence) error {
 		w.advance(20 * time.Second) // expires at +30s; safe until +20s
 		if _, err := w.store.Acquire(context.Background(), "/app", "replica-b", 30*time.Second); !errors.Is(err, state.ErrLeaseHeld) {
 			t.Errorf("another owner's Acquire before the expiry: %v, want ErrLeaseHeld", err)
 		}
-		if err := writeAs(ctx, w.store, "/app", "a1"); err != nil {
+		if err := writeAs(ctx, f.store, "/app", "a1"); err != nil {
 			t.Errorf("a write while the stored lease is still ours: %v", err)
 		}
 		return errStep
@@ -278,14 +282,14 @@ func TestKeeperCheck(t *testing.T) {
 				t.Errorf("valid until %s, want %s", time.Unix(0, got).UTC(), time.Unix(0, want).UTC())
 			}
 			k.lost.Store(tt.lost)
-			err := k.check()
+			err := k.Check()
 			switch {
 			case tt.want == "" && err != nil:
-				t.Errorf("check = %v, want nil", err)
+				t.Errorf("Check = %v, want nil", err)
 			case tt.want != "" && (!errors.Is(err, state.ErrFenced) || !strings.Contains(fmt.Sprint(err), tt.want)):
-				t.Errorf("check = %v, want ErrFenced: %s", err, tt.want)
+				t.Errorf("Check = %v, want ErrFenced: %s", err, tt.want)
 			case err != nil && (!strings.Contains(err.Error(), "/app") || !strings.Contains(err.Error(), "owner replica-a, token 7")):
-				t.Errorf("check = %v, want it to name /app, replica-a and token 7", err)
+				t.Errorf("Check = %v, want it to name /app, replica-a and token 7", err)
 			}
 		})
 	}
@@ -301,7 +305,7 @@ func TestHoldRenews(t *testing.T) {
 	ctx := context.Background()
 	w := newLeaseWorld(t)
 	const dur = 3 * time.Second
-	err := w.leasing(t, "replica-a", dur).hold(ctx, "/app", func(ctx context.Context) error {
+	err := w.leasing(t, "replica-a", dur).hold(ctx, "/app", func(f fence) error {
 		first := w.holder(t, "/app")
 		if !first.Expires.Equal(t0.Add(dur)) {
 			t.Errorf("the lease expires at %s, want %s", first.Expires, t0.Add(dur))
@@ -319,7 +323,7 @@ func TestHoldRenews(t *testing.T) {
 				t.Errorf("renewed lease %+v, want replica-a's with token %d", h, first.Token)
 			}
 		}
-		if err := writeAs(ctx, w.store, "/app", "a1"); err != nil {
+		if err := writeAs(ctx, f.store, "/app", "a1"); err != nil {
 			t.Errorf("a write under the renewed lease: %v", err)
 		}
 		return errStep
@@ -355,7 +359,7 @@ func TestHoldLosesLease(t *testing.T) {
 			w := newLeaseWorld(t)
 			other := w.open(t, func() time.Time { return w.clock.Now().Add(tt.skew) })
 			var b *state.Lease
-			err := w.leasing(t, "replica-a", dur).hold(ctx, "/app", func(ctx context.Context) error {
+			err := w.leasing(t, "replica-a", dur).hold(ctx, "/app", func(f fence) error {
 				w.advance(tt.advance)
 				var err error
 				if b, err = other.Acquire(context.Background(), "/app", "replica-b", dur); err != nil {
@@ -364,7 +368,7 @@ func TestHoldLosesLease(t *testing.T) {
 				eventually(t, "the lease given up", func() bool {
 					return strings.Contains(w.logs.String(), "lost the lease")
 				})
-				if err := writeAs(ctx, w.store, "/app", "a1"); !errors.Is(err, state.ErrFenced) {
+				if err := writeAs(ctx, f.store, "/app", "a1"); !errors.Is(err, state.ErrFenced) {
 					t.Errorf("a write under the lost lease: %v, want ErrFenced", err)
 				}
 				return errStep

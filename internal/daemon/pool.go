@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-
-	"github.com/rotatord/rotatord/internal/iamrotate"
 )
 
 // jobKind says what a job does to its secret.
@@ -43,7 +41,7 @@ var errStopping = errors.New("rotatord is shutting down")
 // refresh (which a replica on a shared store runs often, to keep its own
 // sinks current) waits for it and runs next, rather than being lost.
 type pool struct {
-	run func(ctx context.Context, j job) jobResult
+	run runFunc
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -57,8 +55,13 @@ type pool struct {
 	wg     sync.WaitGroup
 }
 
+// runFunc runs one job with ctx. It may call awsDone once the job has
+// made its last AWS call (a rotation passes it on as its Spec's AWSDone):
+// its worker is then free for the next job.
+type runFunc func(ctx context.Context, j job, awsDone func()) jobResult
+
 // newPool starts n workers that call run for each job with ctx.
-func newPool(ctx context.Context, n int, run func(ctx context.Context, j job) jobResult) *pool {
+func newPool(ctx context.Context, n int, run runFunc) *pool {
 	p := &pool{run: run, active: map[string]jobKind{}, running: map[string]bool{}, after: map[string]job{}}
 	p.cond = sync.NewCond(&p.mu)
 	p.wg.Add(n)
@@ -109,7 +112,7 @@ func (p *pool) counts() (queued, running int) {
 }
 
 // worker runs jobs one after the other. A rotation frees its worker once it
-// has made its last AWS call (iamrotate.WithAWSDone): its last commit and
+// has made its last AWS call (run's awsDone): its last commit and
 // the bookkeeping after it go on in the job's goroutine while the worker
 // starts the next job. workers so bounds the rotations calling AWS at
 // once; the secret stays busy until its job has returned.
@@ -126,7 +129,7 @@ func (p *pool) worker(ctx context.Context) {
 		p.wg.Add(1) // the worker's own count keeps close from returning first
 		go func() {
 			defer p.wg.Done()
-			res := p.run(iamrotate.WithAWSDone(ctx, free), j)
+			res := p.run(ctx, j, free)
 			free()
 			p.done(j, res)
 		}()

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/rotatord/rotatord/internal/iamrotate"
 )
 
 // TestPoolOneJobPerSecret: a secret queued or running is not queued again;
@@ -19,7 +17,7 @@ func TestPoolOneJobPerSecret(t *testing.T) {
 	var running, peak atomic.Int32
 	var mu sync.Mutex
 	ran := map[string]int{}
-	p := newPool(context.Background(), 2, func(ctx context.Context, j job) jobResult {
+	p := newPool(context.Background(), 2, func(ctx context.Context, j job, awsDone func()) jobResult {
 		n := running.Add(1)
 		for {
 			old := peak.Load()
@@ -79,10 +77,10 @@ func TestPoolOneJobPerSecret(t *testing.T) {
 func TestPoolFreesWorkerAfterAWS(t *testing.T) {
 	tail := make(chan struct{})
 	started := make(chan string, 2)
-	p := newPool(context.Background(), 1, func(ctx context.Context, j job) jobResult {
+	p := newPool(context.Background(), 1, func(ctx context.Context, j job, awsDone func()) jobResult {
 		started <- j.secret
 		if j.secret == "a" {
-			iamrotate.AWSDone(ctx)
+			awsDone()
 			<-tail // the last commit, as it were
 		}
 		return jobResult{}
@@ -119,7 +117,7 @@ func TestPoolFreesWorkerAfterAWS(t *testing.T) {
 func TestPoolJobWaitsForRefresh(t *testing.T) {
 	release, refreshing := make(chan struct{}), make(chan struct{})
 	ran := make(chan jobKind, 4)
-	p := newPool(context.Background(), 2, func(ctx context.Context, j job) jobResult {
+	p := newPool(context.Background(), 2, func(ctx context.Context, j job, awsDone func()) jobResult {
 		if j.kind == jobRefresh {
 			close(refreshing)
 			<-release

@@ -54,7 +54,7 @@ func (ru *run) create(ctx context.Context) error {
 			}
 		}
 		failpoint.Hit("creating")
-		if err := guard(ctx); err != nil {
+		if err := ru.guard(); err != nil {
 			return fmt.Errorf("create access key for %s: %w", user, err)
 		}
 		cctx, cancel := ru.callCtx(ctx)

@@ -32,7 +32,7 @@ func (ru *run) deliver(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if gerr := guard(ctx); gerr != nil {
+			if gerr := ru.guard(); gerr != nil {
 				return fmt.Errorf("deliver: %w", gerr)
 			}
 			failed = append(failed, fmt.Errorf("sink %s: %w", d.ID, err))
@@ -95,7 +95,7 @@ func (ru *run) put(ctx context.Context, d Destination, c sink.Credential) error 
 
 // retrySink calls fn a few times with backoff, if the guard allows.
 func (ru *run) retrySink(ctx context.Context, id string, fn func() error) error {
-	if err := guard(ctx); err != nil {
+	if err := ru.guard(); err != nil {
 		return err
 	}
 	var err error
@@ -227,7 +227,7 @@ func (ru *run) finish(ctx context.Context) error {
 			}
 		}
 	}
-	AWSDone(ctx) // only the store is left
+	ru.awsDone() // only the store is left
 	err := ru.update(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
 		if strict {

@@ -175,10 +175,11 @@ func TestAWSDone(t *testing.T) {
 	s := e.spec(e.secretConfig())
 	var calls int
 	var journalOpen bool
-	ctx := WithAWSDone(context.Background(), func() {
+	s.AWSDone = func() {
 		calls++
 		journalOpen = e.state(s.Config.Name).Journal != nil
-	})
+	}
+	ctx := context.Background()
 	_ = e.clock.Sleep(ctx, time.Hour)
 	if _, err := e.rot.Rotate(ctx, s, true); err != nil {
 		t.Fatal(err)

@@ -69,6 +69,27 @@ type Spec struct {
 	// Replicas, if set, are the daemons sharing the store: no key is
 	// retired while a live one's host-local sinks lack its successor.
 	Replicas Replicas
+
+	// What the caller gives one call (Rotate, Refresh, RetirePrevious,
+	// Discover) to stop it, fence it, or learn how far it got. The zero
+	// values do none of this.
+
+	// Guard, if set, is asked before each change to IAM or a sink:
+	// creating, deactivating or deleting a key, writing a sink. It can
+	// stop a rotation before it deletes a key (see Guard). The daemon
+	// guards with the secret's lease.
+	Guard Guard
+	// Store, if set, is where the call reads and writes the secret's
+	// state instead of the Rotator's store. The daemon passes its shared
+	// store fenced by the secret's lease (state.Fenced), whose writes are
+	// refused once the lease has passed to another replica.
+	Store Store
+	// AWSDone, if set, is called by Rotate once the rotation has made its
+	// last AWS call, before the commit that records its end: what is left
+	// touches only the store, and a worker pool can start its next
+	// rotation. It is called at most once, and not at all when the
+	// rotation fails or stops earlier.
+	AWSDone func()
 }
 
 // LocalOnly returns sec with only its host-local sinks.

@@ -56,7 +56,7 @@ func (ru *run) cfg() *config.RotatedSecret { return ru.sec.Config }
 // load reads the secret's state; a secret the store does not know starts
 // empty.
 func (ru *run) load(ctx context.Context) error {
-	st, err := ru.r.store.Get(ctx, ru.name())
+	st, err := ru.store().Get(ctx, ru.name())
 	if errors.Is(err, state.ErrNotFound) {
 		st, err = &state.Secret{Name: ru.name()}, nil
 	}
@@ -77,7 +77,7 @@ func (ru *run) update(ctx context.Context, fn func(tx *state.Tx) error) error {
 	if ru.st.Journal != nil {
 		ours = ru.st.Journal.RotationID
 	}
-	err := ru.r.store.Update(ctx, ru.name(), func(tx *state.Tx) error {
+	err := ru.store().Update(ctx, ru.name(), func(tx *state.Tx) error {
 		for _, d := range ru.deferred {
 			if err := d(tx); err != nil {
 				return err
@@ -185,7 +185,7 @@ func (ru *run) listKeys(ctx context.Context, c *iam.Client, user string) ([]type
 // deleteKey deletes a key of the user, if the guard allows; a key already
 // gone is success.
 func (ru *run) deleteKey(ctx context.Context, c *iam.Client, user, id string) error {
-	if err := guard(ctx); err != nil {
+	if err := ru.guard(); err != nil {
 		return fmt.Errorf("delete access key %s of %s: %w", id, user, err)
 	}
 	return ru.deleteOwnKey(ctx, c, user, id)
@@ -206,7 +206,7 @@ func (ru *run) deleteOwnKey(ctx context.Context, c *iam.Client, user, id string)
 // deactivateKey sets a key of the user inactive; a key already gone is
 // success.
 func (ru *run) deactivateKey(ctx context.Context, c *iam.Client, user, id string) error {
-	if err := guard(ctx); err != nil {
+	if err := ru.guard(); err != nil {
 		return fmt.Errorf("deactivate access key %s of %s: %w", id, user, err)
 	}
 	cctx, cancel := ru.callCtx(ctx)

@@ -22,8 +22,8 @@ import (
 // same encoding: each secret's record (its values sealed with the
 // protection key, exactly as in bbolt) and its audit events. Every write
 // is conditional on the record it read, so a writer that read a stale
-// record fails and starts over; a write under a lease (WithLease) is also
-// conditional on the lease, so a replica that lost it cannot write.
+// record fails and starts over; a write under a lease (through Fenced) is
+// also conditional on the lease, so a replica that lost it cannot write.
 //
 // The table has a string partition key "pk" and a string sort key "sk":
 //
@@ -166,6 +166,11 @@ const maxDynamoConflicts = 10
 // get store-wide increasing sequence numbers (with gaps where a
 // transaction failed). fn must only modify tx.
 func (d *Dynamo) Update(ctx context.Context, name string, fn func(tx *Tx) error) error {
+	return d.update(ctx, name, nil, fn)
+}
+
+// update is Update, conditional on lease too when it is the secret's.
+func (d *Dynamo) update(ctx context.Context, name string, lease *Lease, fn func(tx *Tx) error) error {
 	if name == "" {
 		return errors.New("update: empty secret name")
 	}
@@ -181,7 +186,7 @@ func (d *Dynamo) Update(ctx context.Context, name string, fn func(tx *Tx) error)
 		if err := fn(tx); err != nil {
 			return err
 		}
-		done, err := d.write(ctx, name, ver, tx)
+		done, err := d.write(ctx, name, ver, tx, lease)
 		if err != nil {
 			return fmt.Errorf("update %s: %w", name, err)
 		}
@@ -193,8 +198,9 @@ func (d *Dynamo) Update(ctx context.Context, name string, fn func(tx *Tx) error)
 }
 
 // write stores what fn left, conditional on the record's version ("" for
-// none). It reports false when another writer got there first.
-func (d *Dynamo) write(ctx context.Context, name, ver string, tx *Tx) (bool, error) {
+// none) and, when it is the secret's, on lease (nil: none). It reports
+// false when another writer got there first.
+func (d *Dynamo) write(ctx context.Context, name, ver string, tx *Tx, lease *Lease) (bool, error) {
 	data, events, err := encodeTx(d.seal, d.now, name, tx)
 	if err != nil {
 		return false, err
@@ -236,7 +242,6 @@ func (d *Dynamo) write(ctx context.Context, name, ver string, tx *Tx) (bool, err
 			}})
 		}
 	}
-	lease := leaseOf(ctx)
 	if lease != nil && lease.Secret == name {
 		items = append(items, d.fence(lease))
 	}

@@ -160,7 +160,8 @@ func TestDynamoStore(t *testing.T) {
 // TestDynamoLease: a lease is exclusive until it expires; a new holder
 // gets a new token; a write under a lease that passed to another replica
 // is refused with ErrFenced and changes nothing, while the new holder's
-// writes land; renewal keeps the token and fails once the lease is lost.
+// writes land (and the lost lease's view still reads, and writes other
+// secrets); renewal keeps the token and fails once the lease is lost.
 func TestDynamoLease(t *testing.T) {
 	ctx := context.Background()
 	_, cfg := dynamoWorld(t)
@@ -181,7 +182,7 @@ func TestDynamoLease(t *testing.T) {
 		t.Fatalf("a held lease taken again: %v", err)
 	}
 	write := func(l *Lease, user string) error {
-		return st.Update(WithLease(ctx, l), "/app", func(tx *Tx) error {
+		return st.Fenced(l).Update(ctx, "/app", func(tx *Tx) error {
 			tx.Secret.UserName = user
 			tx.Audit("r", "test.write", "", user)
 			return nil
@@ -203,6 +204,13 @@ func TestDynamoLease(t *testing.T) {
 	}
 	if err := write(a, "a2"); !errors.Is(err, ErrFenced) {
 		t.Fatalf("a write under a lost lease: %v, want ErrFenced", err)
+	}
+	// The lease fences its own secret only; reads pass.
+	if err := st.Fenced(a).Update(ctx, "/other", func(tx *Tx) error { tx.Secret.UserName = "o"; return nil }); err != nil {
+		t.Errorf("a write of another secret through the lost lease's view: %v, want it to land", err)
+	}
+	if got, err := st.Fenced(a).Get(ctx, "/app"); err != nil || got.UserName != "a1" {
+		t.Errorf("Get through the lost lease's view: %+v, %v; want a1's state", got, err)
 	}
 	if err := st.Renew(ctx, a, 30*time.Second); !errors.Is(err, ErrFenced) {
 		t.Errorf("renewing a lost lease: %v, want ErrFenced", err)

@@ -14,9 +14,9 @@ import (
 
 // Lease is one replica's right to work on one secret until Expires. Token
 // grows with every acquisition of the secret's lease by anyone: a write
-// made under a lease (WithLease) lands only while the lease's item still
-// holds that owner and token, so a replica that paused past its lease
-// cannot complete a step once another has taken the secret over.
+// made under a lease (through Dynamo.Fenced) lands only while the lease's
+// item still holds that owner and token, so a replica that paused past its
+// lease cannot complete a step once another has taken the secret over.
 type Lease struct {
 	Secret  string
 	Owner   string
@@ -90,18 +90,30 @@ type Replica struct {
 // passed to another replica.
 var ErrFenced = errors.New("the lease passed to another replica; the write was refused")
 
-type leaseKey struct{}
-
-// WithLease makes the Updates made with ctx conditional on the lease: a
-// DynamoDB store refuses them with ErrFenced once the lease has passed to
-// another replica. A bbolt store, which only one process opens, ignores it.
-func WithLease(ctx context.Context, l *Lease) context.Context {
-	return context.WithValue(ctx, leaseKey{}, l)
+// Fenced is a view of the DynamoDB store whose Updates of its lease's
+// secret are made under the lease: each lands only while the lease's item
+// still holds the lease's owner and token, and is refused with an error
+// wrapping ErrFenced once the lease has passed to another replica. Reads,
+// and Updates of other secrets, are the store's own. The daemon hands a
+// rotation the view of the secret's lease as its store.
+type Fenced struct {
+	d     *Dynamo
+	lease *Lease
 }
 
-func leaseOf(ctx context.Context) *Lease {
-	l, _ := ctx.Value(leaseKey{}).(*Lease)
-	return l
+// Fenced returns the view of d whose Updates of l's secret are
+// conditional on l.
+func (d *Dynamo) Fenced(l *Lease) *Fenced { return &Fenced{d: d, lease: l} }
+
+// Get is the store's Get.
+func (f *Fenced) Get(ctx context.Context, name string) (*Secret, error) {
+	return f.d.Get(ctx, name)
+}
+
+// Update is the store's Update, conditional on the lease as well when name
+// is the lease's secret.
+func (f *Fenced) Update(ctx context.Context, name string, fn func(tx *Tx) error) error {
+	return f.d.update(ctx, name, f.lease, fn)
 }
 
 // Lease attribute names.
