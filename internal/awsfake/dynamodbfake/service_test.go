@@ -50,7 +50,7 @@ func createTable(t *testing.T, c *dynamodb.Client, name string, sorted bool) *ty
 	return out.TableDescription
 }
 
-// attr returns the typ form of attribute name of an item from Server.Table,
+// attr returns the typ form of attribute name of an item from Tables.Table,
 // or nil.
 func attr(it map[string]any, name, typ string) any {
 	v, _ := it[name].(map[string]any)
@@ -273,7 +273,7 @@ func TestDynamoWireErrors(t *testing.T) {
 	}
 }
 
-// TestDynamoTableCopies checks that Server.Table hands out every stored
+// TestDynamoTableCopies checks that Tables.Table hands out every stored
 // byte, raw, and copies that do not alias the store.
 func TestDynamoTableCopies(t *testing.T) {
 	s, url := start(t)

@@ -220,7 +220,7 @@ func (w *writeOp) commit(next item) {
 }
 
 // run performs a single write: condition, then change. It returns the
-// item before and after. The Server's mu must be held.
+// item before and after. f.mu must be held.
 func (w *writeOp) run() (old, next item, err *awsfake.Error) {
 	old = w.t.get(w.key)
 	ok, err := w.holds(old)
