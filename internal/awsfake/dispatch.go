@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -36,12 +35,14 @@ func (s *Server) route(r *http.Request, body []byte, scope string) (*service, st
 	s.lock()
 	added := s.added
 	s.mu.Unlock()
-	for _, svc := range slices.Concat(services, added) {
-		if scope != "" && svc.signingName != scope {
-			continue
-		}
-		if action, params, ok := svc.proto.decode(r, body); ok {
-			return svc, action, params
+	for _, list := range [2][]*service{services, added} {
+		for _, svc := range list {
+			if scope != "" && svc.signingName != scope {
+				continue
+			}
+			if action, params, ok := svc.proto.decode(r, body); ok {
+				return svc, action, params
+			}
 		}
 	}
 	return nil, "", nil
