@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awsfaketest"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -53,7 +54,7 @@ func TestMain(m *testing.M) {
 // "app", plus a configuration directory for one secret /team/app.
 type world struct {
 	t     *testing.T
-	fake  *awsfake.Server
+	fake  *awsfaketest.Server
 	url   string
 	dir   string
 	cfg   string
@@ -81,7 +82,7 @@ type secretOpts struct {
 
 func newWorld(t *testing.T, o secretOpts) *world {
 	t.Helper()
-	fake, url := awsfake.Start(t)
+	fake, url := awsfaketest.Start(t)
 	w := &world{t: t, fake: fake, url: url, dir: t.TempDir()}
 	w.admin = fake.SeedUser("admin", true)
 	w.app = fake.SeedUser("app", false)

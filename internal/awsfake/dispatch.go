@@ -12,42 +12,37 @@ import (
 const maxBody = 1 << 20
 
 // handler performs one action for an authenticated caller and returns its
-// result (nil for actions without output) or an *apiError. Handlers run
+// result (nil for actions without output) or an *Error. Handlers run
 // with s.mu held.
-type handler func(s *Server, c *call) (any, *apiError)
+type handler func(s *Server, c *Call) (any, *Error)
 
-// call is one authenticated request as a handler sees it.
-type call struct {
-	action string
-	params url.Values // query protocols' input
-	body   []byte     // JSON protocols' input
-	caller principal
-	region string // from the credential scope
-	now    time.Time
-}
-
-// service is one AWS service the server speaks for. To add one (Secrets
-// Manager, SSM, DynamoDB), add a value with its SigV4 signing name, its
-// protocol (a jsonProtocol with its X-Amz-Target prefix) and its actions to
-// services.
+// service is one AWS service the server speaks for: its SigV4 signing
+// name, its protocol and its actions. IAM and STS are built in (services);
+// Handle adds the JSON services.
 type service struct {
 	signingName string // the service in the SigV4 credential scope
 	proto       protocol
 	actions     map[string]handler
 }
 
-var services = []*service{iamService, stsService, secretsManagerService, ssmService, dynamoDBService}
+// services are the services every Server speaks for.
+var services = []*service{iamService, stsService}
 
 // route finds the service and action r asks for. scope is the service name
 // from the credential scope, "" if the request is unsigned. A request no
 // service understands gets a nil service.
-func route(r *http.Request, body []byte, scope string) (*service, string, url.Values) {
-	for _, svc := range services {
-		if scope != "" && svc.signingName != scope {
-			continue
-		}
-		if action, params, ok := svc.proto.decode(r, body); ok {
-			return svc, action, params
+func (s *Server) route(r *http.Request, body []byte, scope string) (*service, string, url.Values) {
+	s.lock()
+	added := s.added
+	s.mu.Unlock()
+	for _, list := range [2][]*service{services, added} {
+		for _, svc := range list {
+			if scope != "" && svc.signingName != scope {
+				continue
+			}
+			if action, params, ok := svc.proto.decode(r, body); ok {
+				return svc, action, params
+			}
 		}
 	}
 	return nil, "", nil
@@ -55,10 +50,10 @@ func route(r *http.Request, body []byte, scope string) (*service, string, url.Va
 
 // unroutable answers a request no service understands, in the protocol it
 // looks like, and names it "service:Action" for Unhandled.
-func unroutable(r *http.Request, body []byte, scope string) (string, protocol, *apiError) {
+func unroutable(r *http.Request, body []byte, scope string) (string, protocol, *Error) {
 	svc, action := scope, ""
 	var p protocol
-	var aerr *apiError
+	var aerr *Error
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		prefix, a, _ := strings.Cut(t, ".")
 		if svc == "" {
@@ -86,18 +81,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		_, p, _ := unroutable(r, nil, "")
-		p.writeError(w, errValidation("cannot read request body: "+err.Error()), requestID)
+		p.writeError(w, ValidationError("cannot read request body: "+err.Error()), requestID)
 		return
 	}
 	var auth authHeader
-	var authErr *apiError
+	var authErr *Error
 	if h := r.Header.Get("Authorization"); h == "" {
 		authErr = errMissingAuth()
 	} else {
 		auth, authErr = parseAuthorization(h)
 	}
 
-	svc, action, params := route(r, body, auth.service)
+	svc, action, params := s.route(r, body, auth.service)
 	if svc == nil {
 		name, p, aerr := unroutable(r, body, auth.service)
 		s.recordUnhandled(name)
@@ -126,14 +121,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	result, aerr := s.perform(r, h, auth, authErr, &call{action: action, params: params, body: body})
+	result, aerr := s.perform(r, h, auth, authErr, &Call{action: action, params: params, body: body})
 	if f != nil {
 		s.logCall(action, auth.keyID, f.code())
 		f.answer(w, svc.proto, requestID)
 		return
 	}
 	if aerr != nil {
-		s.logCall(action, auth.keyID, aerr.code)
+		s.logCall(action, auth.keyID, aerr.Code)
 		svc.proto.writeError(w, aerr, requestID)
 		return
 	}
@@ -143,7 +138,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // perform authenticates the request and runs the action's handler on c
 // under s.mu. It fills in c's caller and time.
-func (s *Server) perform(r *http.Request, h handler, auth authHeader, authErr *apiError, c *call) (any, *apiError) {
+func (s *Server) perform(r *http.Request, h handler, auth authHeader, authErr *Error, c *Call) (any, *Error) {
 	if authErr != nil {
 		return nil, authErr
 	}
@@ -152,7 +147,7 @@ func (s *Server) perform(r *http.Request, h handler, auth authHeader, authErr *a
 		return nil, aerr
 	}
 	defer s.mu.Unlock() // held since authenticate succeeded
-	c.caller, c.now, c.region = caller, now, auth.region
+	c.caller, c.now, c.region, c.account = caller, now, auth.region, s.account
 	return h(s, c)
 }
 

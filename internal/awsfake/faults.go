@@ -59,7 +59,7 @@ func (f Fault) answer(w http.ResponseWriter, p protocol, requestID string) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	p.writeError(w, &apiError{status: status, code: f.code(), message: f.Message}, requestID)
+	p.writeError(w, &Error{Status: status, Code: f.code(), Message: f.Message}, requestID)
 }
 
 type queuedFault struct {

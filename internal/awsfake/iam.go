@@ -45,11 +45,11 @@ var userNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 // targetUserLocked resolves the user an IAM user action applies to: the
 // UserName parameter, or the calling user if it is absent. The caller must
 // be that user or an admin. s.mu must be held.
-func (s *Server) targetUserLocked(c *call) (*user, *apiError) {
+func (s *Server) targetUserLocked(c *Call) (*user, *Error) {
 	name := c.params.Get("UserName")
 	if name == "" {
 		if c.caller.user == nil {
-			return nil, errValidation("Must specify userName when calling with non-User credentials")
+			return nil, ValidationError("Must specify userName when calling with non-User credentials")
 		}
 		name = c.caller.user.name
 	}
@@ -67,10 +67,10 @@ type createUserResult struct {
 	User xmlUser
 }
 
-func (s *Server) createUserLocked(c *call) (any, *apiError) {
+func (s *Server) createUserLocked(c *Call) (any, *Error) {
 	name := c.params.Get("UserName")
 	if name == "" {
-		return nil, errMissingParam("UserName")
+		return nil, MissingParam("UserName")
 	}
 	if !c.caller.admin() {
 		return nil, errAccessDenied(c.caller.arn(s.account), "iam:CreateUser", "user "+name)
@@ -87,12 +87,12 @@ func (s *Server) createUserLocked(c *call) (any, *apiError) {
 }
 
 // addUserLocked creates a user. s.mu must be held.
-func (s *Server) addUserLocked(name, path string, admin bool, now time.Time) (*user, *apiError) {
+func (s *Server) addUserLocked(name, path string, admin bool, now time.Time) (*user, *Error) {
 	if !userNamePattern.MatchString(name) {
-		return nil, errValidation("The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-")
+		return nil, ValidationError("The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-")
 	}
 	if !strings.HasPrefix(path, "/") || !strings.HasSuffix(path, "/") {
-		return nil, errValidation("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
+		return nil, ValidationError("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
 	if s.users[name] != nil {
 		return nil, errUserExists(name)
@@ -106,7 +106,7 @@ type getUserResult struct {
 	User xmlUser
 }
 
-func (s *Server) getUserLocked(c *call) (any, *apiError) {
+func (s *Server) getUserLocked(c *Call) (any, *Error) {
 	u, err := s.targetUserLocked(c)
 	if err != nil {
 		return nil, err

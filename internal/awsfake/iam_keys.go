@@ -36,7 +36,7 @@ func (s *Server) userKeysLocked(name string) []*accessKey {
 	return ks
 }
 
-func (s *Server) listAccessKeysLocked(c *call) (any, *apiError) {
+func (s *Server) listAccessKeysLocked(c *Call) (any, *Error) {
 	u, err := s.targetUserLocked(c)
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func (s *Server) listAccessKeysLocked(c *call) (any, *apiError) {
 	if m := c.params.Get("Marker"); m != "" {
 		i := slices.IndexFunc(ks, func(k *accessKey) bool { return k.id == m })
 		if i < 0 {
-			return nil, errValidation("Invalid Marker.")
+			return nil, ValidationError("Invalid Marker.")
 		}
 		ks = ks[i:]
 	}
@@ -63,19 +63,19 @@ func (s *Server) listAccessKeysLocked(c *call) (any, *apiError) {
 	return res, nil
 }
 
-func parseMaxItems(v string) (int, *apiError) {
+func parseMaxItems(v string) (int, *Error) {
 	if v == "" {
 		return 100, nil
 	}
 	n := 0
 	for _, r := range v {
 		if r < '0' || r > '9' || n > 1000 {
-			return 0, errValidation("1 validation error detected: Value '" + v + "' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000")
+			return 0, ValidationError("1 validation error detected: Value '" + v + "' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000")
 		}
 		n = n*10 + int(r-'0')
 	}
 	if n < 1 || n > 1000 {
-		return 0, errValidation("1 validation error detected: Value '" + v + "' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000")
+		return 0, ValidationError("1 validation error detected: Value '" + v + "' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000")
 	}
 	return n, nil
 }
@@ -92,7 +92,7 @@ type createAccessKeyResult struct {
 	AccessKey xmlAccessKey
 }
 
-func (s *Server) createAccessKeyLocked(c *call) (any, *apiError) {
+func (s *Server) createAccessKeyLocked(c *Call) (any, *Error) {
 	u, err := s.targetUserLocked(c)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (s *Server) createAccessKeyLocked(c *call) (any, *apiError) {
 
 // addKeyLocked creates an active key for u within the per-user quota.
 // s.mu must be held.
-func (s *Server) addKeyLocked(u *user, propagates bool, now time.Time) (*accessKey, *apiError) {
+func (s *Server) addKeyLocked(u *user, propagates bool, now time.Time) (*accessKey, *Error) {
 	if len(s.userKeysLocked(u.name)) >= maxKeysPerUser {
 		return nil, errKeyLimit()
 	}
@@ -122,14 +122,14 @@ func (s *Server) addKeyLocked(u *user, propagates bool, now time.Time) (*accessK
 
 // targetKeyLocked resolves the key an IAM key action names: it must belong
 // to the target user. s.mu must be held.
-func (s *Server) targetKeyLocked(c *call) (*accessKey, *apiError) {
+func (s *Server) targetKeyLocked(c *Call) (*accessKey, *Error) {
 	u, err := s.targetUserLocked(c)
 	if err != nil {
 		return nil, err
 	}
 	id := c.params.Get("AccessKeyId")
 	if id == "" {
-		return nil, errMissingParam("AccessKeyId")
+		return nil, MissingParam("AccessKeyId")
 	}
 	k := s.keys[id]
 	if k == nil || k.user != u.name {
@@ -138,21 +138,21 @@ func (s *Server) targetKeyLocked(c *call) (*accessKey, *apiError) {
 	return k, nil
 }
 
-func (s *Server) updateAccessKeyLocked(c *call) (any, *apiError) {
+func (s *Server) updateAccessKeyLocked(c *Call) (any, *Error) {
 	k, err := s.targetKeyLocked(c)
 	if err != nil {
 		return nil, err
 	}
 	st := c.params.Get("Status")
 	if st != statusActive && st != statusInactive {
-		return nil, errValidation("1 validation error detected: Value '" + st +
+		return nil, ValidationError("1 validation error detected: Value '" + st +
 			"' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]")
 	}
 	k.status = st
 	return nil, nil
 }
 
-func (s *Server) deleteAccessKeyLocked(c *call) (any, *apiError) {
+func (s *Server) deleteAccessKeyLocked(c *Call) (any, *Error) {
 	k, err := s.targetKeyLocked(c)
 	if err != nil {
 		return nil, err
@@ -188,14 +188,14 @@ type getAccessKeyLastUsedResult struct {
 // getAccessKeyLastUsedLocked answers AccessDenied, not NoSuchEntity, for a
 // key the account does not hold, as IAM does: the key's owner is the
 // resource, and an unknown key has none.
-func (s *Server) getAccessKeyLastUsedLocked(c *call) (any, *apiError) {
+func (s *Server) getAccessKeyLastUsedLocked(c *Call) (any, *Error) {
 	id := c.params.Get("AccessKeyId")
 	if id == "" {
-		return nil, errMissingParam("AccessKeyId")
+		return nil, MissingParam("AccessKeyId")
 	}
 	k := s.keys[id]
 	if k == nil {
-		return nil, &apiError{http.StatusForbidden, "AccessDenied", "User: " + c.caller.arn(s.account) +
+		return nil, &Error{http.StatusForbidden, "AccessDenied", "User: " + c.caller.arn(s.account) +
 			" is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key " + id}
 	}
 	if !c.caller.admin() && (c.caller.user == nil || c.caller.user.name != k.user) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"hash/crc32"
 	"mime"
 	"net/http"
 	"net/url"
@@ -14,9 +15,8 @@ import (
 )
 
 // protocol is one AWS wire protocol: how a request names its action and
-// carries its input, and how answers are encoded. awsQuery (IAM, STS) is
-// implemented; the awsJson protocols (Secrets Manager, SSM, DynamoDB) slot
-// in as jsonProtocol values.
+// carries its input, and how answers are encoded: queryProtocol (awsQuery:
+// IAM, STS) or jsonProtocol (awsJson: the services added with Handle).
 type protocol interface {
 	// decode reports whether r is a request of this protocol (and service
 	// version) and returns the action it asks for and its input.
@@ -25,9 +25,9 @@ type protocol interface {
 	// action without output.
 	writeResult(w http.ResponseWriter, action, requestID string, v any)
 	// writeError answers with e.
-	writeError(w http.ResponseWriter, e *apiError, requestID string)
+	writeError(w http.ResponseWriter, e *Error, requestID string)
 	// unknownAction is the error for an action the service lacks.
-	unknownAction(action string) *apiError
+	unknownAction(action string) *Error
 }
 
 // queryProtocol is awsQuery: form-encoded POST bodies with Action and
@@ -107,20 +107,20 @@ type queryError struct {
 	RequestID string   `xml:"RequestId"`
 }
 
-func (p queryProtocol) writeError(w http.ResponseWriter, e *apiError, requestID string) {
+func (p queryProtocol) writeError(w http.ResponseWriter, e *Error, requestID string) {
 	typ := "Sender"
-	if e.status >= 500 {
+	if e.Status >= 500 {
 		typ = "Receiver"
 	}
-	b, err := xml.Marshal(queryError{Xmlns: p.xmlns, Type: typ, Code: e.code, Message: e.message, RequestID: requestID})
+	b, err := xml.Marshal(queryError{Xmlns: p.xmlns, Type: typ, Code: e.Code, Message: e.Message, RequestID: requestID})
 	if err != nil { // cannot happen: all fields are strings
 		panic(err)
 	}
-	writeBody(w, e.status, "text/xml", requestID, b)
+	writeBody(w, e.Status, "text/xml", requestID, b)
 }
 
-func (p queryProtocol) unknownAction(action string) *apiError {
-	return &apiError{http.StatusBadRequest, "InvalidAction",
+func (p queryProtocol) unknownAction(action string) *Error {
+	return &Error{http.StatusBadRequest, "InvalidAction",
 		fmt.Sprintf("Could not find operation %s for version %s", action, p.version)}
 }
 
@@ -134,8 +134,13 @@ type jsonProtocol struct {
 	// default).
 	messageKey string
 	// internalError is the service's code for its own failures, which
-	// the ServiceFailure fault becomes (default "InternalFailure").
+	// the ServiceFailure fault becomes ("": ServiceFailure stays).
 	internalError string
+	// errorBody, if set, builds an error answer's body (see
+	// Service.ErrorBody).
+	errorBody func(e *Error) any
+	// checksum puts the CRC32 of each answer's body in X-Amz-Crc32.
+	checksum bool
 }
 
 func (p jsonProtocol) decode(r *http.Request, _ []byte) (string, url.Values, bool) {
@@ -152,12 +157,12 @@ func (p jsonProtocol) writeResult(w http.ResponseWriter, action, requestID strin
 		p.writeError(w, aerr, requestID)
 		return
 	}
-	writeBody(w, http.StatusOK, p.ctype(), requestID, b)
+	p.write(w, http.StatusOK, requestID, b)
 }
 
 // encodeJSONResult encodes a handler's result for a JSON protocol (nil:
 // an empty object).
-func encodeJSONResult(action string, v any) ([]byte, *apiError) {
+func encodeJSONResult(action string, v any) ([]byte, *Error) {
 	if v == nil {
 		v = struct{}{}
 	}
@@ -168,18 +173,35 @@ func encodeJSONResult(action string, v any) ([]byte, *apiError) {
 	return b, nil
 }
 
-func (p jsonProtocol) writeError(w http.ResponseWriter, e *apiError, requestID string) {
+func (p jsonProtocol) writeError(w http.ResponseWriter, e *Error, requestID string) {
 	e = p.dialect(e)
+	if p.errorBody != nil {
+		b, err := json.Marshal(p.errorBody(e))
+		if err != nil { // a bug of the service's errorBody
+			panic(fmt.Sprintf("awsfake: encode %s error body: %v", p.targetPrefix, err))
+		}
+		p.write(w, e.Status, requestID, b)
+		return
+	}
 	key := p.messageKey
 	if key == "" {
 		key = "message"
 	}
-	b, _ := json.Marshal(map[string]string{"__type": e.code, key: e.message})
-	writeBody(w, e.status, p.ctype(), requestID, b)
+	b, _ := json.Marshal(map[string]string{"__type": e.Code, key: e.Message})
+	p.write(w, e.Status, requestID, b)
 }
 
-func (p jsonProtocol) unknownAction(action string) *apiError {
-	return &apiError{http.StatusBadRequest, "UnknownOperationException", "Unknown operation " + action}
+// write sends an answer's body b, with its checksum if the service wants
+// one.
+func (p jsonProtocol) write(w http.ResponseWriter, status int, requestID string, b []byte) {
+	if p.checksum {
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	}
+	writeBody(w, status, p.ctype(), requestID, b)
+}
+
+func (p jsonProtocol) unknownAction(action string) *Error {
+	return &Error{http.StatusBadRequest, "UnknownOperationException", "Unknown operation " + action}
 }
 
 func (p jsonProtocol) ctype() string {

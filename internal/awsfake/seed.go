@@ -33,10 +33,10 @@ func (s *Server) AddUser(name string, admin bool) error {
 	s.lock()
 	defer s.mu.Unlock()
 	if _, err := s.addUserLocked(name, "/", admin, s.nowLocked()); err != nil {
-		if err.code == "EntityAlreadyExists" {
+		if err.Code == "EntityAlreadyExists" {
 			return fmt.Errorf("awsfake: add user %s: %w", name, ErrExists)
 		}
-		return fmt.Errorf("awsfake: add user %q: %s", name, err.message)
+		return fmt.Errorf("awsfake: add user %q: %s", name, err.Message)
 	}
 	return nil
 }

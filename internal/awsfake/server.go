@@ -18,8 +18,8 @@ import (
 // DefaultAccount is the account id a Server uses unless told otherwise.
 const DefaultAccount = "123456789012"
 
-// Server is a fake AWS endpoint serving IAM, STS, Secrets Manager, SSM
-// Parameter Store and DynamoDB. It is an http.Handler.
+// Server is a fake AWS endpoint serving IAM and STS, and the JSON services
+// added to it with Handle. It is an http.Handler.
 // All its state sits behind one mutex, so it is safe for concurrent use.
 // Create it with New; the zero value is also ready and uses the defaults.
 type Server struct {
@@ -35,10 +35,8 @@ type Server struct {
 	keys      map[string]*accessKey            // long-term keys by id
 	byUser    map[string]map[string]*accessKey // the same keys by user, then id
 	roles     map[string]*role
-	sessions  map[string]*session   // temporary credentials by key id
-	secrets   map[string]*secret    // Secrets Manager secrets by name
-	params    map[string]*parameter // SSM parameters by name
-	dynamo    *dynamoState          // DynamoDB tables
+	sessions  map[string]*session // temporary credentials by key id
+	added     []*service          // the services added with Handle
 	keyDelay  time.Duration
 	calls     map[string]int
 	callLog   []CallRecord // nil unless RecordCalls
@@ -109,9 +107,6 @@ func (s *Server) initLocked() {
 	s.byUser = map[string]map[string]*accessKey{}
 	s.roles = map[string]*role{}
 	s.sessions = map[string]*session{}
-	s.secrets = map[string]*secret{}
-	s.params = map[string]*parameter{}
-	s.dynamo = newDynamoState()
 	s.calls = map[string]int{}
 	s.faults = map[string][]*queuedFault{}
 	s.latency = map[string]time.Duration{}
@@ -129,6 +124,14 @@ func (s *Server) lock() {
 // wire formats carry it. s.mu must be held.
 func (s *Server) nowLocked() time.Time {
 	return s.now().UTC().Truncate(time.Second)
+}
+
+// Now returns the server's time (see WithClock) in UTC, truncated to the
+// second.
+func (s *Server) Now() time.Time {
+	s.lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
 }
 
 // Account returns the AWS account id the server acts as.

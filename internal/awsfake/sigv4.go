@@ -31,7 +31,7 @@ type authHeader struct {
 
 // parseAuthorization parses "AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/
 // SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex".
-func parseAuthorization(h string) (authHeader, *apiError) {
+func parseAuthorization(h string) (authHeader, *Error) {
 	var a authHeader
 	alg, rest, _ := strings.Cut(h, " ")
 	if alg != sigV4Algorithm {
@@ -61,7 +61,7 @@ func parseAuthorization(h string) (authHeader, *apiError) {
 // principalLocked finds the principal and credentials of the key a request
 // names, refusing unknown, deleted, inactive, not yet propagated and
 // expired keys. s.mu must be held.
-func (s *Server) principalLocked(r *http.Request, a authHeader, now time.Time) (principal, aws.Credentials, *apiError) {
+func (s *Server) principalLocked(r *http.Request, a authHeader, now time.Time) (principal, aws.Credentials, *Error) {
 	var p principal
 	creds := aws.Credentials{AccessKeyID: a.keyID}
 	k := s.keys[a.keyID]
@@ -97,7 +97,7 @@ func (s *Server) principalLocked(r *http.Request, a authHeader, now time.Time) (
 // The signature is computed without s.mu (it is the costly part, and many
 // requests arrive at once); the key is looked up again under s.mu, after,
 // in case it changed meanwhile. On success s.mu is held, for the handler.
-func (s *Server) authenticate(r *http.Request, body []byte, a authHeader) (principal, time.Time, *apiError) {
+func (s *Server) authenticate(r *http.Request, body []byte, a authHeader) (principal, time.Time, *Error) {
 	s.lock()
 	_, creds, aerr := s.principalLocked(r, a, s.nowLocked())
 	s.mu.Unlock()

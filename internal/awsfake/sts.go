@@ -61,7 +61,7 @@ type getCallerIdentityResult struct {
 	Arn     string
 }
 
-func (s *Server) getCallerIdentityLocked(c *call) (any, *apiError) {
+func (s *Server) getCallerIdentityLocked(c *Call) (any, *Error) {
 	return getCallerIdentityResult{UserID: c.caller.userID(), Account: s.account, Arn: c.caller.arn(s.account)}, nil
 }
 
@@ -80,13 +80,13 @@ type assumeRoleResult struct {
 
 var sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 
-func (s *Server) assumeRoleLocked(c *call) (any, *apiError) {
+func (s *Server) assumeRoleLocked(c *Call) (any, *Error) {
 	arn, name := c.params.Get("RoleArn"), c.params.Get("RoleSessionName")
 	if arn == "" {
-		return nil, errMissingParam("RoleArn")
+		return nil, MissingParam("RoleArn")
 	}
 	if !sessionNamePattern.MatchString(name) {
-		return nil, errValidation("1 validation error detected: Value '" + name +
+		return nil, ValidationError("1 validation error detected: Value '" + name +
 			"' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}")
 	}
 	r := s.roleByARNLocked(arn)
@@ -127,18 +127,18 @@ func (s *Server) roleByARNLocked(arn string) *role {
 }
 
 // sessionDuration parses AssumeRole's DurationSeconds (default one hour).
-func sessionDuration(v string, limit time.Duration) (time.Duration, *apiError) {
+func sessionDuration(v string, limit time.Duration) (time.Duration, *Error) {
 	if v == "" {
 		return min(time.Hour, limit), nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 900 {
-		return 0, errValidation("1 validation error detected: Value '" + v +
+		return 0, ValidationError("1 validation error detected: Value '" + v +
 			"' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900")
 	}
 	d := time.Duration(n) * time.Second
 	if d > limit {
-		return 0, &apiError{http.StatusBadRequest, "ValidationError",
+		return 0, &Error{http.StatusBadRequest, "ValidationError",
 			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role."}
 	}
 	return d, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awsfaketest"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/state"
@@ -28,7 +29,7 @@ var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // Manual runner: the schedule moves only when the test advances its clock.
 type world struct {
 	t      *testing.T
-	fake   *awsfake.Server
+	fake   *awsfaketest.Server
 	url    string
 	dir    string
 	cfg    string
@@ -46,7 +47,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	clock := schedule.NewManual(t0)
-	fake, url := awsfake.Start(t, awsfake.WithClock(clock.Now))
+	fake, url := awsfaketest.Start(t, awsfake.WithClock(clock.Now))
 	sock, err := os.MkdirTemp("", "rd")
 	if err != nil {
 		t.Fatal(err)

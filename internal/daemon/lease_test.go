@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awsfaketest"
 	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/state"
 	"github.com/rotatord/rotatord/internal/testlog"
@@ -24,7 +24,7 @@ import (
 // whose clock (the store's and the leasing's) moves only when the test
 // moves it. awsfake itself keeps the real clock, which signing needs.
 type leaseWorld struct {
-	fake    *awsfake.Server
+	fake    *awsfaketest.Server
 	url     string
 	admin   aws.Credentials
 	aws     aws.Config
@@ -38,7 +38,7 @@ type leaseWorld struct {
 
 func newLeaseWorld(t *testing.T) *leaseWorld {
 	t.Helper()
-	fake, url := awsfake.Start(t)
+	fake, url := awsfaketest.Start(t)
 	w := &leaseWorld{fake: fake, url: url, admin: fake.SeedUser("admin", true), clock: schedule.NewManual(t0), logs: &testlog.Buffer{}}
 	w.log = slog.New(slog.NewTextHandler(w.logs, nil))
 	w.aws = aws.Config{

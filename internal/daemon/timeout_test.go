@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/rotatord/rotatord/internal/awscall"
-	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awsfaketest"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/testlog"
 )
@@ -75,7 +75,7 @@ func TestSilentEndpointTimesOut(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake, url := awsfake.Start(t)
+			fake, url := awsfaketest.Start(t)
 			admin := fake.SeedUser("admin", true)
 			app := fake.SeedUser("app", false)
 			silent := silentEndpoint(t)

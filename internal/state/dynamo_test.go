@@ -18,13 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/rotatord/rotatord/config"
-	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awsfaketest"
 )
 
 // dynamoWorld is awsfake with a state table, and the config to reach it.
-func dynamoWorld(t *testing.T) (*awsfake.Server, aws.Config) {
+func dynamoWorld(t *testing.T) (*awsfaketest.Server, aws.Config) {
 	t.Helper()
-	fake, url := awsfake.Start(t)
+	fake, url := awsfaketest.Start(t)
 	admin := fake.SeedUser("admin", true)
 	cfg := aws.Config{
 		Region: "us-east-1", BaseEndpoint: aws.String(url),

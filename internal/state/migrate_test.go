@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rotatord/rotatord/config"
-	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/dynamodbfake"
 )
 
 // migrateValue is the secret access key of version n of secret s in the
@@ -263,7 +263,7 @@ func TestMigrate(t *testing.T) {
 
 // checkNoValue fails the test if any item of table holds a value in
 // clear, hex or base64.
-func checkNoValue(t *testing.T, table awsfake.Table, values []string) {
+func checkNoValue(t *testing.T, table dynamodbfake.Table, values []string) {
 	t.Helper()
 	raw := table.Raw()
 	if !bytes.Contains(raw, []byte("AKIAMIGRATEA3")) {
