@@ -77,3 +77,25 @@ func TestChunkedMatchesTree(t *testing.T) {
 		t.Errorf("many.yaml: %v", err)
 	}
 }
+
+// TestFastPathMin checks that Parse takes the fast path from fastPathMin
+// bytes on, and yaml.v3 below.
+func TestFastPathMin(t *testing.T) {
+	small, big := manySecrets(1), manySecrets(1)
+	for n := 2; len(big) < fastPathMin; n++ {
+		small, big = big, manySecrets(n)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		fast bool
+	}{{"below", small, false}, {"above", big, true}} {
+		got, col := parse("f.yaml", c.data)
+		if len(col.errs) > 0 {
+			t.Fatalf("%s: %v", c.name, col.errs)
+		}
+		if fast := got.items != nil; fast != c.fast {
+			t.Errorf("%s the threshold (%d bytes): fast path %v, want %v", c.name, len(c.data), fast, c.fast)
+		}
+	}
+}
