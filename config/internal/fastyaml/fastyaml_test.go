@@ -50,6 +50,8 @@ var seeds = []string{
 	"a: [ ]\nb: { }\nc: []\n",
 	"secrets: []\nsecrets:\n  - a\n",
 	"secrets:\n  - true\n  - 'true'\nx:\n  secrets:\n    - b\n",
+	"a: [Null, NULL, False, FALSE, True, TRUE, Yes, ON, 0o17, 0b1, -0, +.5, 1e3, .NaN, 007, 9223372036854775808]\n",
+	"a: \"\\t\\r\\0\\/\\\\\"\nb: \"\\u0041\"\n",
 }
 
 // words stand for the words a caller shares (Options.Words).

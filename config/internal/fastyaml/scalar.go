@@ -137,13 +137,14 @@ func (p *parser) quoted(x int) (*yaml.Node, int) {
 }
 
 // escape is the character the escape sequence whose letter is at y
-// stands for.
+// stands for. yaml.v3 rejects "\/", though YAML 1.2 has it: so does
+// escape, by declining.
 func (p *parser) escape(y int) byte {
 	if y >= p.end {
 		bail()
 	}
 	switch c := p.data[y]; c {
-	case '\\', '"', '/':
+	case '\\', '"':
 		return c
 	case 'n':
 		return '\n'
