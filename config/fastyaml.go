@@ -14,24 +14,24 @@ import (
 // one tree. Both paths give the same result; the threshold only decides
 // where the fast one pays.
 //
-// BenchmarkPaths (Parse's work, median of 5 runs on 2 shared, loaded
-// CPUs; manySecrets' shape, about 290 bytes a secret):
+// BenchmarkPaths (Parse's work on manySecrets' files, about 290 bytes a
+// secret; medians of 5 runs, 2 for the largest, on 2 shared CPUs):
 //
-//	secrets  bytes       yaml.v3     fast       saved
-//	5        1.8 KB      0.85 ms     0.42 ms    0.4 ms
-//	20       6.2 KB      4.3 ms      0.80 ms    3.5 ms
-//	50       15 KB       10.8 ms     3.1 ms     8 ms
-//	100      29 KB       7.7 ms      3.7 ms     4 ms
-//	1,000    290 KB      154 ms      40 ms      0.11 s
-//	10,000   2.9 MB      2.4 s       0.52 s     1.9 s
-//	100,000  29 MB       27 s        2.9 s      24 s
+//	secrets  bytes   yaml.v3  fast     saved
+//	5        1.8 KB  0.36 ms  0.17 ms  0.2 ms
+//	20       6.2 KB  1.6 ms   0.61 ms  1.0 ms
+//	50       15 KB   2.7 ms   1.4 ms   1.3 ms
+//	100      29 KB   8.3 ms   2.6 ms   5.7 ms
+//	1,000    290 KB  72 ms    27 ms    45 ms
+//	10,000   2.9 MB  0.84 s   0.23 s   0.61 s
+//	100,000  29 MB   9.0 s    2.5 s    6.5 s
 //
 // The fast path is quicker at every size, but below 16 KiB (about 55
-// secrets, more than any hand-written file and every fixture) yaml.v3
-// takes under 10 ms, less than a third of the 35 ms rotatord validate
-// needs to start, and the saving is a few milliseconds: there the parser
-// everyone uses is worth more than the time. Above it the saving grows
-// with the file, to seconds for 10,000 secrets.
+// secrets, four times the largest fixture) yaml.v3
+// takes under 3 ms, a tenth of the 35 ms rotatord validate needs to
+// start, and the saving is under 1.5 ms: there the parser everyone uses
+// is worth more than the time. Above it the saving grows with the file,
+// to seconds for 100,000 secrets.
 const fastPathMin = 16 << 10
 
 // parseFast is parseWith on the fast path, or false when fastyaml
