@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/rotatord/rotatord/config/internal/fastyaml"
 )
 
 // manySecrets writes a configuration of n secrets over 4 targets, each
@@ -34,6 +36,70 @@ func BenchmarkParse(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Parse("/etc/rotatord/rotatord.yaml", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// pathSizes are the numbers of secrets BenchmarkSyntax and BenchmarkPaths
+// compare the two paths at, to place fastPathMin.
+var pathSizes = []int{5, 20, 50, 100, 1_000, 10_000, 100_000}
+
+// BenchmarkSyntax parses configurations of n secrets into a yaml.Node
+// tree: with yaml.v3 (readDocument), and with fastyaml, the whole tree.
+func BenchmarkSyntax(b *testing.B) {
+	for _, n := range pathSizes {
+		data := manySecrets(n)
+		b.Run(fmt.Sprintf("yaml.v3/secrets=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := readDocument(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("fastyaml/secrets=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, ok := fastyaml.Parse(data, fastyaml.Options{Words: common}); !ok {
+					b.Fatal("fastyaml declined")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPaths runs Parse on configurations of n secrets down each
+// path: yaml.v3 and the whole tree decoded, or fastyaml and the secrets
+// decoded in chunks (parseFast).
+func BenchmarkPaths(b *testing.B) {
+	const file = "/etc/rotatord/rotatord.yaml"
+	for _, n := range pathSizes {
+		data := manySecrets(n)
+		b.Run(fmt.Sprintf("yaml.v3/secrets=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				col := newCollector(file)
+				root := readYAML(data, col)
+				if _, err := finish(parseTree(file, root)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("fast/secrets=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				c, col, ok := parseFast(file, data, nil)
+				if !ok {
+					b.Fatal("fastyaml declined")
+				}
+				if _, err := finish(c, col); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/rotatord/rotatord/config/internal/fastyaml"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,14 +33,12 @@ func Parse(file string, data []byte) (*Config, error) {
 func parse(file string, data []byte) (*Config, *collector) { return parseWith(file, data, nil) }
 
 // parseWith is parse, reusing prev's unchanged secrets (see
-// LoadOptions.Previous); prev may be nil.
+// LoadOptions.Previous); prev may be nil. A file of fastPathMin bytes or
+// more takes the fast path when fastyaml reads it; any other is parsed
+// by yaml.v3. Both give the same tree, so the same result.
 func parseWith(file string, data []byte, prev *Config) (*Config, *collector) {
-	if doc, seq := fastParse(data, "secrets"); doc != nil {
-		if seq == nil || secretsKeys(doc.Content[0]) != 1 {
-			if seq == nil || seq.materialize() {
-				return parseTree(file, doc)
-			}
-		} else if c, col, ok := parseChunked(file, doc, seq, prev); ok {
+	if len(data) >= fastPathMin {
+		if c, col, ok := parseFast(file, data, prev); ok {
 			return c, col
 		}
 	}
@@ -73,17 +72,6 @@ func parseTree(file string, root *yaml.Node) (*Config, *collector) {
 	return c, col
 }
 
-// secretsKeys counts the secrets keys of a top-level mapping.
-func secretsKeys(top *yaml.Node) int {
-	n := 0
-	for i := 0; i < len(top.Content); i += 2 {
-		if top.Content[i].Value == "secrets" {
-			n++
-		}
-	}
-	return n
-}
-
 // chunkSize is how many secrets one goroutine decodes and checks at a time.
 const chunkSize = 512
 
@@ -92,8 +80,8 @@ const chunkSize = 512
 // time on every CPU, keeping no node and no position of theirs, then
 // checks the rules across secrets. A secret's positions are found again,
 // when a message needs one, by decoding that secret once more. It reports
-// false when an item is outside fastParse's subset.
-func parseChunked(file string, root *yaml.Node, seq *lazySeq, prev *Config) (*Config, *collector, bool) {
+// false when fastyaml declines an item.
+func parseChunked(file string, root *yaml.Node, seq *fastyaml.Seq, prev *Config) (*Config, *collector, bool) {
 	col := newCollector(file)
 	c := &Config{File: file}
 	dir := filepath.Dir(file)
@@ -106,10 +94,10 @@ func parseChunked(file string, root *yaml.Node, seq *lazySeq, prev *Config) (*Co
 	k := &checker{collector: col, c: c}
 	k.outside()
 
-	c.Secrets = make([]RotatedSecret, len(seq.items))
-	c.items = seq.signatures()
+	c.Secrets = make([]RotatedSecret, seq.Len())
+	c.items = signatures(seq)
 	reused := c.reuse(prev)
-	chunks := make([]*collector, (len(seq.items)+chunkSize-1)/chunkSize)
+	chunks := make([]*collector, (seq.Len()+chunkSize-1)/chunkSize)
 	var next atomic.Int64
 	var outside atomic.Bool
 	var wg sync.WaitGroup
@@ -121,7 +109,7 @@ func parseChunked(file string, root *yaml.Node, seq *lazySeq, prev *Config) (*Co
 					return
 				}
 				chunks[n] = col.chunk()
-				if !secretsChunk(chunks[n], c, seq, reused, n*chunkSize, min((n+1)*chunkSize, len(seq.items)), dir) {
+				if !secretsChunk(chunks[n], c, seq, reused, n*chunkSize, min((n+1)*chunkSize, seq.Len()), dir) {
 					outside.Store(true)
 				}
 			}
@@ -134,7 +122,7 @@ func parseChunked(file string, root *yaml.Node, seq *lazySeq, prev *Config) (*Co
 	for _, k := range chunks {
 		col.merge(k)
 	}
-	col.itemPos = seq.positions(file)
+	col.itemPos = itemPositions(seq, file)
 	k.across()
 	return c, col, true
 }
@@ -142,20 +130,20 @@ func parseChunked(file string, root *yaml.Node, seq *lazySeq, prev *Config) (*Co
 // secretsChunk decodes, completes and checks secrets [from, to) into c,
 // collecting into col, but for those reused already holds. It records in
 // c.items which secrets were clean: no error, no warning. It reports false
-// when an item is outside the subset.
-func secretsChunk(col *collector, c *Config, seq *lazySeq, reused []bool, from, to int, dir string) bool {
+// when fastyaml declines an item.
+func secretsChunk(col *collector, c *Config, seq *fastyaml.Seq, reused []bool, from, to int, dir string) bool {
 	d := &decoder{collector: col, budget: math.MaxInt}
 	k := &checker{collector: col, c: c}
-	var nodes nodePool
+	var nodes fastyaml.Pool
 	for i := from; i < to; i++ {
 		if reused != nil && reused[i] {
 			c.items.sigs[i].clean = true
 			continue
 		}
 		problems := len(col.errs) + len(col.warns)
-		nodes.reset()
-		n := seq.parseItem(i, &nodes)
-		if n == nil {
+		nodes.Reset()
+		n, ok := seq.Item(i, &nodes)
+		if !ok {
 			return false
 		}
 		path := indexPath("secrets", i)
@@ -174,9 +162,10 @@ func secretsChunk(col *collector, c *Config, seq *lazySeq, reused []bool, from, 
 	return true
 }
 
-// positions returns a function that finds the positions of item i's
-// values by decoding it again, remembering the last few it found.
-func (ls *lazySeq) positions(file string) func(i int) positions {
+// itemPositions returns a function that finds the positions of secret
+// i's values by decoding its item of seq again, remembering the last few
+// it found.
+func itemPositions(seq *fastyaml.Seq, file string) func(i int) positions {
 	var mu sync.Mutex
 	cache := map[int]positions{}
 	return func(i int) positions {
@@ -186,7 +175,7 @@ func (ls *lazySeq) positions(file string) func(i int) positions {
 			return p
 		}
 		col := newCollector(file)
-		if n := ls.parseItem(i, nil); n != nil && !isNull(n) {
+		if n, ok := seq.Item(i, nil); ok && !isNull(n) {
 			d := &decoder{collector: col, budget: math.MaxInt}
 			var s RotatedSecret
 			d.value(n, indexPath("secrets", i), reflect.ValueOf(&s).Elem())

@@ -3,6 +3,8 @@ package config
 import (
 	"hash/maphash"
 	"slices"
+
+	"github.com/rotatord/rotatord/config/internal/fastyaml"
 )
 
 // A reload of 100,000 secrets of which a few changed need not decode and
@@ -52,18 +54,11 @@ func sigOf(parts ...[]byte) sig {
 
 // signatures computes the signatures of the sequence's items and of the
 // text around the sequence.
-func (ls *lazySeq) signatures() *itemSigs {
-	first := ls.end
-	if len(ls.items) > 0 {
-		first = ls.items[0].off
-	}
-	is := &itemSigs{outside: sigOf(ls.data[:first], ls.data[ls.end:]), sigs: make([]itemSig, len(ls.items))}
-	for i, it := range ls.items {
-		end := ls.end
-		if i+1 < len(ls.items) {
-			end = ls.items[i+1].off
-		}
-		is.sigs[i] = itemSig{sig: sigOf(ls.data[it.off:end]), line: it.line}
+func signatures(seq *fastyaml.Seq) *itemSigs {
+	is := &itemSigs{outside: sigOf(seq.Outside()), sigs: make([]itemSig, seq.Len())}
+	for i := range is.sigs {
+		text, line := seq.Span(i)
+		is.sigs[i] = itemSig{sig: sigOf(text), line: line}
 	}
 	return is
 }
