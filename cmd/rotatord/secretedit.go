@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/sink/file"
 )
 
 // reloadNote ends the line every editing command prints on success.
@@ -129,7 +130,7 @@ func (b *boolFlag) Set(s string) error {
 // parseSink reads --sink file:PATH[,format=F][,profile=P][,mode=M][,owner=O].
 func parseSink(s string) (config.Fields, error) {
 	kind, rest, _ := strings.Cut(s, ":")
-	if kind != config.SinkFile {
+	if kind != file.Type {
 		return nil, errUsage{fmt.Errorf("--sink %q: write file:PATH[,format=aws-credentials|env|json][,profile=P][,mode=0600][,owner=USER]; file is the only sink type", s)}
 	}
 	parts := strings.Split(rest, ",")
