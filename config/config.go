@@ -1,6 +1,9 @@
 // Package config owns rotatord's file format: decoding YAML with positions,
-// defaults, validation and secret references. Other packages only ever see a
-// *Config that Load or Parse returned without error.
+// defaults, validation and secret references. A sink's fields belong to its
+// kind's package, which registers a type for them (RegisterSink); config
+// decodes a sink's block into it, and runs its defaults and rules through
+// SinkChecker and its references through SinkRefs. Other packages only
+// ever see a *Config that Load or Parse returned without error.
 package config
 
 import "time"

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// program checks a program that a sink runs (SinkChecker.Program): an absolute path, written apart
-// from its arguments.
+// program checks a program that a sink runs (SinkChecker.Program): an
+// absolute path, written apart from its arguments.
 func (k *checker) program(path, prog string) {
 	if prog == "" || !k.path(path, prog) {
 		return

@@ -25,6 +25,9 @@
 // can read whatever the daemon can. The minimal environment keeps the
 // daemon's own credentials from being used by accident, not from a program
 // that goes looking for them.
+//
+// Config is its configuration (type: command): fields, defaults, rules,
+// and the sink it builds.
 package command
 
 import (

@@ -10,6 +10,9 @@
 // the way that others can write, anything at the path but a regular file
 // (a FIFO, a device), a file with another name (a hard link) or one of
 // rotatord's own files is refused, and the sink's other writes go on.
+//
+// Config is its configuration (type: file): fields, defaults, rules, the
+// template_file it reads, and the sink it builds.
 package file
 
 import (

@@ -5,6 +5,9 @@
 // Manager moves AWSPREVIOUS to the version that was current), so readers of
 // AWSCURRENT switch only once the rotation commits, and readers of
 // AWSPREVIOUS get the old key.
+//
+// Config is its configuration (type: secretsmanager): fields, defaults,
+// rules, and the sink it builds.
 package secretsmanager
 
 import (

@@ -2,6 +2,9 @@
 // Parameter Store as SecureString: one parameter holding JSON
 // ({"AccessKeyId": …, "SecretAccessKey": …}), or two parameters, the key id
 // (String) and the secret access key (SecureString).
+//
+// Config is its configuration (type: ssm): fields, defaults, rules, and
+// the sink it builds.
 package ssm
 
 import (

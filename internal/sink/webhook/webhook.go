@@ -7,6 +7,9 @@
 // query), and so are the HMAC secret, the bearer token and the secret
 // access key. None of them ever appears in an error or a log line: the
 // endpoint is named by its sink ID, a hash.
+//
+// Config is the sink's configuration (type: webhook): fields, defaults,
+// rules, the secrets and TLS files it reads, and the sink it builds.
 package webhook
 
 import (
