@@ -92,7 +92,12 @@ func secretDefaults(s *RotatedSecret, path string, col *collector) {
 // sinkDefaults fills in a sink's defaults, which its kind knows; target is
 // the secret's, which AWS sinks write with unless they name their own.
 func sinkDefaults(k *Sink, path, target string, col *collector) {
-	if k.Spec != nil {
-		k.Spec.SinkDefaults(&SinkChecker{k: &checker{collector: col}, path: path, target: target})
+	if k.Spec == nil {
+		return
 	}
+	if col.defaults == nil { // one per collector: 100,000 sinks need not make 100,000
+		col.defaults = &SinkChecker{k: &checker{collector: col}}
+	}
+	col.defaults.path, col.defaults.target = path, target
+	k.Spec.SinkDefaults(col.defaults)
 }

@@ -17,7 +17,8 @@ func (k *checker) sink(s *Sink, path string) {
 			k.errorf(path+".type", "%s is not a sink type (supported: %s)", quote(s.Type), strings.Join(sinkTypes(), ", "))
 		}
 	default:
-		s.Spec.CheckSink(&SinkChecker{k: k, path: path})
+		k.sc = SinkChecker{k: k, path: path}
+		s.Spec.CheckSink(&k.sc)
 	}
 }
 
