@@ -9,7 +9,8 @@ import (
 // the rest of the file. Every method takes a field path relative to the
 // sink, such as "path", "command[0]" or KeyPath("tags", key), and reports
 // at the position of that field's value (or, when the file left the field
-// out, of the sink itself), once per field.
+// out, of the sink itself), once per field. A SinkChecker is valid only
+// during the call it is handed to: config reuses it for the next sink.
 type SinkChecker struct {
 	k      *checker
 	path   string // secrets[i].sinks[j]
