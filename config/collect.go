@@ -49,6 +49,8 @@ type collector struct {
 	warns Errors
 	seen  map[string]bool
 
+	defaults *SinkChecker // what sinkDefaults hands each sink, reused
+
 	shared     positions       // a chunk's: the file's positions outside secrets
 	sharedSeen map[string]bool // a chunk's: the file's failed paths outside secrets
 	itemPos    func(i int) positions

@@ -1,12 +1,12 @@
 // Package config owns rotatord's file format: decoding YAML with positions,
-// defaults, validation and secret references. Other packages only ever see a
-// *Config that Load or Parse returned without error.
+// defaults, validation and secret references. A sink's fields belong to its
+// kind's package, which registers a type for them (RegisterSink); config
+// decodes a sink's block into it, and runs its defaults and rules through
+// SinkChecker and its references through SinkRefs. Other packages only
+// ever see a *Config that Load or Parse returned without error.
 package config
 
-import (
-	"os"
-	"time"
-)
+import "time"
 
 // Values of the enumerated fields.
 const (
@@ -28,24 +28,8 @@ const (
 	RetireDelete     = "delete"
 	RetireDeactivate = "deactivate"
 
-	SinkFile           = "file"
-	SinkSecretsManager = "secretsmanager"
-	SinkSSM            = "ssm"
-	SinkWebhook        = "webhook"
-	SinkCommand        = "command"
-
-	FormatTemplate = "template"
-
 	NotifyJSON  = "json"
 	NotifySlack = "slack"
-
-	TierStandard           = "Standard"
-	TierAdvanced           = "Advanced"
-	TierIntelligentTiering = "Intelligent-Tiering"
-
-	FormatAWSCredentials = "aws-credentials"
-	FormatEnv            = "env"
-	FormatJSON           = "json"
 )
 
 // State backends.
@@ -69,12 +53,7 @@ const (
 	DefaultRoleSessionName   = "rotatord"
 	DefaultVerifyTimeout     = 60 * time.Second
 	DefaultMaxVersions       = 10
-	DefaultFileMode          = os.FileMode(0o600)
-	DefaultProfile           = "default"
-	DefaultKeyIDField        = "AccessKeyId"
-	DefaultSecretField       = "SecretAccessKey"
 	DefaultWebhookTimeout    = 10 * time.Second
-	DefaultCommandTimeout    = 30 * time.Second
 )
 
 // Config is a whole rotatord configuration file.
@@ -238,76 +217,6 @@ type RotatedSecret struct {
 
 // Graceful reports whether rotations keep two valid keys.
 func (s *RotatedSecret) Graceful() bool { return s.GraceRotation }
-
-// Sink is where each new current value of a secret is delivered. Type says
-// which of the other fields apply; the others must be absent.
-type Sink struct {
-	Type string `yaml:"type"`
-
-	// type: file — Path, Format, Profile (aws-credentials), Mode, Owner;
-	// Path may not be one of rotatord's own files (the configuration, the
-	// state file and its .lock, the protection key, the control socket,
-	// any file a *_file field names), compared as cleaned absolute paths;
-	// Template or TemplateFile with format: template (a Go text/template;
-	// Load reads TemplateFile into Template).
-	Path         string   `yaml:"path"`
-	Format       string   `yaml:"format"`
-	Profile      string   `yaml:"profile"`
-	Mode         FileMode `yaml:"mode"`
-	Owner        string   `yaml:"owner"`
-	Template     string   `yaml:"template"`
-	TemplateFile string   `yaml:"template_file"`
-
-	// type: secretsmanager — SecretID (name or ARN), Target (whose
-	// credentials and region write it; default: the secret's target),
-	// Create (create the secret if missing, with KMSKeyID and Tags), and the
-	// JSON key names (defaults AccessKeyId, SecretAccessKey).
-	SecretID    string            `yaml:"secret_id"`
-	Target      string            `yaml:"target"`
-	Create      bool              `yaml:"create"`
-	KMSKeyID    string            `yaml:"kms_key_id"`
-	Tags        map[string]string `yaml:"tags"`
-	KeyIDField  string            `yaml:"key_id_field"`
-	SecretField string            `yaml:"secret_field"`
-
-	// type: ssm — Name (one SecureString parameter holding JSON) or
-	// IDParameter and SecretParameter (two parameters); Target as above;
-	// KeyID (the SecureString's KMS key; empty: the account's default
-	// alias/aws/ssm); Tier (Standard, Advanced, Intelligent-Tiering).
-	Name            string `yaml:"name"`
-	IDParameter     string `yaml:"id_parameter"`
-	SecretParameter string `yaml:"secret_parameter"`
-	KeyID           string `yaml:"key_id"`
-	Tier            string `yaml:"tier"`
-
-	// type: webhook — URL (a secret: it may carry a token), the HMAC
-	// secret of X-Rotatord-Signature, a bearer token (each inline, _file or
-	// _env), a custom CA and client certificate, IncludeValue (send the
-	// secret access key itself), Timeout per attempt.
-	URL             Secret `yaml:"url"`
-	URLFile         string `yaml:"url_file"`
-	URLEnv          string `yaml:"url_env"`
-	HMACSecret      Secret `yaml:"hmac_secret"`
-	HMACSecretFile  string `yaml:"hmac_secret_file"`
-	HMACSecretEnv   string `yaml:"hmac_secret_env"`
-	BearerToken     Secret `yaml:"bearer_token"`
-	BearerTokenFile string `yaml:"bearer_token_file"`
-	BearerTokenEnv  string `yaml:"bearer_token_env"`
-	CAFile          string `yaml:"ca_file"`
-	CertFile        string `yaml:"cert_file"`
-	KeyFile         string `yaml:"key_file"`
-	IncludeValue    bool   `yaml:"include_value"`
-
-	// type: command — Command is argv (the program, absolute, then its
-	// arguments); the new key reaches it only through its environment
-	// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), never argv.
-	Command []string `yaml:"command"`
-
-	// Timeout bounds one attempt (webhook: default 10s; command: 30s).
-	Timeout Duration `yaml:"timeout"`
-
-	Pos Pos `yaml:"-"`
-}
 
 // Notify is a webhook that receives rotatord's events (rotation.succeeded,
 // rotation.failed, delivery.failed, drift.detected, rotation.upcoming).

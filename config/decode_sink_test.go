@@ -2,8 +2,8 @@ package config
 
 import (
 	"reflect"
-	"strings"
 	"testing"
+	"time"
 )
 
 func TestDecodeTags(t *testing.T) {
@@ -17,8 +17,8 @@ func TestDecodeTags(t *testing.T) {
           <<: {merged: m, team: overridden}`))
 	k := c.Secrets[0].Sinks[0]
 	want := map[string]string{"team": "team-a", "cost center": "42", "empty": "", "merged": "m"}
-	if !reflect.DeepEqual(k.Tags, want) {
-		t.Errorf("got tags %v, want %v", k.Tags, want)
+	if !reflect.DeepEqual(sinkField(k, "tags"), want) {
+		t.Errorf("got tags %v, want %v", sinkField(k, "tags"), want)
 	}
 	runRules(t, []rule{
 		{"duplicate tag", sinks("{type: secretsmanager, secret_id: a, create: true, tags: {a: x, a: y}}"), `secrets[0].sinks[0].tags: duplicate field "a" (first at line 14)`},
@@ -42,7 +42,7 @@ func TestDecodeLists(t *testing.T) {
           - reload
           - "app 1"
           - "0600"`)+"    auto_rotate: true\n    rotation_interval: 30\n    notify_before: [7, 3, 1]\nnotify:\n  - {url_file: /u, events: [rotation.upcoming, drift.detected]}\n")
-	if got, want := c.Secrets[0].Sinks[0].Command, []string{"/usr/bin/systemctl", "reload", "app 1", "0600"}; !reflect.DeepEqual(got, want) {
+	if got, want := sinkField(c.Secrets[0].Sinks[0], "command"), []string{"/usr/bin/systemctl", "reload", "app 1", "0600"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("command: got %q, want %q", got, want)
 	}
 	if got, want := c.Secrets[0].NotifyBefore, []int{7, 3, 1}; !reflect.DeepEqual(got, want) {
@@ -68,18 +68,18 @@ func TestSinkDefaults(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"secretsmanager target", ks[0].Target, "prod"},
-		{"key_id_field", ks[0].KeyIDField, DefaultKeyIDField},
-		{"secret_field", ks[0].SecretField, DefaultSecretField},
-		{"ssm target", ks[1].Target, "prod"},
-		{"ssm tier", ks[1].Tier, TierStandard},
-		{"webhook timeout", ks[2].Timeout.D(), DefaultWebhookTimeout},
-		{"webhook url_file resolved", ks[2].URLFile, "/etc/rotatord/u"},
-		{"command timeout", ks[3].Timeout.D(), DefaultCommandTimeout},
-		{"template has no profile", ks[4].Profile, ""},
-		{"template mode", ks[4].Mode, FileMode(DefaultFileMode)},
-		{"explicit target", ks[5].Target, "sandbox"},
-		{"explicit tier", ks[5].Tier, TierAdvanced},
+		{"secretsmanager target", sinkField(ks[0], "target"), "prod"},
+		{"key_id_field", sinkField(ks[0], "key_id_field"), "AccessKeyId"},
+		{"secret_field", sinkField(ks[0], "secret_field"), "SecretAccessKey"},
+		{"ssm target", sinkField(ks[1], "target"), "prod"},
+		{"ssm tier", sinkField(ks[1], "tier"), "Standard"},
+		{"webhook timeout", sinkField(ks[2], "timeout").(Duration).D(), DefaultWebhookTimeout},
+		{"webhook url_file resolved", sinkField(ks[2], "url_file"), "/etc/rotatord/u"},
+		{"command timeout", sinkField(ks[3], "timeout").(Duration).D(), 30 * time.Second},
+		{"template has no profile", sinkField(ks[4], "profile"), ""},
+		{"template mode", sinkField(ks[4], "mode"), FileMode(0o600)},
+		{"explicit target", sinkField(ks[5], "target"), "sandbox"},
+		{"explicit tier", sinkField(ks[5], "tier"), "Advanced"},
 		{"notify format", c.Notify[0].Format, NotifyJSON},
 		{"notify timeout", c.Notify[0].Timeout.D(), DefaultWebhookTimeout},
 		{"notify url_file resolved", c.Notify[0].URLFile, "/etc/rotatord/n"},
@@ -89,8 +89,8 @@ func TestSinkDefaults(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
 		}
 	}
-	// Defaults of one type never reach another.
-	if ks[2].Mode != 0 || ks[3].Tier != "" || ks[0].Timeout != 0 || strings.Join(ks[2].Command, "") != "" {
-		t.Errorf("a default of another type was set: %+v", ks)
+	// Defaults of one type never reach another: each has its own fields.
+	if sinkField(ks[2], "mode") != nil || sinkField(ks[3], "tier") != nil || sinkField(ks[0], "timeout") != nil || sinkField(ks[2], "command") != nil {
+		t.Errorf("a sink has a field of another type: %+v", ks)
 	}
 }

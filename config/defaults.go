@@ -1,7 +1,5 @@
 package config
 
-import "time"
-
 // setDefaults fills in what the file left out. A field with a default that
 // the file gave explicitly keeps its value, even a zero one (workers: 0 is
 // an error, not 8). Defaults that only apply with another field
@@ -91,39 +89,15 @@ func secretDefaults(s *RotatedSecret, path string, col *collector) {
 	}
 }
 
-// sinkDefaults fills in a sink's defaults by its type; target is the
-// secret's, which Secrets Manager and SSM sinks write with unless they
-// name their own. A field the file gave, even empty, keeps its value.
+// sinkDefaults fills in a sink's defaults, which its kind knows; target is
+// the secret's, which AWS sinks write with unless they name their own.
 func sinkDefaults(k *Sink, path, target string, col *collector) {
-	def := func(field string, p *string, v string) {
-		if !col.given(path + "." + field) {
-			*p = v
-		}
+	if k.Spec == nil {
+		return
 	}
-	timeout := func(d time.Duration) {
-		if !col.given(path + ".timeout") {
-			k.Timeout = Duration(d)
-		}
+	if col.defaults == nil { // one per collector: 100,000 sinks need not make 100,000
+		col.defaults = &SinkChecker{k: &checker{collector: col}}
 	}
-	switch k.Type {
-	case SinkFile:
-		orString(&k.Format, FormatAWSCredentials)
-		if k.Format == FormatAWSCredentials {
-			orString(&k.Profile, DefaultProfile)
-		}
-		if !col.given(path + ".mode") {
-			k.Mode = FileMode(DefaultFileMode)
-		}
-	case SinkSecretsManager:
-		def("target", &k.Target, target)
-		def("key_id_field", &k.KeyIDField, DefaultKeyIDField)
-		def("secret_field", &k.SecretField, DefaultSecretField)
-	case SinkSSM:
-		def("target", &k.Target, target)
-		def("tier", &k.Tier, TierStandard)
-	case SinkWebhook:
-		timeout(DefaultWebhookTimeout)
-	case SinkCommand:
-		timeout(DefaultCommandTimeout)
-	}
+	col.defaults.path, col.defaults.target = path, target
+	k.Spec.SinkDefaults(col.defaults)
 }

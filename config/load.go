@@ -98,9 +98,9 @@ func (r *resolver) inlineWarnings(mode fs.FileMode) {
 		warn(indexPath("secrets", i), "secret_access_key", s.SecretAccessKey)
 		for j, k := range s.Sinks {
 			path := indexPath(indexPath("secrets", i)+".sinks", j)
-			warn(path, "url", k.URL)
-			warn(path, "hmac_secret", k.HMACSecret)
-			warn(path, "bearer_token", k.BearerToken)
+			for _, f := range inlineSecrets(k.Spec) {
+				warn(path, f.name, f.s)
+			}
 		}
 	}
 	for i, n := range r.c.Notify {

@@ -38,16 +38,23 @@ func (c *Config) Marshal() ([]byte, error) {
 }
 
 // marshalStruct builds a mapping node from v's yaml-tagged fields. A sink
-// shows its type, then only the fields of its type, in sinkFields' order.
+// shows its type, then the fields of its kind's spec, in their order.
 func marshalStruct(v reflect.Value) (*yaml.Node, error) {
-	fs := fieldsOf(v.Type())
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	if err := marshalFields(m, v); err != nil {
+		return nil, err
+	}
 	if v.Type() == sinkType {
-		fs = []field{{name: "type", index: sinkIndex["type"]}}
-		for _, name := range sinkFields[v.Field(sinkIndex["type"]).String()] {
-			fs = append(fs, field{name: name, index: sinkIndex[name]})
+		if spec := v.FieldByName("Spec"); !spec.IsNil() {
+			return m, marshalFields(m, spec.Elem().Elem())
 		}
 	}
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	return m, nil
+}
+
+// marshalFields appends v's yaml-tagged fields to the mapping m.
+func marshalFields(m *yaml.Node, v reflect.Value) error {
+	fs := fieldsOf(v.Type())
 	for _, f := range fs {
 		fv := v.Field(f.index)
 		if skipField(v, f.name, fv) {
@@ -55,12 +62,12 @@ func marshalStruct(v reflect.Value) (*yaml.Node, error) {
 		}
 		val, err := marshalValue(fv)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.name}
 		m.Content = append(m.Content, key, val)
 	}
-	return m, nil
+	return nil
 }
 
 // skipField reports whether Marshal leaves the field out: empty strings,

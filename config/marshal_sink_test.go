@@ -71,7 +71,7 @@ func TestMarshalSinks(t *testing.T) {
 }
 
 func containsField(typ, name string) bool {
-	for _, f := range sinkFields[typ] {
+	for _, f := range sinkKindFields(typ) {
 		if f == name {
 			return true
 		}

@@ -226,11 +226,7 @@ func resolvePaths(c *Config, dir string) {
 func secretPaths(s *RotatedSecret, dir string) {
 	absPath(&s.SecretAccessKeyFile, dir)
 	for j := range s.Sinks {
-		k := &s.Sinks[j]
-		for _, p := range []*string{&k.Path, &k.TemplateFile, &k.URLFile, &k.HMACSecretFile,
-			&k.BearerTokenFile, &k.CAFile, &k.CertFile, &k.KeyFile} {
-			absPath(p, dir)
-		}
+		s.Sinks[j].absolute(dir)
 	}
 }
 

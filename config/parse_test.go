@@ -82,10 +82,10 @@ func TestDefaults(t *testing.T) {
 		{"grace_timing", s.GraceTiming, GraceTimingAfter},
 		{"retire", s.Retire, RetireDelete},
 		{"max_versions", s.MaxVersions, DefaultMaxVersions},
-		{"sink format", k.Format, FormatAWSCredentials},
-		{"sink profile", k.Profile, DefaultProfile},
-		{"sink mode", k.Mode, FileMode(DefaultFileMode)},
-		{"sink path resolved", k.Path, "/etc/rotatord/out/deployer.ini"},
+		{"sink format", sinkField(k, "format"), "aws-credentials"},
+		{"sink profile", sinkField(k, "profile"), "default"},
+		{"sink mode", sinkField(k, "mode"), FileMode(0o600)},
+		{"sink path resolved", sinkField(k, "path"), "/etc/rotatord/out/deployer.ini"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
@@ -124,7 +124,7 @@ secrets:
 		{"protection_key_file with protection_key_env", c.State.ProtectionKeyFile, ""},
 		{"role_session_name with role_arn", c.Targets[1].RoleSessionName, DefaultRoleSessionName},
 		{"authentication_credentials of a target rotator", c.Secrets[0].AuthenticationCredentials, UseTargetCreds},
-		{"profile of a json sink", c.Secrets[1].Sinks[0].Profile, ""},
+		{"profile of a json sink", sinkField(c.Secrets[1].Sinks[0], "profile"), ""},
 		{"canonical name", c.Secrets[0].Name, "/prod-target"},
 		{"secret Pos", c.Secrets[1].Pos, Pos{Line: 15, Col: 5}},
 		{"sink Pos", c.Secrets[1].Sinks[0].Pos, Pos{Line: 20, Col: 9}},
@@ -147,8 +147,8 @@ func TestExplicitZeroIsNotDefault(t *testing.T) {
 		}
 	}
 	c := mustParse(t, head+secret+"    grace_rotation: false\n    sinks:\n      - {type: file, path: /x, mode: \"0\"}\n")
-	if c.Secrets[0].GraceRotation || c.Secrets[0].Sinks[0].Mode != 0 {
-		t.Errorf("explicit false and 0: got grace_rotation %v, mode %o", c.Secrets[0].GraceRotation, c.Secrets[0].Sinks[0].Mode)
+	if c.Secrets[0].GraceRotation || sinkField(c.Secrets[0].Sinks[0], "mode") != FileMode(0) {
+		t.Errorf("explicit false and 0: got grace_rotation %v, mode %o", c.Secrets[0].GraceRotation, sinkField(c.Secrets[0].Sinks[0], "mode"))
 	}
 }
 
@@ -157,11 +157,11 @@ func TestScalarForms(t *testing.T) {
 		name, fields string
 		check        func(*RotatedSecret) bool
 	}{
-		{"mode quoted", `sinks: [{type: file, path: /x, mode: "0640"}]`, func(s *RotatedSecret) bool { return s.Sinks[0].Mode == 0o640 }},
-		{"mode without 0", `sinks: [{type: file, path: /x, mode: "600"}]`, func(s *RotatedSecret) bool { return s.Sinks[0].Mode == 0o600 }},
-		{"mode 0o", `sinks: [{type: file, path: /x, mode: 0o640}]`, func(s *RotatedSecret) bool { return s.Sinks[0].Mode == 0o640 }},
-		{"mode unquoted int", `sinks: [{type: file, path: /x, mode: 0600}]`, func(s *RotatedSecret) bool { return s.Sinks[0].Mode == 0o600 }},
-		{"mode unquoted 600", `sinks: [{type: file, path: /x, mode: 600}]`, func(s *RotatedSecret) bool { return s.Sinks[0].Mode == 0o600 }},
+		{"mode quoted", `sinks: [{type: file, path: /x, mode: "0640"}]`, func(s *RotatedSecret) bool { return sinkField(s.Sinks[0], "mode") == FileMode(0o640) }},
+		{"mode without 0", `sinks: [{type: file, path: /x, mode: "600"}]`, func(s *RotatedSecret) bool { return sinkField(s.Sinks[0], "mode") == FileMode(0o600) }},
+		{"mode 0o", `sinks: [{type: file, path: /x, mode: 0o640}]`, func(s *RotatedSecret) bool { return sinkField(s.Sinks[0], "mode") == FileMode(0o640) }},
+		{"mode unquoted int", `sinks: [{type: file, path: /x, mode: 0600}]`, func(s *RotatedSecret) bool { return sinkField(s.Sinks[0], "mode") == FileMode(0o600) }},
+		{"mode unquoted 600", `sinks: [{type: file, path: /x, mode: 600}]`, func(s *RotatedSecret) bool { return sinkField(s.Sinks[0], "mode") == FileMode(0o600) }},
 		{"bool yes", `auto_rotate: yes
     rotation_interval: 30`, func(s *RotatedSecret) bool { return s.AutoRotate }},
 		{"bool off", `grace_rotation: off`, func(s *RotatedSecret) bool { return !s.GraceRotation }},
@@ -197,7 +197,7 @@ func TestAliasesAndMergeKeys(t *testing.T) {
     sinks: [{type: file, path: /run/b.env, format: env}]
 `)
 	b := c.Secrets[1]
-	if b.Name != "/b" || b.RotationInterval != 60 || !b.AutoRotate || b.AuthenticationCredentials != UseTargetCreds || b.AccessKeyID != "AKIAFAKEDEPLOYER0002" || b.Sinks[0].Path != "/run/b.env" {
+	if b.Name != "/b" || b.RotationInterval != 60 || !b.AutoRotate || b.AuthenticationCredentials != UseTargetCreds || b.AccessKeyID != "AKIAFAKEDEPLOYER0002" || sinkField(b.Sinks[0], "path") != "/run/b.env" {
 		t.Errorf("merged secret: got %+v", b)
 	}
 	es := parseErrors(t, head+`  - &base

@@ -1,33 +1,21 @@
 package config
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"strings"
+	"reflect"
 )
 
 // maxTextFile is the largest template or certificate file Load reads.
 const maxTextFile = 1 << 20
 
-// sinks resolves the references of every sink: a webhook's URL, HMAC
-// secret, bearer token and TLS files, a file sink's template_file.
+// sinks resolves the references of every sink whose kind has some
+// (SinkResolver): a webhook's URL, HMAC secret, bearer token and TLS
+// files, a file sink's template_file, a command's program.
 func (r *resolver) sinks() {
 	for i := range r.c.Secrets {
 		for j := range r.c.Secrets[i].Sinks {
-			k, path := &r.c.Secrets[i].Sinks[j], fmt.Sprintf("secrets[%d].sinks[%d]", i, j)
-			switch k.Type {
-			case SinkWebhook:
-				r.url(path, &k.URL, k.URLFile, k.URLEnv)
-				r.ref(path, hmacRef, &k.HMACSecret, k.HMACSecretFile, k.HMACSecretEnv)
-				r.ref(path, bearerRef, &k.BearerToken, k.BearerTokenFile, k.BearerTokenEnv)
-				r.tlsFiles(path, k)
-			case SinkFile:
-				if k.Format == FormatTemplate && k.TemplateFile != "" {
-					r.templateFile(path+".template_file", k)
-				}
-			case SinkCommand:
-				r.program(path+".command[0]", k.Command)
+			if s, ok := r.c.Secrets[i].Sinks[j].Spec.(SinkResolver); ok {
+				s.ResolveSink(&SinkRefs{r: r, path: fmt.Sprintf("secrets[%d].sinks[%d]", i, j)})
 			}
 		}
 	}
@@ -57,55 +45,94 @@ func (r *resolver) url(path string, dst *Secret, file, env string) {
 	}
 }
 
-// templateFile reads a file sink's template_file into Template and checks
-// it as an inline template is checked (checkTemplateText). The template
-// holds placeholders, not secrets: it is not kept private.
-func (r *resolver) templateFile(path string, k *Sink) {
-	if r.failed(path) {
-		return
-	}
-	text, _, ok := r.read(path, k.TemplateFile, "template", "create it with the template, or fix the path", maxTextFile)
-	if !ok {
-		return
-	}
-	if msg := checkTemplateText(text); msg != "" {
-		r.errorf(path, "%s %s", shownPath(k.TemplateFile), msg)
-		return
-	}
-	k.Template = text
+// SinkRefs is what a sink kind's ResolveSink sees of Load: reading the
+// secrets and files its fields refer to, reporting at their positions.
+// Field paths are relative to the sink, as SinkChecker's are.
+type SinkRefs struct {
+	r    *resolver
+	path string // secrets[i].sinks[j]
 }
 
-// tlsFiles checks a webhook's CA file and client certificate: readable,
-// PEM, and a certificate that matches its key. The key file is kept as
-// private as a secret file.
-func (r *resolver) tlsFiles(path string, k *Sink) {
-	if p := path + ".ca_file"; k.CAFile != "" && !r.failed(p) {
-		pem, _, ok := r.read(p, k.CAFile, "certificate", "fix the path, or remove ca_file to trust the system's CAs", maxTextFile)
-		if ok && !x509.NewCertPool().AppendCertsFromPEM([]byte(pem)) {
-			r.errorf(p, "%s holds no PEM certificate (-----BEGIN CERTIFICATE-----); name the file of the CA's certificate", shownPath(k.CAFile))
+func (s *SinkRefs) at(field string) string { return s.path + "." + field }
+
+// Errorf reports a problem with field.
+func (s *SinkRefs) Errorf(field, format string, args ...any) {
+	s.r.errorf(s.at(field), format, args...)
+}
+
+// Failed reports whether field already has an error: Load reads nothing
+// that validation refused.
+func (s *SinkRefs) Failed(field string) bool { return s.r.failed(s.at(field)) }
+
+// URL resolves a webhook URL from url_file or url_env into dst, and checks
+// it as SinkChecker.URL checks an inline one.
+func (s *SinkRefs) URL(dst *Secret, file, env string) { s.r.url(s.path, dst, file, env) }
+
+// Secret resolves the secret of field (such as "hmac_secret") from its
+// _file or _env sibling into dst, and reports whether it did; what names
+// it in messages ("the HMAC secret"), noun in short ("secret"). The file
+// must be private to rotatord's user, or it is warned about.
+func (s *SinkRefs) Secret(field, what, noun string, dst *Secret, file, env string) bool {
+	return s.r.ref(s.path, secretKind{field, what, noun}, dst, file, env)
+}
+
+// Read reads a text file (a template, a certificate) of at most 1 MiB that
+// field names, reporting at field why it cannot; noun names what it holds
+// ("template") and hint what to do when the file cannot be opened. A
+// private file is warned about when group or others can read it.
+func (s *SinkRefs) Read(field, file, noun, hint string, private bool) (string, bool) {
+	text, info, ok := s.r.read(s.at(field), file, noun, hint, maxTextFile)
+	if ok && private {
+		s.r.private(s.at(field), file, info)
+	}
+	return text, ok
+}
+
+// Program refuses a program (argv[0]) that someone other than root could
+// change (safefile.CheckProgram), reporting at field.
+func (s *SinkRefs) Program(field string, argv []string) { s.r.program(s.at(field), argv) }
+
+// SafeErr formats err as ": err" for a message, or "" when some word of
+// it looks like a secret key.
+func SafeErr(err error) string { return safeErr(err) }
+
+// namedSecret is a Secret field of a sink spec.
+type namedSecret struct {
+	name string
+	s    Secret
+}
+
+// inlineSecrets lists the Secret fields of a sink spec, for the warning
+// about secrets written inline in a file others can read.
+func inlineSecrets(spec SinkSpec) []namedSecret {
+	if spec == nil {
+		return nil
+	}
+	v := reflect.ValueOf(spec).Elem()
+	var out []namedSecret
+	for _, f := range fieldsOf(v.Type()) {
+		if fv := v.Field(f.index); fv.Type() == secretType {
+			out = append(out, namedSecret{name: f.name, s: fv.Interface().(Secret)})
 		}
 	}
-	cp, kp := path+".cert_file", path+".key_file"
-	if k.CertFile == "" || k.KeyFile == "" || r.failed(cp) || r.failed(kp) {
-		return
+	return out
+}
+
+// unresolvedSpec returns a copy of spec with every value that Load read
+// from a _file or _env sibling cleared (a Secret, a template), as the file
+// gave it.
+func unresolvedSpec(spec SinkSpec) SinkSpec {
+	if spec == nil {
+		return nil
 	}
-	cert, _, certOK := r.read(cp, k.CertFile, "certificate", "fix the path", maxTextFile)
-	key, info, keyOK := r.read(kp, k.KeyFile, "key", "fix the path", maxTextFile)
-	if keyOK {
-		r.private(kp, k.KeyFile, info)
-	}
-	if certOK && !x509.NewCertPool().AppendCertsFromPEM([]byte(cert)) {
-		r.errorf(cp, "%s holds no PEM certificate (-----BEGIN CERTIFICATE-----); name the file of the client certificate", shownPath(k.CertFile))
-		return
-	}
-	if !certOK || !keyOK {
-		return
-	}
-	if _, err := tls.X509KeyPair([]byte(cert), []byte(key)); err != nil {
-		msg := strings.TrimPrefix(safeErr(err), ": tls: ")
-		if msg == "" {
-			msg = "they do not parse"
+	old := reflect.ValueOf(spec)
+	cp := reflect.New(old.Type().Elem())
+	cp.Elem().Set(old.Elem())
+	v := cp.Elem()
+	for _, f := range fieldsOf(v.Type()) {
+		if fv := v.Field(f.index); fv.Kind() == reflect.String && (sibling(v, f.name+"_file") != "" || sibling(v, f.name+"_env") != "") {
+			fv.SetString("")
 		}
-		r.errorf(kp, "is not the private key of cert_file (%s); name the key that goes with the certificate", msg)
 	}
+	return cp.Interface().(SinkSpec)
 }

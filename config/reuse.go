@@ -105,18 +105,7 @@ func unresolved(s *RotatedSecret, delta int) RotatedSecret {
 	for j := range c.Sinks {
 		k := &c.Sinks[j]
 		k.Pos.Line += delta
-		if k.URLFile != "" || k.URLEnv != "" {
-			k.URL = ""
-		}
-		if k.HMACSecretFile != "" || k.HMACSecretEnv != "" {
-			k.HMACSecret = ""
-		}
-		if k.BearerTokenFile != "" || k.BearerTokenEnv != "" {
-			k.BearerToken = ""
-		}
-		if k.Type == SinkFile && k.Format == FormatTemplate && k.TemplateFile != "" {
-			k.Template = ""
-		}
+		k.Spec = unresolvedSpec(k.Spec)
 	}
 	return c
 }

@@ -136,8 +136,8 @@ func TestStrictFollowsTrustedLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Secrets[0].Sinks[1].Template != "{{.AccessKeyID}}\n" {
-		t.Fatalf("template through the links: %q", c.Secrets[0].Sinks[1].Template)
+	if sinkField(c.Secrets[0].Sinks[1], "template") != "{{.AccessKeyID}}\n" {
+		t.Fatalf("template through the links: %q", sinkField(c.Secrets[0].Sinks[1], "template"))
 	}
 }
 

@@ -17,6 +17,8 @@ const maxSocketPath = 107
 type checker struct {
 	*collector
 	c *Config
+	// sc is what sink hands each sink's CheckSink, reused.
+	sc SinkChecker
 }
 
 // validate checks every rule and reports every problem.

@@ -80,15 +80,9 @@ func (k *checker) reservedFiles() *reserved {
 			r.add(k, s.SecretAccessKeyFile, "a secret access key file", at+".secret_access_key_file")
 		}
 		for j := range s.Sinks {
-			sk := &s.Sinks[j]
-			for _, f := range []struct{ name, p, what string }{
-				{"url_file", sk.URLFile, "a webhook URL file"}, {"hmac_secret_file", sk.HMACSecretFile, "an HMAC secret file"},
-				{"bearer_token_file", sk.BearerTokenFile, "a bearer token file"}, {"ca_file", sk.CAFile, "a CA certificate file"},
-				{"cert_file", sk.CertFile, "a client certificate file"}, {"key_file", sk.KeyFile, "a client key file"},
-				{"template_file", sk.TemplateFile, "a template file"},
-			} {
-				if f.p != "" {
-					r.add(k, f.p, f.what, sinkAt(i, j)+"."+f.name)
+			for _, f := range s.Sinks[j].Files() {
+				if f.Reads != "" && *f.Path != "" {
+					r.add(k, *f.Path, f.Reads, sinkAt(i, j)+"."+f.Field)
 				}
 			}
 		}

@@ -7,30 +7,11 @@ import (
 	"time"
 )
 
-// Bounds of a webhook's timeout per attempt (sinks and notify).
+// Bounds of a notify webhook's timeout per attempt.
 const (
 	minWebhookTimeout = time.Second
 	maxWebhookTimeout = 5 * time.Minute
 )
-
-// webhookSink checks a sink of type webhook.
-func (k *checker) webhookSink(s *Sink, path string) {
-	k.webhookURL(path, s.URL, s.URLFile, s.URLEnv)
-	k.atMostOne(path, "hmac_secret", k.refSet(path, "hmac_secret", s.HMACSecret, s.HMACSecretFile, s.HMACSecretEnv))
-	k.atMostOne(path, "bearer_token", k.refSet(path, "bearer_token", s.BearerToken, s.BearerTokenFile, s.BearerTokenEnv))
-	k.path(path+".ca_file", s.CAFile)
-	k.path(path+".cert_file", s.CertFile)
-	k.path(path+".key_file", s.KeyFile)
-	cert := s.CertFile != "" || k.failed(path+".cert_file")
-	key := s.KeyFile != "" || k.failed(path+".key_file")
-	switch {
-	case cert && !key:
-		k.errorf(path+".cert_file", "needs key_file, the client certificate's private key; set both or neither")
-	case key && !cert:
-		k.errorf(path+".key_file", "needs cert_file, the client certificate; set both or neither")
-	}
-	k.durationRange(path+".timeout", s.Timeout, minWebhookTimeout, maxWebhookTimeout, "1s..5m")
-}
 
 // webhookURL checks that exactly one of url, url_file and url_env is set,
 // and an inline url's scheme and host. Load checks a URL read from a file

@@ -20,6 +20,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rotatord/rotatord/config"
+	filesink "github.com/rotatord/rotatord/internal/sink/file"
+	_ "github.com/rotatord/rotatord/internal/sink/kinds" // the sink types config.Parse knows
 )
 
 // The subset of Kubernetes objects the tests look at.
@@ -527,10 +529,10 @@ func TestSinkShared(t *testing.T) {
 		t.Fatalf("container %s: set AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE (have %q, %q)", m.app.Name, credsFile, profile)
 	}
 
-	var sink *config.Sink
+	var sink *filesink.Config
 	for i := range c.Secrets {
 		for j := range c.Secrets[i].Sinks {
-			if s := &c.Secrets[i].Sinks[j]; s.Type == config.SinkFile && s.Path == credsFile {
+			if s, ok := c.Secrets[i].Sinks[j].Spec.(*filesink.Config); ok && s.Path == credsFile {
 				sink = s
 			}
 		}
@@ -538,8 +540,8 @@ func TestSinkShared(t *testing.T) {
 	if sink == nil {
 		t.Fatalf("no file sink in the configuration writes %s (AWS_SHARED_CREDENTIALS_FILE)", credsFile)
 	}
-	if sink.Format != config.FormatAWSCredentials {
-		t.Errorf("sink %s: format %s; want %s", sink.Path, sink.Format, config.FormatAWSCredentials)
+	if sink.Format != filesink.FormatAWSCredentials {
+		t.Errorf("sink %s: format %s; want %s", sink.Path, sink.Format, filesink.FormatAWSCredentials)
 	}
 	if sink.Profile != profile {
 		t.Errorf("sink %s writes profile %q; the app's AWS_PROFILE is %q", sink.Path, sink.Profile, profile)

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+
+	_ "github.com/rotatord/rotatord/internal/sink/kinds" // the sink types a configuration may name
 )
 
 func main() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/config/edit"
+	"github.com/rotatord/rotatord/internal/sink/file"
 )
 
 // reloadNote ends the line every editing command prints on success.
@@ -132,7 +133,7 @@ func (b *boolFlag) Set(s string) error {
 // commands know a sink's fields.
 func parseSink(s string) (edit.Fields, error) {
 	kind, rest, _ := strings.Cut(s, ":")
-	if kind != config.SinkFile {
+	if kind != file.Type {
 		return nil, errUsage{fmt.Errorf("--sink %q: write file:PATH[,format=aws-credentials|env|json][,profile=P][,mode=0600][,owner=USER]; file is the only sink type", s)}
 	}
 	parts := strings.Split(rest, ",")

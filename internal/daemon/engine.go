@@ -20,10 +20,7 @@ import (
 	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/sink"
-	"github.com/rotatord/rotatord/internal/sink/command"
-	"github.com/rotatord/rotatord/internal/sink/file"
-	"github.com/rotatord/rotatord/internal/sink/secretsmanager"
-	"github.com/rotatord/rotatord/internal/sink/ssm"
+	_ "github.com/rotatord/rotatord/internal/sink/kinds" // the sink types the configuration may name
 	"github.com/rotatord/rotatord/internal/sink/webhook"
 	"github.com/rotatord/rotatord/internal/state"
 )
@@ -157,7 +154,7 @@ func (e *Engine) Spec(name string) (iamrotate.Spec, error) {
 		if err != nil {
 			return iamrotate.Spec{}, fmt.Errorf("secret %s: sinks[%d]: %w", rs.Name, i, err)
 		}
-		spec.Sinks = append(spec.Sinks, iamrotate.Destination{ID: sink.ID(sc), Sink: s, Local: sc.Type == config.SinkFile})
+		spec.Sinks = append(spec.Sinks, iamrotate.Destination{ID: sink.ID(sc), Sink: s, Local: sc.Local()})
 	}
 	if e.acks != nil {
 		spec.Replicas = e.acks
@@ -165,34 +162,19 @@ func (e *Engine) Spec(name string) (iamrotate.Spec, error) {
 	return spec, nil
 }
 
-// newSink builds one sink from its configuration: the one place sinks are
-// wired. AWS sinks write with their target's credentials and region.
+// newSink builds one sink from its configuration through its kind
+// (sink.Spec), the one place sinks are wired. AWS sinks write with their
+// target's credentials and region.
 func (e *Engine) newSink(c config.Sink) (sink.Sink, error) {
-	switch c.Type {
-	case config.SinkFile:
-		return file.New(c, file.WithReserved(e.reserved))
-	case config.SinkSecretsManager:
-		cfg, err := e.targetConfig(c.Target)
-		if err != nil {
-			return nil, err
-		}
-		return secretsmanager.New(c, cfg)
-	case config.SinkSSM:
-		cfg, err := e.targetConfig(c.Target)
-		if err != nil {
-			return nil, err
-		}
-		return ssm.New(c, cfg)
-	case config.SinkWebhook:
-		if e.sinkRetry != nil {
-			return webhook.NewWithOptions(c, e.log, webhook.Options{Retry: *e.sinkRetry})
-		}
-		return webhook.New(c, e.log)
-	case config.SinkCommand:
-		return command.New(c, e.log)
-	default:
+	spec, ok := c.Spec.(sink.Spec)
+	if !ok {
 		return nil, fmt.Errorf("sink type %q is not supported", c.Type)
 	}
+	d := sink.Deps{Log: e.log, Reserved: e.reserved, AWS: e.targetConfig}
+	if e.sinkRetry != nil {
+		d.Options = append(d.Options, *e.sinkRetry)
+	}
+	return spec.Build(d)
 }
 
 // targetConfig is the AWS configuration, credentials included, of a

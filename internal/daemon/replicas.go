@@ -107,8 +107,8 @@ func (r *replicaSet) Lagging(ctx context.Context, secret string, n int) ([]strin
 
 // hasFileSink reports whether the secret has a host-local sink.
 func hasFileSink(rs *config.RotatedSecret) bool {
-	for _, k := range rs.Sinks {
-		if k.Type == config.SinkFile {
+	for i := range rs.Sinks {
+		if rs.Sinks[i].Local() {
 			return true
 		}
 	}

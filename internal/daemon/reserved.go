@@ -36,9 +36,11 @@ func reservedFiles(cfg *config.Config) *safefile.Reserved {
 	}
 	for _, s := range cfg.Secrets {
 		add(s.SecretAccessKeyFile, "key file of secret "+s.Name)
-		for _, k := range s.Sinks {
-			for _, p := range []string{k.URLFile, k.HMACSecretFile, k.BearerTokenFile, k.CAFile, k.CertFile, k.KeyFile, k.TemplateFile} {
-				add(p, "file that a sink of secret "+s.Name+" reads")
+		for i := range s.Sinks {
+			for _, f := range s.Sinks[i].Files() {
+				if f.Reads != "" {
+					add(*f.Path, "file that a sink of secret "+s.Name+" reads")
+				}
 			}
 		}
 	}

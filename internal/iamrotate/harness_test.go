@@ -128,7 +128,7 @@ func (e *env) secretConfig(mods ...func(*config.RotatedSecret)) *config.RotatedS
 		GraceRotation: true, VerifyTimeout: config.Duration(60 * time.Second),
 		GraceTiming: config.GraceTimingAfter, Retire: config.RetireDelete, MaxVersions: 10,
 		CatchUp: config.CatchUpNextHour,
-		Sinks:   []config.Sink{{Type: config.SinkFile, Path: e.sink, Format: config.FormatAWSCredentials, Profile: "app", Mode: 0o600}},
+		Sinks:   []config.Sink{{Type: file.Type, Spec: &file.Config{Path: e.sink, Format: file.FormatAWSCredentials, Profile: "app", Mode: 0o600}}},
 	}
 	for _, m := range mods {
 		m(c)
@@ -144,7 +144,7 @@ func (e *env) spec(c *config.RotatedSecret) Spec {
 		Bootstrap:         Key{ID: c.AccessKeyID, Secret: c.SecretAccessKey},
 	}
 	for _, sc := range c.Sinks {
-		f, err := file.New(sc)
+		f, err := file.New(*sc.Spec.(*file.Config))
 		if err != nil {
 			e.t.Fatal(err)
 		}

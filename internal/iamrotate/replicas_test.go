@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/sink/file"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -151,7 +152,7 @@ func TestRefreshWritesLocalSinksDuringRotation(t *testing.T) {
 	other := newOtherReplicas()
 	c2 := e.secretConfig(func(c *config.RotatedSecret) {
 		c.GraceRotation = false
-		c.Sinks[0].Path = e.dir + "/other-host.ini"
+		c.Sinks[0].Spec.(*file.Config).Path = e.dir + "/other-host.ini"
 	})
 	n, err := e.rot.Refresh(context.Background(), sharedSpec(e, c2, other))
 	if err != nil || n != 1 {

@@ -8,6 +8,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/sink/file"
 )
 
 // manySecrets is a configuration of n secrets on a 30-day interval, each
@@ -21,7 +22,7 @@ func manySecrets(n int) *config.Config {
 			RotationInterval: 30, RotationHour: 3, GraceRotation: true, CatchUp: config.CatchUpNextHour,
 			GraceTiming: config.GraceTimingAfter, Retire: config.RetireDelete, MaxVersions: 10,
 			Pos:   config.Pos{Line: 10 * i},
-			Sinks: []config.Sink{{Type: config.SinkFile, Path: fmt.Sprintf("/run/s/%06d.ini", i), Format: config.FormatAWSCredentials, Profile: "p"}},
+			Sinks: []config.Sink{{Type: file.Type, Spec: &file.Config{Path: fmt.Sprintf("/run/s/%06d.ini", i), Format: file.FormatAWSCredentials, Profile: "p"}}},
 		}
 	}
 	return c
@@ -77,7 +78,7 @@ func BenchmarkDiff100k(b *testing.B) {
 		if i%200 == 0 {
 			next.Secrets[i].RotationHour = 4
 		} else {
-			next.Secrets[i].Sinks[0].Profile = "q"
+			next.Secrets[i].Sinks[0].Spec = &file.Config{Path: fmt.Sprintf("/run/s/%06d.ini", i), Format: file.FormatAWSCredentials, Profile: "q"}
 		}
 	}
 	b.ReportAllocs()

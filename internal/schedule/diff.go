@@ -121,6 +121,14 @@ func equalBesidesPos(a, b reflect.Value) bool {
 		return a.Uint() == b.Uint()
 	case reflect.Float32, reflect.Float64:
 		return a.Float() == b.Float()
+	case reflect.Interface, reflect.Pointer: // a sink's Spec
+		switch {
+		case a.IsNil() || b.IsNil():
+			return a.IsNil() == b.IsNil()
+		case a.Elem().Type() != b.Elem().Type():
+			return false
+		}
+		return equalBesidesPos(a.Elem(), b.Elem())
 	case reflect.Slice:
 		if a.Len() != b.Len() || a.IsNil() != b.IsNil() {
 			return false

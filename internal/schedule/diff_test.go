@@ -6,18 +6,19 @@ import (
 	"testing"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/sink/file"
 )
 
 func TestDiff(t *testing.T) {
 	sec := func(name string, interval int) config.RotatedSecret {
 		return config.RotatedSecret{Name: name, Target: "t", AutoRotate: true, RotationInterval: interval,
-			Sinks: []config.Sink{{Type: "file", Path: "/x/" + name, Pos: config.Pos{Line: interval}}}}
+			Sinks: []config.Sink{{Type: "file", Spec: &file.Config{Path: "/x/" + name}, Pos: config.Pos{Line: interval}}}}
 	}
 	old := &config.Config{Targets: []config.Target{{Name: "t"}}, Secrets: []config.RotatedSecret{sec("same", 30), sec("moved", 30), sec("gone", 30), sec("resched", 30), sec("changed", 30)}}
 	moved := sec("moved", 30)
 	moved.Pos, moved.Sinks[0].Pos = config.Pos{Line: 99}, config.Pos{Line: 100}
 	changed := sec("changed", 30)
-	changed.Sinks = append(changed.Sinks, config.Sink{Type: "file", Path: "/y"})
+	changed.Sinks = append(changed.Sinks, config.Sink{Type: "file", Spec: &file.Config{Path: "/y"}})
 	next := &config.Config{Targets: []config.Target{{Name: "t"}}, Secrets: []config.RotatedSecret{sec("same", 30), moved, sec("resched", 7), changed, sec("new", 30)}}
 	d := Diff(old, next)
 	check := func(what string, got, want []string) {
@@ -66,18 +67,30 @@ func TestSameSecretSeesEveryField(t *testing.T) {
 		}
 		return true
 	}
-	for _, target := range []string{"secret", "sink"} {
+	for _, target := range []string{"secret", "sink", "spec"} {
 		rt := reflect.TypeFor[config.RotatedSecret]()
-		if target == "sink" {
+		switch target {
+		case "sink":
 			rt = reflect.TypeFor[config.Sink]()
+		case "spec":
+			rt = reflect.TypeOf(base.Sinks[0].Spec).Elem()
 		}
 		for i := range rt.NumField() {
 			f := rt.Field(i)
+			if f.Type == reflect.TypeFor[config.SinkSpec]() {
+				continue // its fields are the "spec" target's
+			}
 			b := base
 			b.Sinks = slices.Clone(base.Sinks)
 			v := reflect.ValueOf(&b).Elem()
-			if target == "sink" {
+			switch target {
+			case "sink":
 				v = reflect.ValueOf(&b.Sinks[0]).Elem()
+			case "spec":
+				spec := reflect.New(rt)
+				spec.Elem().Set(reflect.ValueOf(base.Sinks[0].Spec).Elem())
+				b.Sinks[0].Spec = spec.Interface().(config.SinkSpec)
+				v = spec.Elem()
 			}
 			if !change(v.Field(i)) {
 				t.Errorf("%s.%s: a %s the test cannot change", target, f.Name, f.Type)

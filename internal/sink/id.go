@@ -3,7 +3,6 @@ package sink
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -19,83 +18,37 @@ import (
 // changing the destination makes a new ID (a sink that must be delivered
 // to again). IDs may be logged: they never contain a secret.
 //
-//   - file, format aws-credentials: "file:" + path + "#" + profile, such
-//     as "file:/run/rotatord/deployer.ini#deployer" (defaults applied);
-//   - file, other formats (env, json, template): "file:" + path;
-//   - secretsmanager: "secretsmanager:" + target + "/" + secret_id, such as
-//     "secretsmanager:prod/team-a/deployer";
-//   - ssm: "ssm:" + target + "/" + name, such as "ssm:prod//team-a/deployer"
-//     (the name's own leading slash kept), or with two parameters
-//     "ssm:" + target + "/" + id_parameter + "+" + secret_parameter;
-//   - command: "command:" + the first 16 hex digits of the SHA-256 of argv.
-//     Arguments should hold no secret, but one might (a token for curl),
-//     and the whole argv would make a long ID: only its hash is shown;
-//   - webhook: "webhook:" + the first 16 hex digits of the SHA-256 of the
-//     URL, which is secret (it may carry a token). A URL not yet read from
-//     url_file or url_env is hashed as the other types below;
-//   - any other type: type + ":" + the first 16 hex digits of the SHA-256
-//     of its non-empty fields, secret ones included. Such IDs are opaque
-//     but still stable: a new config field that is left empty does not
-//     change them.
+// Each kind says its IDs (Spec.SinkID), such as "file:/run/x.ini#app",
+// "secretsmanager:prod/team-a/deployer" or "webhook:" + a hash of its
+// URL. A spec that gives none (a webhook whose URL is not yet read from
+// url_file or url_env) is type + ":" + the first 16 hex digits of the
+// SHA-256 of its non-empty fields, secret ones included. Such IDs are
+// opaque but still stable: a new config field that is left empty does not
+// change them.
 //
-// Load sets a Secrets Manager or SSM sink's target to the secret's when the
-// file names none, so loaded IDs always name one. An empty target, in a
-// sink built otherwise, stays empty: "secretsmanager:/team-a/deployer".
-//
-// A secret_id given as a name or as an ARN, or a URL spelt two ways, are
-// different IDs for one destination; that only costs one more delivery.
-//
-// Paths are cleaned, and '%' and '#' in them escaped as %25 and %23; '%',
-// '/' and '+' in a target and '%' and '+' in a parameter name are escaped
-// likewise (%2F, %2B). Valid names never hold these, so the escaping only
-// ensures that no two destinations share an ID.
+// Names that two kinds could spell two ways (a secret_id given as a name
+// or as an ARN, a URL) are different IDs for one destination; that only
+// costs one more delivery.
 func ID(c config.Sink) string {
-	switch c.Type {
-	case config.SinkFile:
-		path := c.Path
-		if path != "" {
-			path = filepath.Clean(path)
-		}
-		path = fileEscaper.Replace(path)
-		format := c.Format
-		if format == "" {
-			format = config.FormatAWSCredentials
-		}
-		if format != config.FormatAWSCredentials {
-			return "file:" + path
-		}
-		profile := c.Profile
-		if profile == "" {
-			profile = config.DefaultProfile
-		}
-		return "file:" + path + "#" + profile
-	case config.SinkSecretsManager:
-		return "secretsmanager:" + targetEscaper.Replace(c.Target) + "/" + c.SecretID
-	case config.SinkSSM:
-		where := "ssm:" + targetEscaper.Replace(c.Target) + "/"
-		if c.Name != "" {
-			return where + paramEscaper.Replace(c.Name)
-		}
-		return where + paramEscaper.Replace(c.IDParameter) + "+" + paramEscaper.Replace(c.SecretParameter)
-	case config.SinkCommand:
-		return "command:" + hashStrings(c.Command)
-	case config.SinkWebhook:
-		if !c.URL.IsZero() {
-			return "webhook:" + hashStrings([]string{c.URL.Reveal()})
+	if s, ok := c.Spec.(Spec); ok {
+		if id := s.SinkID(); id != "" {
+			return id
 		}
 	}
-	return c.Type + ":" + digest(c)
+	return c.Type + ":" + digest(c.Spec)
 }
 
+// Escapers of the parts of IDs: valid names never hold these characters,
+// so the escaping only ensures that no two destinations share an ID. '%',
+// '/' and '+' in a target, '%' and '+' in a parameter name.
 var (
-	fileEscaper   = strings.NewReplacer("%", "%25", "#", "%23")
-	targetEscaper = strings.NewReplacer("%", "%25", "/", "%2F", "+", "%2B")
-	paramEscaper  = strings.NewReplacer("%", "%25", "+", "%2B")
+	TargetEscaper = strings.NewReplacer("%", "%25", "/", "%2F", "+", "%2B")
+	ParamEscaper  = strings.NewReplacer("%", "%25", "+", "%2B")
 )
 
-// hashStrings returns the first 16 hex digits of the SHA-256 of ss, each
+// HashStrings returns the first 16 hex digits of the SHA-256 of ss, each
 // string preceded by its length so that ["a b"] and ["a", "b"] differ.
-func hashStrings(ss []string) string {
+func HashStrings(ss []string) string {
 	h := sha256.New()
 	for _, s := range ss {
 		h.Write([]byte(strconv.Itoa(len(s)) + ":" + s))
@@ -103,13 +56,16 @@ func hashStrings(ss []string) string {
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
-// digest hashes every non-zero field of c but Type and Pos, as sorted
-// "yaml_name=value" lines, secret values included (read through reflection,
-// which bypasses config.Secret's redaction).
-func digest(c config.Sink) string {
-	v := reflect.ValueOf(c)
+// digest hashes every non-zero field of spec (a pointer to a struct, or
+// nil), as sorted "yaml_name=value" lines, secret values included (read
+// through reflection, which bypasses config.Secret's redaction).
+func digest(spec config.SinkSpec) string {
 	var fields []string
-	for i := 0; i < v.NumField(); i++ {
+	v := reflect.ValueOf(spec)
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	for i := 0; v.Kind() == reflect.Struct && i < v.NumField(); i++ {
 		f := v.Type().Field(i)
 		if !f.IsExported() || f.Name == "Type" || f.Name == "Pos" || v.Field(i).IsZero() {
 			continue

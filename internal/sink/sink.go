@@ -1,8 +1,9 @@
 // Package sink defines what a sink is: Sink, which writes a Credential to
-// one destination, and ID, the stable name its deliveries are recorded
-// under. Each kind lives in its own subpackage (file, secretsmanager, ssm,
-// webhook, command); the daemon wires them from configuration in one switch
-// (daemon's Engine.newSink).
+// one destination; Spec, a kind's configuration, which builds its sinks
+// from Deps; and ID, the stable name its deliveries are recorded under.
+// Each kind lives in its own subpackage (file, secretsmanager, ssm,
+// webhook, command), which owns its configuration (a config.SinkSpec) from
+// decoding to building; package kinds registers them with config.
 package sink
 
 import (
@@ -10,7 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // Credential is what a sink delivers: one version of a rotated secret.
@@ -45,4 +49,31 @@ func (c Credential) LogValue() slog.Value {
 // destination holds the credential durably.
 type Sink interface {
 	Put(ctx context.Context, c Credential) error
+}
+
+// Spec is a sink kind's configuration, as the daemon uses it: every
+// config.SinkSpec of a kind the daemon can deliver to is one.
+type Spec interface {
+	// SinkID returns the ID of the sink's destination (see ID), or "" to
+	// let ID hash the spec's fields.
+	SinkID() string
+	// Build makes the sink the spec describes. The spec has passed
+	// validation and Load resolved its references; Build still checks what
+	// it relies on, and fails on what it cannot reach now (an unknown
+	// user, an unreadable certificate).
+	Build(d Deps) (Sink, error)
+}
+
+// Deps is what the daemon lends a Spec to build its sink.
+type Deps struct {
+	// Log is the daemon's logger; Build narrows it to the sink.
+	Log *slog.Logger
+	// Reserved are rotatord's own files, which no sink may read or replace.
+	Reserved *safefile.Reserved
+	// AWS returns the AWS configuration, credentials and region included,
+	// of the named target, which AWS sinks write with.
+	AWS func(target string) (aws.Config, error)
+	// Options are kind-specific settings the daemon was given (tests pass
+	// a webhook.Retry); a kind uses those of its own types.
+	Options []any
 }

@@ -25,6 +25,9 @@
 // can read whatever the daemon can. The minimal environment keeps the
 // daemon's own credentials from being used by accident, not from a program
 // that goes looking for them.
+//
+// Config is its configuration (type: command): fields, defaults, rules,
+// and the sink it builds.
 package command
 
 import (
@@ -38,7 +41,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink"
 )
 
@@ -61,10 +63,10 @@ type Command struct {
 
 // New returns the sink that c describes. c.Command is argv: an absolute
 // path to the program, then its arguments. c.Timeout bounds each run; zero
-// means config.DefaultCommandTimeout (30s). The program is not looked up
+// means DefaultTimeout (30s). The program is not looked up
 // now: one installed after the daemon started is found by Put. log may be
 // nil.
-func New(c config.Sink, log *slog.Logger) (*Command, error) {
+func New(c Config, log *slog.Logger) (*Command, error) {
 	if len(c.Command) == 0 {
 		return nil, errors.New("command sink: command is empty")
 	}
@@ -80,7 +82,7 @@ func New(c config.Sink, log *slog.Logger) (*Command, error) {
 	timeout := c.Timeout.D()
 	switch {
 	case timeout == 0:
-		timeout = config.DefaultCommandTimeout
+		timeout = DefaultTimeout
 	case timeout < 0:
 		return nil, fmt.Errorf("command sink %s: timeout %s is negative", prog, timeout)
 	}
@@ -90,7 +92,7 @@ func New(c config.Sink, log *slog.Logger) (*Command, error) {
 	return &Command{
 		argv:    slices.Clone(c.Command),
 		timeout: timeout,
-		log:     log.With("sink", sink.ID(c)),
+		log:     log.With("sink", c.SinkID()),
 		turn:    make(chan struct{}, 1),
 	}, nil
 }

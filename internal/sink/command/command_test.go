@@ -28,7 +28,7 @@ var testCred = sink.Credential{Secret: "/team-a/deployer", Version: 7, AccessKey
 // newCommand returns a sink running argv, failing the test on error.
 func newCommand(t *testing.T, timeout time.Duration, argv ...string) *Command {
 	t.Helper()
-	s, err := New(config.Sink{Type: config.SinkCommand, Command: argv, Timeout: config.Duration(timeout)}, nil)
+	s, err := New(Config{Command: argv, Timeout: config.Duration(timeout)}, nil)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -179,7 +179,7 @@ func TestPutCanceled(t *testing.T) {
 func TestPutBackgroundHoldsOutput(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	var logs bytes.Buffer
-	s, err := New(config.Sink{Type: config.SinkCommand, Command: sh(`sleep 60 & echo $! > "$1"; exit 0`, pidFile)},
+	s, err := New(Config{Command: sh(`sleep 60 & echo $! > "$1"; exit 0`, pidFile)},
 		slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -231,25 +231,24 @@ func TestPutSerialized(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	s := newCommand(t, 0, "/usr/bin/systemctl", "reload", "app")
-	if s.timeout != config.DefaultCommandTimeout {
-		t.Errorf("timeout %v, want %v", s.timeout, config.DefaultCommandTimeout)
+	if s.timeout != DefaultTimeout {
+		t.Errorf("timeout %v, want %v", s.timeout, DefaultTimeout)
 	}
 	if s = newCommand(t, 5*time.Second, "/bin/true"); s.timeout != 5*time.Second {
 		t.Errorf("timeout %v, want 5s", s.timeout)
 	}
 	tests := []struct {
 		name    string
-		in      config.Sink
+		in      Config
 		wantErr string
 	}{
-		{"empty", config.Sink{}, "command sink: command is empty"},
-		{"relative", config.Sink{Command: []string{"systemctl", "reload"}}, `command sink "systemctl": want an absolute path`},
-		{"negative timeout", config.Sink{Command: []string{"/bin/true"}, Timeout: config.Duration(-time.Second)}, "timeout -1s is negative"},
-		{"NUL", config.Sink{Command: []string{"/bin/true", "a\x00b"}}, "command[1] holds a NUL byte"},
+		{"empty", Config{}, "command sink: command is empty"},
+		{"relative", Config{Command: []string{"systemctl", "reload"}}, `command sink "systemctl": want an absolute path`},
+		{"negative timeout", Config{Command: []string{"/bin/true"}, Timeout: config.Duration(-time.Second)}, "timeout -1s is negative"},
+		{"NUL", Config{Command: []string{"/bin/true", "a\x00b"}}, "command[1] holds a NUL byte"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.in.Type = config.SinkCommand
 			if _, err := New(tt.in, nil); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
 			}

@@ -10,6 +10,9 @@
 // the way that others can write, anything at the path but a regular file
 // (a FIFO, a device), a file with another name (a hard link) or one of
 // rotatord's own files is refused, and the sink's other writes go on.
+//
+// Config is its configuration (type: file): fields, defaults, rules, the
+// template_file it reads, and the sink it builds.
 package file
 
 import (
@@ -21,7 +24,6 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/sink"
 )
@@ -52,7 +54,7 @@ type Option func(*File)
 func WithReserved(r *safefile.Reserved) Option { return func(f *File) { f.reserved = r } }
 
 // New returns the sink that c describes. c has passed config validation,
-// so c.Type is "file" and c.Path is set; New still applies the defaults for
+// so c.Path is set; New still applies the defaults for
 // an empty Format (aws-credentials), Profile (default) and Mode (0600), and
 // resolves c.Owner ("user", "user:group", ":group", numeric "uid:gid")
 // against the account database now, so an unknown user fails at load time.
@@ -60,7 +62,7 @@ func WithReserved(r *safefile.Reserved) Option { return func(f *File) { f.reserv
 // template, c.Template (which Load read from c.TemplateFile) is parsed and
 // rendered once with sample data now, so a template that cannot render
 // fails here too.
-func New(c config.Sink, opts ...Option) (*File, error) {
+func New(c Config, opts ...Option) (*File, error) {
 	f := &File{
 		format:  c.Format,
 		profile: c.Profile,
@@ -78,22 +80,22 @@ func New(c config.Sink, opts ...Option) (*File, error) {
 	}
 	f.path = abs
 	if f.format == "" {
-		f.format = config.FormatAWSCredentials
+		f.format = FormatAWSCredentials
 	}
 	if f.mode == 0 {
-		f.mode = config.DefaultFileMode
+		f.mode = DefaultMode
 	}
 	switch f.format {
-	case config.FormatAWSCredentials:
+	case FormatAWSCredentials:
 		if f.profile == "" {
-			f.profile = config.DefaultProfile
+			f.profile = DefaultProfile
 		}
 		if !validProfile(f.profile) {
 			return nil, fmt.Errorf("file sink %s: profile %q: want a name without spaces, brackets, '#' or ';'", f.path, f.profile)
 		}
-	case config.FormatEnv, config.FormatJSON:
+	case FormatEnv, FormatJSON:
 		f.profile = ""
-	case config.FormatTemplate:
+	case FormatTemplate:
 		f.profile = ""
 		if f.tmpl, err = parseTemplate(c.Template, c.TemplateFile); err != nil {
 			return nil, fmt.Errorf("file sink %s: %w", f.path, err)
@@ -159,7 +161,7 @@ func (f *File) Put(ctx context.Context, c sink.Credential) error {
 	}
 	defer d.Close()
 	var old []byte
-	if f.format == config.FormatAWSCredentials {
+	if f.format == FormatAWSCredentials {
 		if old, err = f.readExisting(d); err != nil {
 			return f.errorf("read: %w", err)
 		}

@@ -26,9 +26,8 @@ const (
 var testCred = sink.Credential{Secret: "/team/deployer", Version: 2, AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret)}
 
 // newFile returns a sink for c, failing the test on error.
-func newFile(t *testing.T, c config.Sink) *File {
+func newFile(t *testing.T, c Config) *File {
 	t.Helper()
-	c.Type = config.SinkFile
 	f, err := New(c)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -71,15 +70,15 @@ func TestPutFormats(t *testing.T) {
 		want   string
 	}{
 		{"", "[default]\naws_access_key_id = " + testID + "\naws_secret_access_key = " + testSecret + "\n"},
-		{config.FormatAWSCredentials, "[default]\naws_access_key_id = " + testID + "\naws_secret_access_key = " + testSecret + "\n"},
-		{config.FormatEnv, "AWS_ACCESS_KEY_ID=" + testID + "\nAWS_SECRET_ACCESS_KEY=" + testSecret + "\n"},
-		{config.FormatJSON, `{"Version":1,"AccessKeyId":"` + testID + `","SecretAccessKey":"` + testSecret + `"}` + "\n"},
+		{FormatAWSCredentials, "[default]\naws_access_key_id = " + testID + "\naws_secret_access_key = " + testSecret + "\n"},
+		{FormatEnv, "AWS_ACCESS_KEY_ID=" + testID + "\nAWS_SECRET_ACCESS_KEY=" + testSecret + "\n"},
+		{FormatJSON, `{"Version":1,"AccessKeyId":"` + testID + `","SecretAccessKey":"` + testSecret + `"}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run("format="+tt.format, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "out")
-			f := newFile(t, config.Sink{Path: path, Format: tt.format})
+			f := newFile(t, Config{Path: path, Format: tt.format})
 			for i := 0; i < 2; i++ { // the second Put must give the same bytes
 				if err := f.Put(context.Background(), testCred); err != nil {
 					t.Fatalf("Put %d: %v", i, err)
@@ -92,7 +91,7 @@ func TestPutFormats(t *testing.T) {
 					t.Fatalf("Put %d wrote\n%q\nwant\n%q", i, got, tt.want)
 				}
 			}
-			assertMode(t, path, config.DefaultFileMode)
+			assertMode(t, path, DefaultMode)
 			assertOnlyFiles(t, dir, "out")
 		})
 	}
@@ -108,7 +107,7 @@ func TestPutAWSCredentialsReadBySDK(t *testing.T) {
 	if err := os.WriteFile(path, []byte(orig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f := newFile(t, config.Sink{Path: path, Profile: "deployer"})
+	f := newFile(t, Config{Path: path, Profile: "deployer"})
 	for i := 0; i < 2; i++ {
 		if err := f.Put(context.Background(), testCred); err != nil {
 			t.Fatal(err)
@@ -124,7 +123,7 @@ func TestPutAWSCredentialsReadBySDK(t *testing.T) {
 
 func TestPutJSONReadByCredentialProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.json")
-	f := newFile(t, config.Sink{Path: path, Format: config.FormatJSON})
+	f := newFile(t, Config{Path: path, Format: FormatJSON})
 	if err := f.Put(context.Background(), testCred); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +139,7 @@ func TestPutJSONReadByCredentialProcess(t *testing.T) {
 
 func TestPutEnvSourcedByShell(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.env")
-	f := newFile(t, config.Sink{Path: path, Format: config.FormatEnv})
+	f := newFile(t, Config{Path: path, Format: FormatEnv})
 	if err := f.Put(context.Background(), testCred); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +185,7 @@ func TestPutMode(t *testing.T) {
 			if err := os.WriteFile(path, nil, 0o666); err != nil {
 				t.Fatal(err)
 			}
-			f := newFile(t, config.Sink{Path: path, Mode: tt.mode})
+			f := newFile(t, Config{Path: path, Mode: tt.mode})
 			if err := f.Put(context.Background(), testCred); err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +199,7 @@ func TestPutOwner(t *testing.T) {
 		t.Skip("chown to another user needs root")
 	}
 	path := filepath.Join(t.TempDir(), "out")
-	f := newFile(t, config.Sink{Path: path, Owner: "12345:23456", Mode: 0o640})
+	f := newFile(t, Config{Path: path, Owner: "12345:23456", Mode: 0o640})
 	if err := f.Put(context.Background(), testCred); err != nil {
 		t.Fatal(err)
 	}
@@ -227,18 +226,18 @@ func TestPutFailures(t *testing.T) {
 	cancel()
 	tests := []struct {
 		name    string
-		sink    config.Sink
+		sink    Config
 		ctx     context.Context
 		cred    sink.Credential
 		wantErr string
 	}{
-		{"replace a directory", config.Sink{Path: blocked, Format: config.FormatEnv}, context.Background(), testCred, "not a regular file"},
-		{"read a directory", config.Sink{Path: blocked}, context.Background(), testCred, "read"},
-		{"parent missing", config.Sink{Path: filepath.Join(dir, "nope", "out")}, context.Background(), testCred, "parent directory " + filepath.Join(dir, "nope") + " does not exist"},
-		{"context canceled", config.Sink{Path: filepath.Join(dir, "out")}, canceled, testCred, "context canceled"},
-		{"newline in secret", config.Sink{Path: filepath.Join(dir, "out")}, context.Background(),
+		{"replace a directory", Config{Path: blocked, Format: FormatEnv}, context.Background(), testCred, "not a regular file"},
+		{"read a directory", Config{Path: blocked}, context.Background(), testCred, "read"},
+		{"parent missing", Config{Path: filepath.Join(dir, "nope", "out")}, context.Background(), testCred, "parent directory " + filepath.Join(dir, "nope") + " does not exist"},
+		{"context canceled", Config{Path: filepath.Join(dir, "out")}, canceled, testCred, "context canceled"},
+		{"newline in secret", Config{Path: filepath.Join(dir, "out")}, context.Background(),
 			sink.Credential{AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret + "\n[x]")}, "secret access key holds a character"},
-		{"empty key id", config.Sink{Path: filepath.Join(dir, "out")}, context.Background(),
+		{"empty key id", Config{Path: filepath.Join(dir, "out")}, context.Background(),
 			sink.Credential{SecretAccessKey: config.Secret(testSecret)}, "access key id is empty"},
 	}
 	for _, tt := range tests {
@@ -256,14 +255,14 @@ func TestPutFailures(t *testing.T) {
 			assertOnlyFiles(t, blocked, "child")
 		})
 	}
-	if err := newFile(t, config.Sink{Path: filepath.Join(dir, "out")}).Put(canceled, testCred); !errors.Is(err, context.Canceled) {
+	if err := newFile(t, Config{Path: filepath.Join(dir, "out")}).Put(canceled, testCred); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
 
 func TestPutWaitsForLockOrContext(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out")
-	f := newFile(t, config.Sink{Path: path})
+	f := newFile(t, Config{Path: path})
 	unlock, err := lockPath(context.Background(), f.path)
 	if err != nil {
 		t.Fatal(err)

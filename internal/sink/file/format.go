@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink"
 )
 
@@ -13,15 +12,15 @@ import (
 func (f *File) render(old []byte, c sink.Credential) ([]byte, error) {
 	id, secret := c.AccessKeyID, c.SecretAccessKey.Reveal()
 	switch f.format {
-	case config.FormatAWSCredentials:
+	case FormatAWSCredentials:
 		return updateCredentials(old, f.profile, id, secret), nil
-	case config.FormatEnv:
+	case FormatEnv:
 		return []byte("AWS_ACCESS_KEY_ID=" + id + "\nAWS_SECRET_ACCESS_KEY=" + secret + "\n"), nil
-	case config.FormatJSON:
+	case FormatJSON:
 		// The credential_process format. The values are checked by
 		// checkValue, so they need no JSON escaping.
 		return []byte(`{"Version":1,"AccessKeyId":"` + id + `","SecretAccessKey":"` + secret + `"}` + "\n"), nil
-	case config.FormatTemplate:
+	case FormatTemplate:
 		return renderTemplate(f.tmpl, c)
 	}
 	return nil, fmt.Errorf("unknown format %q", f.format)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 
-	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink"
 )
 
@@ -30,7 +29,7 @@ func (f *File) Holds(ctx context.Context, c sink.Credential) (bool, error) {
 		return false, nil
 	}
 	base := old
-	if f.format != config.FormatAWSCredentials {
+	if f.format != FormatAWSCredentials {
 		base = nil
 	}
 	want, err := f.render(base, c)

@@ -15,10 +15,10 @@ func TestHolds(t *testing.T) {
 	c := sink.Credential{Secret: "/x", Version: 2, AccessKeyID: "AKIAHOLDSTEST0000001", SecretAccessKey: config.Secret("holdsSecret0000000000000000000000000000001")}
 	other := c
 	other.AccessKeyID = "AKIAHOLDSTEST0000002"
-	for _, format := range []string{config.FormatAWSCredentials, config.FormatEnv, config.FormatJSON} {
+	for _, format := range []string{FormatAWSCredentials, FormatEnv, FormatJSON} {
 		t.Run(format, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "out")
-			f, err := New(config.Sink{Type: config.SinkFile, Path: path, Format: format, Profile: "p"})
+			f, err := New(Config{Path: path, Format: format, Profile: "p"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/safefile"
 	"github.com/rotatord/rotatord/internal/testuid"
 )
@@ -23,12 +22,12 @@ import (
 // file.
 
 // allFormats is a sink of each format writing to path.
-func allFormats(path string) []config.Sink {
-	return []config.Sink{
-		{Path: path, Format: config.FormatAWSCredentials, Profile: "app"},
-		{Path: path, Format: config.FormatEnv},
-		{Path: path, Format: config.FormatJSON},
-		{Path: path, Format: config.FormatTemplate, Template: "{{.AccessKeyID}} {{.SecretAccessKey}}\n"},
+func allFormats(path string) []Config {
+	return []Config{
+		{Path: path, Format: FormatAWSCredentials, Profile: "app"},
+		{Path: path, Format: FormatEnv},
+		{Path: path, Format: FormatJSON},
+		{Path: path, Format: FormatTemplate, Template: "{{.AccessKeyID}} {{.SecretAccessKey}}\n"},
 	}
 }
 
@@ -109,7 +108,7 @@ func TestSymlinkAtSinkPath(t *testing.T) {
 			testuid.Sh(t, "ln -s "+key+" "+c.Path)
 			c.Owner = "65534:65534"
 			putErr, holdsErr := putAndHolds(t, newFile(t, c))
-			if c.Format == config.FormatAWSCredentials {
+			if c.Format == FormatAWSCredentials {
 				wantRefused(t, "Put", putErr)
 			}
 			wantRefused(t, "Holds", holdsErr)
@@ -169,7 +168,7 @@ func TestFIFOAndDeviceAtSinkPath(t *testing.T) {
 	for _, path := range []string{fifo, "/dev/zero"} {
 		for _, c := range allFormats(path) {
 			putErr, holdsErr := putAndHolds(t, newFile(t, c))
-			if c.Format == config.FormatAWSCredentials || path == fifo {
+			if c.Format == FormatAWSCredentials || path == fifo {
 				wantRefused(t, path+" "+c.Format+" Put", putErr)
 			}
 			wantRefused(t, path+" "+c.Format+" Holds", holdsErr)
@@ -194,7 +193,6 @@ func TestHardLinkToOwnFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range allFormats(link) {
-		c.Type = config.SinkFile
 		f, err := New(c, WithReserved(&r))
 		if err != nil {
 			t.Fatal(err)
@@ -205,10 +203,10 @@ func TestHardLinkToOwnFile(t *testing.T) {
 		sameContent(t, key, content)
 	}
 	// Without the reservation a read still refuses a file with two names.
-	_, err := newFile(t, config.Sink{Path: link}).Holds(context.Background(), testCred)
+	_, err := newFile(t, Config{Path: link}).Holds(context.Background(), testCred)
 	wantRefused(t, "Holds without reservation", err)
 	// And the reserved file by another spelling of its path.
-	c := config.Sink{Type: config.SinkFile, Path: filepath.Join(dir, ".", "x", "..", "protection.key"), Format: config.FormatEnv}
+	c := Config{Path: filepath.Join(dir, ".", "x", "..", "protection.key"), Format: FormatEnv}
 	f, err := New(c, WithReserved(&r))
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +219,7 @@ func TestOwnerMayNotRedirect(t *testing.T) {
 	// The sink's owner owns the file, not the directory: they can change
 	// the file's contents (theirs to see) but cannot swap it for a link.
 	dir := testuid.TempDir(t)
-	c := config.Sink{Path: filepath.Join(dir, "credentials"), Owner: "65534:65534", Profile: "app"}
+	c := Config{Path: filepath.Join(dir, "credentials"), Owner: "65534:65534", Profile: "app"}
 	f := newFile(t, c)
 	if err := f.Put(context.Background(), testCred); err != nil {
 		t.Fatal(err)

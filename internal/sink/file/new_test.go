@@ -16,13 +16,13 @@ import (
 func TestNew(t *testing.T) {
 	tests := []struct {
 		name string
-		in   config.Sink
+		in   Config
 		want File
 	}{
-		{"defaults", config.Sink{Path: "/run/x.ini"}, File{path: "/run/x.ini", format: config.FormatAWSCredentials, profile: "default", mode: 0o600}},
-		{"profile and mode", config.Sink{Path: "/run//x.ini", Profile: "deployer", Mode: 0o640}, File{path: "/run/x.ini", format: config.FormatAWSCredentials, profile: "deployer", mode: 0o640}},
-		{"env drops profile", config.Sink{Path: "/run/x.env", Format: config.FormatEnv, Profile: "p"}, File{path: "/run/x.env", format: config.FormatEnv, mode: 0o600}},
-		{"json", config.Sink{Path: "/run/x.json", Format: config.FormatJSON}, File{path: "/run/x.json", format: config.FormatJSON, mode: 0o600}},
+		{"defaults", Config{Path: "/run/x.ini"}, File{path: "/run/x.ini", format: FormatAWSCredentials, profile: "default", mode: 0o600}},
+		{"profile and mode", Config{Path: "/run//x.ini", Profile: "deployer", Mode: 0o640}, File{path: "/run/x.ini", format: FormatAWSCredentials, profile: "deployer", mode: 0o640}},
+		{"env drops profile", Config{Path: "/run/x.env", Format: FormatEnv, Profile: "p"}, File{path: "/run/x.env", format: FormatEnv, mode: 0o600}},
+		{"json", Config{Path: "/run/x.json", Format: FormatJSON}, File{path: "/run/x.json", format: FormatJSON, mode: 0o600}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,22 +37,21 @@ func TestNew(t *testing.T) {
 func TestNewErrors(t *testing.T) {
 	tests := []struct {
 		name    string
-		in      config.Sink
+		in      Config
 		wantErr string
 	}{
-		{"empty path", config.Sink{}, "path is empty"},
-		{"unknown format", config.Sink{Path: "/x", Format: "yaml"}, `unknown format "yaml"`},
-		{"profile with space", config.Sink{Path: "/x", Profile: "a b"}, `profile "a b"`},
-		{"profile with bracket", config.Sink{Path: "/x", Profile: "a]"}, `profile "a]"`},
-		{"profile with newline", config.Sink{Path: "/x", Profile: "a\n[b"}, `profile "a\n[b"`},
-		{"setuid mode", config.Sink{Path: "/x", Mode: config.FileMode(os.ModeSetuid | 0o600)}, "mode"},
-		{"unknown user", config.Sink{Path: "/x", Owner: "no-such-user-rotatord"}, `unknown user "no-such-user-rotatord"`},
-		{"unknown group", config.Sink{Path: "/x", Owner: "0:no-such-group-rotatord"}, `unknown group "no-such-group-rotatord"`},
-		{"bare colon", config.Sink{Path: "/x", Owner: ":"}, `owner ":"`},
+		{"empty path", Config{}, "path is empty"},
+		{"unknown format", Config{Path: "/x", Format: "yaml"}, `unknown format "yaml"`},
+		{"profile with space", Config{Path: "/x", Profile: "a b"}, `profile "a b"`},
+		{"profile with bracket", Config{Path: "/x", Profile: "a]"}, `profile "a]"`},
+		{"profile with newline", Config{Path: "/x", Profile: "a\n[b"}, `profile "a\n[b"`},
+		{"setuid mode", Config{Path: "/x", Mode: config.FileMode(os.ModeSetuid | 0o600)}, "mode"},
+		{"unknown user", Config{Path: "/x", Owner: "no-such-user-rotatord"}, `unknown user "no-such-user-rotatord"`},
+		{"unknown group", Config{Path: "/x", Owner: "0:no-such-group-rotatord"}, `unknown group "no-such-group-rotatord"`},
+		{"bare colon", Config{Path: "/x", Owner: ":"}, `owner ":"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.in.Type = config.SinkFile
 			_, err := New(tt.in)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
@@ -99,7 +98,7 @@ func TestPutConcurrentProfiles(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {
-		f := newFile(t, config.Sink{Path: path, Profile: fmt.Sprintf("p%d", i)})
+		f := newFile(t, Config{Path: path, Profile: fmt.Sprintf("p%d", i)})
 		cred := sink.Credential{AccessKeyID: fmt.Sprintf("AKIA%016d", i), SecretAccessKey: config.Secret(fmt.Sprintf("%s%d", testSecret, i))}
 		wg.Go(func() { errs <- f.Put(context.Background(), cred) })
 	}

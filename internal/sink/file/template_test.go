@@ -25,7 +25,7 @@ key = "{{.SecretAccessKey}}"
 func TestPutTemplate(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.conf")
-	f := newFile(t, config.Sink{Path: path, Format: config.FormatTemplate, Template: everyField, Mode: 0o640})
+	f := newFile(t, Config{Path: path, Format: FormatTemplate, Template: everyField, Mode: 0o640})
 	want := "# /team/deployer, version 2\n[\"/team/deployer\"]\nid = " + testID + "\nkey = \"" + testSecret + "\"\nrotated = true\n"
 	for i := 0; i < 2; i++ { // the second Put must give the same bytes
 		if err := f.Put(context.Background(), testCred); err != nil {
@@ -42,7 +42,7 @@ func TestPutTemplate(t *testing.T) {
 func TestHoldsTemplate(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "out")
-	f := newFile(t, config.Sink{Path: path, Format: config.FormatTemplate, Template: "KEY={{.SecretAccessKey}} V={{.Version}}\n"})
+	f := newFile(t, Config{Path: path, Format: FormatTemplate, Template: "KEY={{.SecretAccessKey}} V={{.Version}}\n"})
 	if ok, err := f.Holds(ctx, testCred); ok || err != nil {
 		t.Fatalf("missing file: Holds = %v, %v; want false", ok, err)
 	}
@@ -68,27 +68,27 @@ func TestHoldsTemplate(t *testing.T) {
 func TestNewTemplateErrors(t *testing.T) {
 	tests := []struct {
 		name    string
-		in      config.Sink
+		in      Config
 		wantErr string
 	}{
-		{"missing field", config.Sink{Format: config.FormatTemplate, Template: "id={{.AccessKeyID}}\nkey={{.SecretKey}}\n"},
+		{"missing field", Config{Format: FormatTemplate, Template: "id={{.AccessKeyID}}\nkey={{.SecretKey}}\n"},
 			`template does not render: template:2:6: executing "template" at <.SecretKey>: can't evaluate field SecretKey`},
-		{"named after its file", config.Sink{Format: config.FormatTemplate, Template: "{{.Time}}", TemplateFile: "/etc/rotatord/app.tmpl"},
+		{"named after its file", Config{Format: FormatTemplate, Template: "{{.Time}}", TemplateFile: "/etc/rotatord/app.tmpl"},
 			`template /etc/rotatord/app.tmpl does not render: template:1:2: executing "template" at <.Time>: can't evaluate field Time`},
-		{"parse error", config.Sink{Format: config.FormatTemplate, Template: "{{.AccessKeyID"}, "template does not parse: template:1: unclosed action"},
-		{"unknown function", config.Sink{Format: config.FormatTemplate, Template: "{{env \"HOME\"}}"}, `function "env" not defined`},
-		{"empty", config.Sink{Format: config.FormatTemplate, Template: " \n"}, "format template needs a template"},
-		{"range", config.Sink{Format: config.FormatTemplate, Template: "{{range 100000000}}{{range 100000000}}x{{end}}{{end}}"},
+		{"parse error", Config{Format: FormatTemplate, Template: "{{.AccessKeyID"}, "template does not parse: template:1: unclosed action"},
+		{"unknown function", Config{Format: FormatTemplate, Template: "{{env \"HOME\"}}"}, `function "env" not defined`},
+		{"empty", Config{Format: FormatTemplate, Template: " \n"}, "format template needs a template"},
+		{"range", Config{Format: FormatTemplate, Template: "{{range 100000000}}{{range 100000000}}x{{end}}{{end}}"},
 			"template does not parse: line 1, col 8: range is not allowed"},
-		{"recursion", config.Sink{Format: config.FormatTemplate, Template: "{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}"},
+		{"recursion", Config{Format: FormatTemplate, Template: "{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}"},
 			"recursion is not allowed"},
-		{"huge width", config.Sink{Format: config.FormatTemplate, Template: "{{printf \"%999999999s\" .Secret}}"}, "template does not parse: line 1, col 2: printf: a width or precision of 999999999 is over the limit of 256"},
-		{"output too long", config.Sink{Format: config.FormatTemplate, Template: strings.Repeat("{{.SecretAccessKey}}", 2000)}, "template does not render: template limit: it writes more than 64 KiB"},
-		{"template with another format", config.Sink{Format: config.FormatEnv, Template: "{{.AccessKeyID}}"}, "a template only applies with format: template"},
+		{"huge width", Config{Format: FormatTemplate, Template: "{{printf \"%999999999s\" .Secret}}"}, "template does not parse: line 1, col 2: printf: a width or precision of 999999999 is over the limit of 256"},
+		{"output too long", Config{Format: FormatTemplate, Template: strings.Repeat("{{.SecretAccessKey}}", 2000)}, "template does not render: template limit: it writes more than 64 KiB"},
+		{"template with another format", Config{Format: FormatEnv, Template: "{{.AccessKeyID}}"}, "a template only applies with format: template"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.in.Type, tt.in.Path = config.SinkFile, "/run/x"
+			tt.in.Path = "/run/x"
 			_, err := New(tt.in)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
@@ -110,7 +110,7 @@ func TestPutTemplateError(t *testing.T) {
 	}
 	// The sample secret has 40 characters; this one has 30.
 	short := sink.Credential{Secret: "/x", Version: 1, AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret[:30])}
-	f := newFile(t, config.Sink{Path: path, Format: config.FormatTemplate, Template: "k={{.SecretAccessKey}}\n{{index .SecretAccessKey 35}}"})
+	f := newFile(t, Config{Path: path, Format: FormatTemplate, Template: "k={{.SecretAccessKey}}\n{{index .SecretAccessKey 35}}"})
 	err := f.Put(context.Background(), short)
 	if want := "file sink " + path + ": template line 2, col 2: cannot render this credential"; err == nil || err.Error() != want {
 		t.Fatalf("got error %v, want %q", err, want)
@@ -161,7 +161,7 @@ func TestPutTemplateLimit(t *testing.T) {
 			if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			f := newFile(t, config.Sink{Path: path, Format: config.FormatTemplate, Template: tt.template})
+			f := newFile(t, Config{Path: path, Format: FormatTemplate, Template: tt.template})
 			err := f.Put(context.Background(), testCred) // version 2
 			if err != nil {
 				t.Fatalf("Put of version 2: %v", err)

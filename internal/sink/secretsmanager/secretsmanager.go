@@ -5,6 +5,9 @@
 // Manager moves AWSPREVIOUS to the version that was current), so readers of
 // AWSCURRENT switch only once the rotation commits, and readers of
 // AWSPREVIOUS get the old key.
+//
+// Config is its configuration (type: secretsmanager): fields, defaults,
+// rules, and the sink it builds.
 package secretsmanager
 
 import (
@@ -20,7 +23,6 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awscall"
 	"github.com/rotatord/rotatord/internal/sink"
 )
@@ -36,25 +38,25 @@ var _ sink.Sink = (*Sink)(nil)
 // Sink writes credentials to one secret.
 type Sink struct {
 	client *sm.Client
-	c      config.Sink
+	c      Config
 	id     string
 }
 
 // New returns the sink c describes, writing through an AWS configuration
 // with the credentials and region of c's target. Each call to Secrets
 // Manager ends within awscall.DefaultTimeout, or cfg's own shorter bound.
-func New(c config.Sink, cfg aws.Config) (*Sink, error) {
+func New(c Config, cfg aws.Config) (*Sink, error) {
 	if c.SecretID == "" {
 		return nil, errors.New("secretsmanager sink: secret_id is empty")
 	}
 	if c.KeyIDField == "" {
-		c.KeyIDField = config.DefaultKeyIDField
+		c.KeyIDField = DefaultKeyIDField
 	}
 	if c.SecretField == "" {
-		c.SecretField = config.DefaultSecretField
+		c.SecretField = DefaultSecretField
 	}
 	awscall.Bound(&cfg, awscall.DefaultTimeout)
-	return &Sink{client: sm.NewFromConfig(cfg), c: c, id: sink.ID(c)}, nil
+	return &Sink{client: sm.NewFromConfig(cfg), c: c, id: c.SinkID()}, nil
 }
 
 // Put stages the credential as a new version labelled AWSPENDING. The

@@ -2,6 +2,9 @@
 // Parameter Store as SecureString: one parameter holding JSON
 // ({"AccessKeyId": …, "SecretAccessKey": …}), or two parameters, the key id
 // (String) and the secret access key (SecureString).
+//
+// Config is its configuration (type: ssm): fields, defaults, rules, and
+// the sink it builds.
 package ssm
 
 import (
@@ -14,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awscall"
 	"github.com/rotatord/rotatord/internal/sink"
 )
@@ -24,22 +26,22 @@ var _ sink.Sink = (*Sink)(nil)
 // Sink writes credentials to one or two parameters.
 type Sink struct {
 	client *ssm.Client
-	c      config.Sink
+	c      Config
 	id     string
 }
 
 // New returns the sink c describes, writing through an AWS configuration
 // with the credentials and region of c's target. Each call to Parameter
 // Store ends within awscall.DefaultTimeout, or cfg's own shorter bound.
-func New(c config.Sink, cfg aws.Config) (*Sink, error) {
+func New(c Config, cfg aws.Config) (*Sink, error) {
 	if c.Name == "" && (c.IDParameter == "" || c.SecretParameter == "") {
 		return nil, errors.New("ssm sink: name, or id_parameter and secret_parameter, are required")
 	}
 	if c.Tier == "" {
-		c.Tier = config.TierStandard
+		c.Tier = TierStandard
 	}
 	awscall.Bound(&cfg, awscall.DefaultTimeout)
-	return &Sink{client: ssm.NewFromConfig(cfg), c: c, id: sink.ID(c)}, nil
+	return &Sink{client: ssm.NewFromConfig(cfg), c: c, id: c.SinkID()}, nil
 }
 
 // Put overwrites the parameter(s). With two parameters the secret access
@@ -47,7 +49,7 @@ func New(c config.Sink, cfg aws.Config) (*Sink, error) {
 // id finds the new secret beside it.
 func (s *Sink) Put(ctx context.Context, c sink.Credential) error {
 	if s.c.Name != "" {
-		b, err := json.Marshal(map[string]string{config.DefaultKeyIDField: c.AccessKeyID, config.DefaultSecretField: c.SecretAccessKey.Reveal()})
+		b, err := json.Marshal(map[string]string{keyIDField: c.AccessKeyID, secretField: c.SecretAccessKey.Reveal()})
 		if err != nil {
 			return s.errorf("encode: %w", err)
 		}
@@ -84,7 +86,7 @@ func (s *Sink) Holds(ctx context.Context, c sink.Credential) (bool, error) {
 		if json.Unmarshal([]byte(v), &got) != nil {
 			return false, nil
 		}
-		return got[config.DefaultKeyIDField] == c.AccessKeyID && got[config.DefaultSecretField] == c.SecretAccessKey.Reveal(), nil
+		return got[keyIDField] == c.AccessKeyID && got[secretField] == c.SecretAccessKey.Reveal(), nil
 	}
 	id, ok, err := s.get(ctx, s.c.IDParameter)
 	if err != nil || !ok || id != c.AccessKeyID {

@@ -82,9 +82,8 @@ var fast = Retry{Max: 4, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecon
 // fixed is the clock of the tests.
 var fixed = time.Date(2026, 3, 1, 3, 0, 2, 0, time.UTC)
 
-func sinkConfig(url string) config.Sink {
-	return config.Sink{
-		Type:        config.SinkWebhook,
+func sinkConfig(url string) Config {
+	return Config{
 		URL:         config.Secret(url),
 		HMACSecret:  hmacSecret,
 		BearerToken: bearer,
@@ -98,7 +97,7 @@ func credential() sink.Credential {
 func newLogger() (*slog.Logger, *testlog.Buffer) { return testlog.New() }
 
 // newSink builds a webhook sink with fast retries and the fixed clock.
-func newSink(t *testing.T, c config.Sink, log *slog.Logger) *Webhook {
+func newSink(t *testing.T, c Config, log *slog.Logger) *Webhook {
 	t.Helper()
 	w, err := NewWithOptions(c, log, Options{Retry: fast, Now: func() time.Time { return fixed }})
 	if err != nil {

@@ -7,6 +7,9 @@
 // query), and so are the HMAC secret, the bearer token and the secret
 // access key. None of them ever appears in an error or a log line: the
 // endpoint is named by its sink ID, a hash.
+//
+// Config is the sink's configuration (type: webhook): fields, defaults,
+// rules, the secrets and TLS files it reads, and the sink it builds.
 package webhook
 
 import (
@@ -59,7 +62,7 @@ type Webhook struct {
 }
 
 // New returns the webhook sink that c describes, with default Options.
-func New(c config.Sink, log *slog.Logger) (*Webhook, error) {
+func New(c Config, log *slog.Logger) (*Webhook, error) {
 	return NewWithOptions(c, log, Options{})
 }
 
@@ -69,10 +72,10 @@ func New(c config.Sink, log *slog.Logger) (*Webhook, error) {
 // and key_file now, so a bad file fails at load time. It warns (once, here)
 // when a plain-http URL would carry the bearer token or the secret access
 // key. log may be nil.
-func NewWithOptions(c config.Sink, log *slog.Logger, opts Options) (*Webhook, error) {
+func NewWithOptions(c Config, log *slog.Logger, opts Options) (*Webhook, error) {
 	id := opts.ID
 	if id == "" {
-		id = sink.ID(c)
+		id = sink.ID(config.Sink{Type: Type, Spec: &c})
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -48,7 +48,7 @@ func TestPutHeadersAndBody(t *testing.T) {
 func TestPutWithoutSecretsSendsNoSignatureOrAuthorization(t *testing.T) {
 	rv := &receiver{}
 	_, url := serve(t, rv)
-	w := newSink(t, config.Sink{Type: config.SinkWebhook, URL: config.Secret(url)}, nil)
+	w := newSink(t, Config{URL: config.Secret(url)}, nil)
 	if err := w.Put(t.Context(), credential()); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -110,14 +110,14 @@ func TestNewErrors(t *testing.T) {
 	secretURL := "ftp://host.example/" + pathToken + "?t=" + queryToken
 	tests := []struct {
 		name string
-		c    config.Sink
+		c    Config
 		want string
 	}{
-		{"scheme", config.Sink{Type: "webhook", URL: config.Secret(secretURL)}, "want an absolute http or https URL"},
-		{"unparsable", config.Sink{Type: "webhook", URL: config.Secret("http://%zz/" + pathToken)}, "want an absolute http or https URL"},
-		{"no host", config.Sink{Type: "webhook", URL: config.Secret("https:///" + pathToken)}, "want an absolute http or https URL"},
-		{"cert without key", config.Sink{Type: "webhook", URL: "https://h.example/", CertFile: "/c.pem"}, "give both or neither"},
-		{"missing ca", config.Sink{Type: "webhook", URL: "https://h.example/", CAFile: "/nonexistent/ca.pem"}, "ca_file"},
+		{"scheme", Config{URL: config.Secret(secretURL)}, "want an absolute http or https URL"},
+		{"unparsable", Config{URL: config.Secret("http://%zz/" + pathToken)}, "want an absolute http or https URL"},
+		{"no host", Config{URL: config.Secret("https:///" + pathToken)}, "want an absolute http or https URL"},
+		{"cert without key", Config{URL: "https://h.example/", CertFile: "/c.pem"}, "give both or neither"},
+		{"missing ca", Config{URL: "https://h.example/", CAFile: "/nonexistent/ca.pem"}, "ca_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestIDDefaultsToSinkID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := w.ID(), sink.ID(c); got != want {
+	if got, want := w.ID(), sink.ID(config.Sink{Type: Type, Spec: &c}); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

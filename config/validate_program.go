@@ -3,30 +3,10 @@ package config
 import (
 	"path/filepath"
 	"strings"
-	"time"
 )
 
-// commandSink checks a sink of type command: an argv whose program is an
-// absolute path (the daemon runs it without a shell and without PATH).
-func (k *checker) commandSink(s *Sink, path string) {
-	p := path + ".command"
-	if len(s.Command) == 0 {
-		if !k.failed(p) {
-			k.errorf(p, "required; give the program and its arguments as a list, such as [/usr/bin/systemctl, reload, app]")
-		}
-	} else {
-		for i, a := range s.Command {
-			if ip := indexPath(p, i); a == "" && !k.failed(ip) {
-				k.errorf(ip, "is empty; remove it, or write the argument")
-			}
-		}
-		k.program(p+"[0]", s.Command[0])
-	}
-	k.durationRange(path+".timeout", s.Timeout, time.Second, time.Hour, "1s..1h")
-}
-
-// program checks a command's program: an absolute path, written apart
-// from its arguments.
+// program checks a program that a sink runs (SinkChecker.Program): an
+// absolute path, written apart from its arguments.
 func (k *checker) program(path, prog string) {
 	if prog == "" || !k.path(path, prog) {
 		return
