@@ -8,6 +8,10 @@ import (
 // The decoder has already rejected fields that do not apply to the type.
 func (k *checker) sink(s *Sink, path string) {
 	switch {
+	case len(sinkKinds) == 0:
+		// A program that parses configurations imports
+		// internal/sink/kinds; this one was built without it.
+		k.errorf(path+".type", "this program knows no sink type (it was built without internal/sink/kinds); use the rotatord binary")
 	case s.Type == "":
 		k.errorf(path+".type", "required; say which kind of sink this is (supported: %s)", strings.Join(sinkTypes(), ", "))
 	case s.Spec == nil:
