@@ -119,7 +119,7 @@ type State struct {
 
 	// ProtectionKey is the decoded 32-byte AES-256 key, resolved by Load
 	// from ProtectionKeyFile or ProtectionKeyEnv.
-	ProtectionKey Secret `yaml:"-"`
+	ProtectionKey SecretValue `yaml:"-"`
 
 	Pos Pos `yaml:"-"`
 }
@@ -142,11 +142,11 @@ type Target struct {
 	// Credentials is "static" (AccessKeyID and a secret access key) or
 	// "default" (the SDK's default chain: environment, profile, web
 	// identity, instance role).
-	Credentials         string `yaml:"credentials"`
-	AccessKeyID         string `yaml:"access_key_id"`
-	SecretAccessKey     Secret `yaml:"secret_access_key"`
-	SecretAccessKeyFile string `yaml:"secret_access_key_file"`
-	SecretAccessKeyEnv  string `yaml:"secret_access_key_env"`
+	Credentials         string      `yaml:"credentials"`
+	AccessKeyID         string      `yaml:"access_key_id"`
+	SecretAccessKey     SecretValue `yaml:"secret_access_key"`
+	SecretAccessKeyFile string      `yaml:"secret_access_key_file"`
+	SecretAccessKeyEnv  string      `yaml:"secret_access_key_env"`
 
 	// RoleARN, when set, is assumed on top of the credentials above.
 	RoleARN         string `yaml:"role_arn"`
@@ -182,10 +182,10 @@ type RotatedSecret struct {
 	// time, of two secrets on one IAM user the later one in the file is
 	// refused, and no rotation deletes a key another secret or a target
 	// holds, adopt_unknown_keys or not.
-	AccessKeyID         string `yaml:"access_key_id"`
-	SecretAccessKey     Secret `yaml:"secret_access_key"`
-	SecretAccessKeyFile string `yaml:"secret_access_key_file"`
-	SecretAccessKeyEnv  string `yaml:"secret_access_key_env"`
+	AccessKeyID         string      `yaml:"access_key_id"`
+	SecretAccessKey     SecretValue `yaml:"secret_access_key"`
+	SecretAccessKeyFile string      `yaml:"secret_access_key_file"`
+	SecretAccessKeyEnv  string      `yaml:"secret_access_key_env"`
 	// UserName optionally names the IAM user; otherwise it is looked up
 	// from the access key. Two secrets of one target may not name the
 	// same user.
@@ -221,12 +221,12 @@ func (s *RotatedSecret) Graceful() bool { return s.GraceRotation }
 // Notify is a webhook that receives rotatord's events (rotation.succeeded,
 // rotation.failed, delivery.failed, drift.detected, rotation.upcoming).
 type Notify struct {
-	URL            Secret `yaml:"url"`
-	URLFile        string `yaml:"url_file"`
-	URLEnv         string `yaml:"url_env"`
-	HMACSecret     Secret `yaml:"hmac_secret"`
-	HMACSecretFile string `yaml:"hmac_secret_file"`
-	HMACSecretEnv  string `yaml:"hmac_secret_env"`
+	URL            SecretValue `yaml:"url"`
+	URLFile        string      `yaml:"url_file"`
+	URLEnv         string      `yaml:"url_env"`
+	HMACSecret     SecretValue `yaml:"hmac_secret"`
+	HMACSecretFile string      `yaml:"hmac_secret_file"`
+	HMACSecretEnv  string      `yaml:"hmac_secret_env"`
 	// Events to send; empty: all.
 	Events []string `yaml:"events"`
 	// Format is "json" (rotatord's event) or "slack" (a Slack-compatible

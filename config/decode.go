@@ -36,14 +36,14 @@ func (d *decoder) spend(n *yaml.Node, path string) bool {
 
 // decoder walks a yaml.Node tree into the Config structs by their yaml
 // tags. Unlike yaml.Node.Decode it knows every value's position, rejects
-// unknown and duplicate keys, and never echoes a Secret.
+// unknown and duplicate keys, and never echoes a SecretValue.
 type decoder struct {
 	*collector
 	budget int
 }
 
 var (
-	secretType   = reflect.TypeFor[Secret]()
+	secretType   = reflect.TypeFor[SecretValue]()
 	durationType = reflect.TypeFor[Duration]()
 	modeType     = reflect.TypeFor[FileMode]()
 	sinkType     = reflect.TypeFor[Sink]()

@@ -84,7 +84,7 @@ func readConfig(path string) ([]byte, fs.FileInfo, error) {
 // inlineWarnings warns about each inline secret in a configuration file
 // that group or others can read.
 func (r *resolver) inlineWarnings(mode fs.FileMode) {
-	warn := func(path, field string, s Secret) {
+	warn := func(path, field string, s SecretValue) {
 		p := joinPath(path, field)
 		if s != "" && s != Redacted && r.given(p) {
 			r.warnf(p, "is written inline in a file that %s can read (mode %04o); move it to %s_file, or chmod 600 %s",

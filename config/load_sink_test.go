@@ -82,12 +82,12 @@ notify:
 	}
 	k, n := c.Secrets[0].Sinks, c.Notify
 	for _, tt := range []struct{ name, got, want string }{
-		{"url from file, trimmed", sinkField(k[0], "url").(Secret).Reveal(), "https://hooks.example.com/x?token=fake-file-token"},
-		{"hmac from file", sinkField(k[0], "hmac_secret").(Secret).Reveal(), "fake-hook-hmac"},
-		{"bearer from env", sinkField(k[0], "bearer_token").(Secret).Reveal(), "fake-bearer-from-env"},
-		{"url from env", sinkField(k[1], "url").(Secret).Reveal(), "https://hooks.example.com/env"},
-		{"hmac from env", sinkField(k[1], "hmac_secret").(Secret).Reveal(), "fake-hmac-from-env"},
-		{"bearer from file with CRLF", sinkField(k[1], "bearer_token").(Secret).Reveal(), "fake-bearer-from-file"},
+		{"url from file, trimmed", sinkField(k[0], "url").(SecretValue).Reveal(), "https://hooks.example.com/x?token=fake-file-token"},
+		{"hmac from file", sinkField(k[0], "hmac_secret").(SecretValue).Reveal(), "fake-hook-hmac"},
+		{"bearer from env", sinkField(k[0], "bearer_token").(SecretValue).Reveal(), "fake-bearer-from-env"},
+		{"url from env", sinkField(k[1], "url").(SecretValue).Reveal(), "https://hooks.example.com/env"},
+		{"hmac from env", sinkField(k[1], "hmac_secret").(SecretValue).Reveal(), "fake-hmac-from-env"},
+		{"bearer from file with CRLF", sinkField(k[1], "bearer_token").(SecretValue).Reveal(), "fake-bearer-from-file"},
 		{"template read as it is", sinkField(k[2], "template").(string), tmpl},
 		{"template_file resolved", filepath.Base(filepath.Dir(sinkField(k[2], "template_file").(string))), "tmpl"},
 		{"cert_file resolved", filepath.Base(filepath.Dir(sinkField(k[0], "cert_file").(string))), "tls"},

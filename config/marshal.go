@@ -71,7 +71,7 @@ func marshalFields(m *yaml.Node, v reflect.Value) error {
 }
 
 // skipField reports whether Marshal leaves the field out: empty strings,
-// lists and maps, zero "not given" numbers, and a value (a Secret, a
+// lists and maps, zero "not given" numbers, and a value (a SecretValue, a
 // template) that Load read from its _file or _env sibling.
 func skipField(parent reflect.Value, name string, v reflect.Value) bool {
 	if sibling(parent, name+"_file") != "" || sibling(parent, name+"_env") != "" {

@@ -54,16 +54,16 @@ var (
 
 // ref resolves the secret of kind sk under path from its file or variable
 // into dst, and reports whether it did.
-func (r *resolver) ref(path string, sk secretKind, dst *Secret, file, env string) bool {
+func (r *resolver) ref(path string, sk secretKind, dst *SecretValue, file, env string) bool {
 	if p := joinPath(path, sk.field+"_file"); file != "" && !r.failed(p) {
 		if v, ok := r.readFile(p, file, sk.noun, "write "+sk.what+" into it, or fix the path"); ok {
-			*dst = Secret(r.single(p, v, "the file", sk.what))
+			*dst = SecretValue(r.single(p, v, "the file", sk.what))
 			return true
 		}
 	}
 	if p := joinPath(path, sk.field+"_env"); env != "" && !r.failed(p) {
 		if v, ok := r.env(p, env); ok {
-			*dst = Secret(r.single(p, v, "environment variable "+env, sk.what))
+			*dst = SecretValue(r.single(p, v, "environment variable "+env, sk.what))
 			return true
 		}
 	}
@@ -115,7 +115,7 @@ func (r *resolver) protectionKey() {
 	case len(key) != 32:
 		r.errorf(path, "%s holds %d bytes after base64 decoding, want 32; make a key with %s", from, len(key), fix)
 	default:
-		st.ProtectionKey = Secret(key)
+		st.ProtectionKey = SecretValue(key)
 	}
 }
 

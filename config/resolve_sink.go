@@ -32,7 +32,7 @@ func (r *resolver) notify() {
 
 // url resolves a webhook URL from its file or variable and checks it as
 // validation checks an inline one, never showing it.
-func (r *resolver) url(path string, dst *Secret, file, env string) {
+func (r *resolver) url(path string, dst *SecretValue, file, env string) {
 	if !r.ref(path, urlRef, dst, file, env) {
 		return
 	}
@@ -66,13 +66,13 @@ func (s *SinkRefs) Failed(field string) bool { return s.r.failed(s.at(field)) }
 
 // URL resolves a webhook URL from url_file or url_env into dst, and checks
 // it as SinkChecker.URL checks an inline one.
-func (s *SinkRefs) URL(dst *Secret, file, env string) { s.r.url(s.path, dst, file, env) }
+func (s *SinkRefs) URL(dst *SecretValue, file, env string) { s.r.url(s.path, dst, file, env) }
 
 // Secret resolves the secret of field (such as "hmac_secret") from its
 // _file or _env sibling into dst, and reports whether it did; what names
 // it in messages ("the HMAC secret"), noun in short ("secret"). The file
 // must be private to rotatord's user, or it is warned about.
-func (s *SinkRefs) Secret(field, what, noun string, dst *Secret, file, env string) bool {
+func (s *SinkRefs) Secret(field, what, noun string, dst *SecretValue, file, env string) bool {
 	return s.r.ref(s.path, secretKind{field, what, noun}, dst, file, env)
 }
 
@@ -96,13 +96,13 @@ func (s *SinkRefs) Program(field string, argv []string) { s.r.program(s.at(field
 // it looks like a secret key.
 func SafeErr(err error) string { return safeErr(err) }
 
-// namedSecret is a Secret field of a sink spec.
+// namedSecret is a SecretValue field of a sink spec.
 type namedSecret struct {
 	name string
-	s    Secret
+	s    SecretValue
 }
 
-// inlineSecrets lists the Secret fields of a sink spec, for the warning
+// inlineSecrets lists the SecretValue fields of a sink spec, for the warning
 // about secrets written inline in a file others can read.
 func inlineSecrets(spec SinkSpec) []namedSecret {
 	if spec == nil {
@@ -112,14 +112,14 @@ func inlineSecrets(spec SinkSpec) []namedSecret {
 	var out []namedSecret
 	for _, f := range fieldsOf(v.Type()) {
 		if fv := v.Field(f.index); fv.Type() == secretType {
-			out = append(out, namedSecret{name: f.name, s: fv.Interface().(Secret)})
+			out = append(out, namedSecret{name: f.name, s: fv.Interface().(SecretValue)})
 		}
 	}
 	return out
 }
 
 // unresolvedSpec returns a copy of spec with every value that Load read
-// from a _file or _env sibling cleared (a Secret, a template), as the file
+// from a _file or _env sibling cleared (a SecretValue, a template), as the file
 // gave it.
 func unresolvedSpec(spec SinkSpec) SinkSpec {
 	if spec == nil {

@@ -96,7 +96,7 @@ func (d *decoder) str(n *yaml.Node, path string, v reflect.Value) {
 	d.ok(n, path)
 }
 
-// secret decodes a Secret. No message about it shows the value. The
+// secret decodes a SecretValue. No message about it shows the value. The
 // placeholder that Marshal prints in place of a secret is accepted, so
 // that the printed configuration parses, with a warning: it is not the
 // secret.

@@ -6,24 +6,24 @@ import (
 	"log/slog"
 )
 
-// Redacted is what every printed form of a Secret shows.
+// Redacted is what every printed form of a SecretValue shows.
 const Redacted = "[redacted]"
 
-// Secret holds a secret value: a secret access key, a protection key, a
+// SecretValue holds a secret value: a secret access key, a protection key, a
 // webhook URL or token. Every way of printing it — fmt verbs, String, slog,
 // YAML and JSON marshalling — yields [Redacted]; only Reveal returns the value.
 // The zero value is the empty secret.
-type Secret string
+type SecretValue string
 
 // Reveal returns the secret value itself. Call it only where the value must
 // leave the process: a signature, a sink, an explicit --reveal.
-func (s Secret) Reveal() string { return string(s) }
+func (s SecretValue) Reveal() string { return string(s) }
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s == "" }
+func (s SecretValue) IsZero() bool { return s == "" }
 
 // String implements fmt.Stringer.
-func (s Secret) String() string {
+func (s SecretValue) String() string {
 	if s == "" {
 		return ""
 	}
@@ -32,22 +32,22 @@ func (s Secret) String() string {
 
 // Format implements fmt.Formatter, so that every verb (%v, %s, %q, %x, %#v…)
 // prints the redaction marker.
-func (s Secret) Format(f fmt.State, verb rune) {
+func (s SecretValue) Format(f fmt.State, verb rune) {
 	_, _ = io.WriteString(f, s.String())
 }
 
 // GoString implements fmt.GoStringer.
-func (s Secret) GoString() string { return s.String() }
+func (s SecretValue) GoString() string { return s.String() }
 
 // LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+func (s SecretValue) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // MarshalYAML implements yaml.Marshaler.
-func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+func (s SecretValue) MarshalYAML() (any, error) { return s.String(), nil }
 
-// MarshalJSON implements json.Marshaler. A Secret can never be written to
+// MarshalJSON implements json.Marshaler. A SecretValue can never be written to
 // JSON by accident; code that must store the value seals Reveal() explicitly.
-func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+func (s SecretValue) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
 
 // MarshalText implements encoding.TextMarshaler.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+func (s SecretValue) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

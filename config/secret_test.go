@@ -13,23 +13,23 @@ import (
 
 func TestSecretNeverPrints(t *testing.T) {
 	const value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	s := Secret(value)
+	s := SecretValue(value)
 	type holder struct {
-		Key    Secret
-		hidden Secret
+		Key    SecretValue
+		hidden SecretValue
 	}
 	h := holder{Key: s, hidden: s}
 	var out []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%10s", "%-8v"} {
 		out = append(out, fmt.Sprintf(verb, s), fmt.Sprintf(verb, h.Key), fmt.Sprintf(verb, &h.Key))
 	}
-	out = append(out, fmt.Sprint(s), s.String(), s.GoString(), fmt.Sprintf("%v", []Secret{s}), fmt.Sprintf("%v", map[string]Secret{"k": s}))
-	j, err := json.Marshal(struct{ Key Secret }{s})
+	out = append(out, fmt.Sprint(s), s.String(), s.GoString(), fmt.Sprintf("%v", []SecretValue{s}), fmt.Sprintf("%v", map[string]SecretValue{"k": s}))
+	j, err := json.Marshal(struct{ Key SecretValue }{s})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out = append(out, string(j))
-	y, err := yaml.Marshal(struct{ Key Secret }{s})
+	y, err := yaml.Marshal(struct{ Key SecretValue }{s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	if s.Reveal() != value {
 		t.Errorf("Reveal() = %q, want the value", s.Reveal())
 	}
-	if Secret("").String() != "" {
-		t.Errorf("empty secret prints %q, want empty", Secret("").String())
+	if SecretValue("").String() != "" {
+		t.Errorf("empty secret prints %q, want empty", SecretValue("").String())
 	}
 }

@@ -19,10 +19,10 @@ type Sink struct {
 
 // SinkSpec is one sink kind's configuration: a pointer to a struct whose
 // yaml-tagged fields are the fields the kind takes, in the order `validate
-// --print` shows them. Its fields may be strings, bools, ints, Secret,
+// --print` shows them. Its fields may be strings, bools, ints, SecretValue,
 // Duration, FileMode, []string and map[string]string; the decoder fills
 // them with positions, and rejects a field of another kind at its key. A
-// field X read from a sibling X_file or X_env (a Secret, a template) is
+// field X read from a sibling X_file or X_env (a SecretValue, a template) is
 // cleared again by the same rule when a reload reuses the sink, and does
 // not print.
 type SinkSpec interface {

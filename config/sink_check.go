@@ -57,14 +57,14 @@ func (c *SinkChecker) DurationRange(field string, d Duration, lo, hi time.Durati
 // SecretRef checks a secret given inline (name), as a file (name_file) or
 // as an environment variable (name_env): a usable path, a variable name,
 // and at most one of the three.
-func (c *SinkChecker) SecretRef(name string, inline Secret, file, env string) {
+func (c *SinkChecker) SecretRef(name string, inline SecretValue, file, env string) {
 	c.k.atMostOne(c.path, name, c.k.refSet(c.path, name, inline, file, env))
 }
 
 // URL checks a webhook URL given as url, url_file or url_env: exactly one
 // of them, and an inline URL's scheme and host, never showing it. Load
 // checks a URL read from a file or variable the same way (SinkRefs.URL).
-func (c *SinkChecker) URL(inline Secret, file, env string) {
+func (c *SinkChecker) URL(inline SecretValue, file, env string) {
 	c.k.webhookURL(c.path, inline, file, env)
 }
 

@@ -191,7 +191,7 @@ func (k *checker) envName(path, name string) bool {
 // secretRef checks a secret access key given inline, as a file or as an
 // environment variable under path, and returns which of the three fields
 // are set.
-func (k *checker) secretRef(path string, inline Secret, file, env string) []string {
+func (k *checker) secretRef(path string, inline SecretValue, file, env string) []string {
 	return k.refSet(path, "secret_access_key", inline, file, env)
 }
 
@@ -204,7 +204,7 @@ func (k *checker) atMostOneSecret(path string, set []string) {
 // refSet checks a secret under path given inline (name), as a file
 // (name_file) or as an environment variable (name_env), and returns which
 // of the three fields are set, a field that failed to decode included.
-func (k *checker) refSet(path, name string, inline Secret, file, env string) []string {
+func (k *checker) refSet(path, name string, inline SecretValue, file, env string) []string {
 	k.path(joinPath(path, name+"_file"), file)
 	k.envName(joinPath(path, name+"_env"), env)
 	var set []string

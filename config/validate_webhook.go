@@ -16,7 +16,7 @@ const (
 // webhookURL checks that exactly one of url, url_file and url_env is set,
 // and an inline url's scheme and host. Load checks a URL read from a file
 // or variable the same way.
-func (k *checker) webhookURL(path string, u Secret, file, env string) {
+func (k *checker) webhookURL(path string, u SecretValue, file, env string) {
 	set := k.refSet(path, "url", u, file, env)
 	if len(set) == 0 {
 		k.errorf(path+".url", "required; set url_file to a file that holds the URL (a URL may carry a token), or url_env, or url")

@@ -149,7 +149,7 @@ func (c *Client) Rotate(ctx context.Context, name string) (*iamrotate.Result, er
 }
 
 // Reveal implements Operator. The version's Value is the secret access key
-// itself (a config.Secret, redacted whenever printed).
+// itself (a config.SecretValue, redacted whenever printed).
 func (c *Client) Reveal(ctx context.Context, name string, n int) (*state.Version, error) {
 	var out revealedVersion
 	q := url.Values{"name": {name}, "version": {strconv.Itoa(n)}}

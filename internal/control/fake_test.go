@@ -37,7 +37,7 @@ func at(day, ns int) time.Time { return time.Date(2026, 3, day, 3, 0, 0, ns, tim
 
 // cannedVersions are nameOK's versions, times passed through in; value
 // gives the Value a version with a key shows.
-func cannedVersions(in func(time.Time) time.Time, value config.Secret) []state.Version {
+func cannedVersions(in func(time.Time) time.Time, value config.SecretValue) []state.Version {
 	return []state.Version{
 		{N: 1, AccessKeyID: "AKIAOLD", Created: in(at(1, 1)), State: state.Retired,
 			Replaced: in(at(2, 2)), Retired: in(at(3, 3)), Imported: true},
@@ -48,7 +48,7 @@ func cannedVersions(in func(time.Time) time.Time, value config.Secret) []state.V
 	}
 }
 
-func cannedDetail(in func(time.Time) time.Time, value config.Secret) *SecretDetail {
+func cannedDetail(in func(time.Time) time.Time, value config.SecretValue) *SecretDetail {
 	return &SecretDetail{
 		SecretStatus: cannedStatus(in)[0],
 		Secret: &state.Secret{

@@ -91,7 +91,7 @@ func (e *remoteError) Unwrap() error { return e.sentinel }
 
 // revealedVersion is the wire form of a state.Version for the reveal
 // endpoint only: Value is a plain string, so the secret access key crosses
-// the socket, where config.Secret would marshal as config.Redacted.
+// the socket, where config.SecretValue would marshal as config.Redacted.
 type revealedVersion struct {
 	N           int                  `json:"n"`
 	AccessKeyID string               `json:"access_key_id"`
@@ -117,7 +117,7 @@ func toRevealed(v *state.Version) *revealedVersion {
 func (r *revealedVersion) version() *state.Version {
 	return &state.Version{
 		N: r.N, AccessKeyID: r.AccessKeyID, Created: r.Created, State: r.State,
-		Value: config.Secret(r.Value), Delivered: r.Delivered, Committed: r.Committed, Replaced: r.Replaced,
+		Value: config.SecretValue(r.Value), Delivered: r.Delivered, Committed: r.Committed, Replaced: r.Replaced,
 		Retired: r.Retired, Imported: r.Imported,
 	}
 }

@@ -122,7 +122,7 @@ func (ru *run) persistNew(ctx context.Context, c *iam.Client, out *iam.CreateAcc
 		s := tx.Secret
 		s.Versions = append(s.Versions, state.Version{
 			N: s.NextN(), AccessKeyID: id, Created: created, State: state.Pending,
-			Value: config.Secret(aws.ToString(k.SecretAccessKey)),
+			Value: config.SecretValue(aws.ToString(k.SecretAccessKey)),
 		})
 		s.Journal.NewKeyID = id
 		s.Journal.Step = state.StepCreated

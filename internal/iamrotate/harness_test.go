@@ -124,7 +124,7 @@ func (e *env) secretConfig(mods ...func(*config.RotatedSecret)) *config.RotatedS
 	c := &config.RotatedSecret{
 		Name: "/team/app", Target: "prod",
 		AuthenticationCredentials: config.UseUserCreds, RotatorType: config.RotatorAPIKey,
-		AccessKeyID: e.app.AccessKeyID, SecretAccessKey: config.Secret(e.app.SecretAccessKey),
+		AccessKeyID: e.app.AccessKeyID, SecretAccessKey: config.SecretValue(e.app.SecretAccessKey),
 		GraceRotation: true, VerifyTimeout: config.Duration(60 * time.Second),
 		GraceTiming: config.GraceTimingAfter, Retire: config.RetireDelete, MaxVersions: 10,
 		CatchUp: config.CatchUpNextHour,

@@ -113,7 +113,7 @@ func TestTargetRotator(t *testing.T) {
 				Retire: config.RetireDelete, MaxVersions: 10,
 			}
 			ts := e.spec(targetSecret)
-			ts.Bootstrap = Key{ID: e.admin.AccessKeyID, Secret: config.Secret(e.admin.SecretAccessKey)}
+			ts.Bootstrap = Key{ID: e.admin.AccessKeyID, Secret: config.SecretValue(e.admin.SecretAccessKey)}
 			targetCreds := StoreCredentials(e.store, targetSecret.Name, ts.TargetCredentials)
 			ts.TargetCredentials = targetCreds
 

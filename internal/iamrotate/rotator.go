@@ -107,7 +107,7 @@ func (sec Spec) LocalOnly() Spec {
 // Key is an access key pair; Secret may be empty when unknown.
 type Key struct {
 	ID     string
-	Secret config.Secret
+	Secret config.SecretValue
 }
 
 // Options tune a Rotator. The zero value gives production behaviour.

@@ -138,7 +138,7 @@ func (ru *run) adminCredentials() (aws.CredentialsProvider, error) {
 	return staticCredentials(cur.AccessKeyID, cur.Value), nil
 }
 
-func staticCredentials(id string, secret config.Secret) aws.CredentialsProvider {
+func staticCredentials(id string, secret config.SecretValue) aws.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(id, secret.Reveal(), "")
 }
 
@@ -158,7 +158,7 @@ func (ru *run) adminIAM() (*iam.Client, error) {
 
 // stsWithKey is an STS client signed with the given key and no SDK retries:
 // verify retries by itself.
-func (ru *run) stsWithKey(id string, secret config.Secret) *sts.Client {
+func (ru *run) stsWithKey(id string, secret config.SecretValue) *sts.Client {
 	c := ru.sec.AWS.Copy()
 	c.Credentials = staticCredentials(id, secret)
 	c.Retryer = func() aws.Retryer { return aws.NopRetryer{} }

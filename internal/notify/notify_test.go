@@ -19,8 +19,8 @@ func TestFilterByEvents(t *testing.T) {
 	_, failuresURL := serve(t, failures)
 	_, allURL := serve(t, all)
 	n := newNotifier(t, []config.Notify{
-		{URL: config.Secret(failuresURL), Events: []string{RotationFailed, DeliveryFailed}},
-		{URL: config.Secret(allURL)},
+		{URL: config.SecretValue(failuresURL), Events: []string{RotationFailed, DeliveryFailed}},
+		{URL: config.SecretValue(allURL)},
 	}, nil, Options{})
 	for _, k := range Kinds() {
 		n.Send(t.Context(), Event{Kind: k, Secret: "/team/x"})
@@ -65,7 +65,7 @@ func TestSlackFormat(t *testing.T) {
 		t.Run(tt.e.Kind, func(t *testing.T) {
 			rv := &receiver{}
 			_, url := serve(t, rv)
-			n := newNotifier(t, []config.Notify{{URL: config.Secret(url), Format: config.NotifySlack}}, nil, Options{})
+			n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url), Format: config.NotifySlack}}, nil, Options{})
 			n.Send(t.Context(), tt.e)
 			if err := n.Close(t.Context()); err != nil {
 				t.Fatal(err)
@@ -82,7 +82,7 @@ func TestSlackFormat(t *testing.T) {
 func TestJSONFormatSigned(t *testing.T) {
 	rv := &receiver{}
 	_, url := serve(t, rv)
-	n := newNotifier(t, []config.Notify{{URL: config.Secret(url), HMACSecret: hmacSecret, Format: config.NotifyJSON}}, nil, Options{})
+	n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url), HMACSecret: hmacSecret, Format: config.NotifyJSON}}, nil, Options{})
 	due := time.Date(2026, 3, 4, 3, 0, 0, 0, time.FixedZone("CET", 3600))
 	n.Send(t.Context(), Event{Kind: RotationUpcoming, Secret: "/team/x", KeyID: "AKIAOLD", Due: due})
 	n.Send(t.Context(), Event{Kind: RotationFailed, Secret: "/team/x", RotationID: "r-9", Detail: "boom", Time: fixed.Add(-time.Minute)})
@@ -121,7 +121,7 @@ func TestJSONFormatSigned(t *testing.T) {
 func TestUnsignedWithoutSecret(t *testing.T) {
 	rv := &receiver{}
 	_, url := serve(t, rv)
-	n := newNotifier(t, []config.Notify{{URL: config.Secret(url)}}, nil, Options{})
+	n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url)}}, nil, Options{})
 	n.Send(t.Context(), Event{Kind: RotationFailed, Secret: "/team/x"})
 	if err := n.Close(t.Context()); err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestQueueFullDrops(t *testing.T) {
 	}}
 	srv, url := serve(t, rv)
 	log, buf := newLogger()
-	n := newNotifier(t, []config.Notify{{URL: config.Secret(url)}}, log, Options{Workers: 1, QueueSize: 1})
+	n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url)}}, log, Options{Workers: 1, QueueSize: 1})
 	n.Send(t.Context(), Event{Kind: RotationFailed, Secret: "/one"})
 	<-started                                                          // the worker holds /one
 	n.Send(t.Context(), Event{Kind: RotationFailed, Secret: "/two"})   // queued
@@ -161,7 +161,7 @@ func TestQueueFullDrops(t *testing.T) {
 func TestCloseFlushes(t *testing.T) {
 	rv := &receiver{}
 	_, url := serve(t, rv)
-	n := newNotifier(t, []config.Notify{{URL: config.Secret(url)}}, nil, Options{Workers: 1, QueueSize: 50})
+	n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url)}}, nil, Options{Workers: 1, QueueSize: 50})
 	for i := range 50 {
 		n.Send(t.Context(), Event{Kind: RotationSucceeded, Secret: "/s" + strconv.Itoa(i)})
 	}
@@ -188,7 +188,7 @@ func TestCloseGivesUpWithCtx(t *testing.T) {
 		<-r.Context().Done() // until the client gives up
 	}}
 	_, url := serve(t, rv)
-	n := newNotifier(t, []config.Notify{{URL: config.Secret(url)}}, nil, Options{Workers: 1})
+	n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url)}}, nil, Options{Workers: 1})
 	n.Send(t.Context(), Event{Kind: RotationFailed, Secret: "/stuck"})
 	n.Send(t.Context(), Event{Kind: RotationFailed, Secret: "/queued"})
 	<-started
@@ -205,7 +205,7 @@ func TestCloseGivesUpWithCtx(t *testing.T) {
 func TestSendOutlivesCallerCtx(t *testing.T) {
 	rv := &receiver{}
 	_, url := serve(t, rv)
-	n := newNotifier(t, []config.Notify{{URL: config.Secret(url)}}, nil, Options{})
+	n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url)}}, nil, Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	n.Send(ctx, Event{Kind: RotationSucceeded, Secret: "/x"})
 	cancel()
@@ -221,7 +221,7 @@ func TestFailureIsLoggedWithoutSecrets(t *testing.T) {
 	rv := &receiver{handle: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }}
 	srv, url := serve(t, rv)
 	log, buf := newLogger()
-	n := newNotifier(t, []config.Notify{{URL: config.Secret(url), HMACSecret: hmacSecret}}, log, Options{})
+	n := newNotifier(t, []config.Notify{{URL: config.SecretValue(url), HMACSecret: hmacSecret}}, log, Options{})
 	n.Send(t.Context(), Event{Kind: DriftDetected, Secret: "/team/x"})
 	if err := n.Close(t.Context()); err != nil {
 		t.Fatal(err)
@@ -243,9 +243,9 @@ func TestNewErrors(t *testing.T) {
 		c    config.Notify
 		want string
 	}{
-		{"format", config.Notify{URL: config.Secret(hook), Format: "xml"}, `format "xml"`},
-		{"event", config.Notify{URL: config.Secret(hook), Events: []string{"rotation.exploded"}}, `unknown event "rotation.exploded"`},
-		{"url", config.Notify{URL: config.Secret("ftp://x/" + pathToken)}, "want an absolute http or https URL"},
+		{"format", config.Notify{URL: config.SecretValue(hook), Format: "xml"}, `format "xml"`},
+		{"event", config.Notify{URL: config.SecretValue(hook), Events: []string{"rotation.exploded"}}, `unknown event "rotation.exploded"`},
+		{"url", config.Notify{URL: config.SecretValue("ftp://x/" + pathToken)}, "want an absolute http or https URL"},
 		{"no url", config.Notify{}, "want an absolute http or https URL"},
 	}
 	for _, tt := range tests {

@@ -58,7 +58,7 @@ func HashStrings(ss []string) string {
 
 // digest hashes every non-zero field of spec (a pointer to a struct, or
 // nil), as sorted "yaml_name=value" lines, secret values included (read
-// through reflection, which bypasses config.Secret's redaction).
+// through reflection, which bypasses config.SecretValue's redaction).
 func digest(spec config.SinkSpec) string {
 	var fields []string
 	v := reflect.ValueOf(spec)

@@ -19,10 +19,10 @@ import (
 // future is a sink kind that says no ID of its own, as a webhook whose URL
 // is not read yet does not.
 type future struct {
-	Path        string        `yaml:"path"`
-	Owner       string        `yaml:"owner"`
-	URL         config.Secret `yaml:"url"`
-	BearerToken config.Secret `yaml:"bearer_token"`
+	Path        string             `yaml:"path"`
+	Owner       string             `yaml:"owner"`
+	URL         config.SecretValue `yaml:"url"`
+	BearerToken config.SecretValue `yaml:"bearer_token"`
 }
 
 func (*future) SinkDefaults(*config.SinkChecker) {}
@@ -160,7 +160,7 @@ func TestIDNoSecret(t *testing.T) {
 		{config.Sink{Type: "webhook", Spec: &webhook.Config{URL: "https://hooks.example.com/" + token}}, `^webhook:[0-9a-f]{16}$`},
 		{config.Sink{Type: "webhook", Spec: &webhook.Config{URLEnv: "HOOK_URL", HMACSecret: token}}, `^webhook:[0-9a-f]{16}$`},
 		{config.Sink{Type: "command", Spec: &command.Config{Command: []string{"/usr/bin/curl", "-H", "Authorization: Bearer " + token, "https://hooks.example.com/"}}}, `^command:[0-9a-f]{16}$`},
-		{config.Sink{Type: "future", Spec: &future{URL: config.Secret(token), BearerToken: token}}, `^future:[0-9a-f]{16}$`},
+		{config.Sink{Type: "future", Spec: &future{URL: config.SecretValue(token), BearerToken: token}}, `^future:[0-9a-f]{16}$`},
 	}
 	for _, tt := range tests {
 		got := sink.ID(tt.sink)

@@ -24,7 +24,7 @@ type Credential struct {
 	Secret          string
 	Version         int
 	AccessKeyID     string
-	SecretAccessKey config.Secret
+	SecretAccessKey config.SecretValue
 }
 
 // String implements fmt.Stringer without the secret access key.

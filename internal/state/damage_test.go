@@ -36,7 +36,7 @@ func newDamageFixture(t *testing.T) *damageFixture {
 	b, path := openTemp(t)
 	for i := range 60 {
 		name := fmt.Sprintf("/team/s%03d", i)
-		put(t, b, &Secret{Name: name, UserName: "u", Versions: []Version{{N: 1, AccessKeyID: fmt.Sprintf("AKIA%016d", i), State: Current, Value: config.Secret("v" + strings.Repeat("x", 40))}}})
+		put(t, b, &Secret{Name: name, UserName: "u", Versions: []Version{{N: 1, AccessKeyID: fmt.Sprintf("AKIA%016d", i), State: Current, Value: config.SecretValue("v" + strings.Repeat("x", 40))}}})
 	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)

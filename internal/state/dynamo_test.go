@@ -70,7 +70,7 @@ func TestDynamoStore(t *testing.T) {
 	for _, name := range []string{"/b/app", "/a/app", "/c/app"} {
 		err := st.Update(ctx, name, func(tx *Tx) error {
 			tx.Secret.UserName = "user" + name
-			tx.Secret.Versions = append(tx.Secret.Versions, Version{N: 1, AccessKeyID: "AKIA" + name[1:2], State: Current, Created: at, Value: config.Secret(secretValue)})
+			tx.Secret.Versions = append(tx.Secret.Versions, Version{N: 1, AccessKeyID: "AKIA" + name[1:2], State: Current, Created: at, Value: config.SecretValue(secretValue)})
 			tx.Audit("r1", "version.created", "AKIA"+name[1:2], "version 1")
 			return nil
 		})

@@ -37,7 +37,7 @@ func TestStateFileHoldsNoPlainValue(t *testing.T) {
 				}
 				sec.Versions = append(sec.Versions, Version{
 					N: n, AccessKeyID: fmt.Sprintf("AKIAKEYID%d%02d", s, n),
-					State: Current, Value: config.Secret(value),
+					State: Current, Value: config.SecretValue(value),
 				})
 				tx.Audit("r", "rotated", sec.Versions[len(sec.Versions)-1].AccessKeyID, "")
 				return nil

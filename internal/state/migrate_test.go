@@ -31,10 +31,10 @@ func seedMigration(t *testing.T, b *Bolt) []string {
 	ctx := context.Background()
 	at := time.Date(2025, 3, 4, 5, 6, 7, 890, time.FixedZone("CET", 3600))
 	var values []string
-	value := func(s string, n int) config.Secret {
+	value := func(s string, n int) config.SecretValue {
 		v := migrateValue(s, n)
 		values = append(values, v)
-		return config.Secret(v)
+		return config.SecretValue(v)
 	}
 	update := func(name string, fn func(tx *Tx)) {
 		t.Helper()

@@ -33,7 +33,7 @@ func connectTo(cfg aws.Config) Connect {
 }
 
 // configKey is protection key testKey(b) as a configuration holds it.
-func configKey(b byte) config.Secret { return config.Secret(testKey(b)) }
+func configKey(b byte) config.SecretValue { return config.SecretValue(testKey(b)) }
 
 // TestOpenConfigured: the configured backend opens with the configured
 // key; a wrong key names where it came from, a missing table says "open
@@ -142,7 +142,7 @@ func TestMigrateConfigured(t *testing.T) {
 	}
 	for _, name := range []string{"/a", "/b"} {
 		err := b.Update(ctx, name, func(tx *Tx) error {
-			tx.Secret.Versions = []Version{{N: 1, AccessKeyID: "AKIA" + name[1:], State: Current, Value: "value of " + config.Secret(name)}}
+			tx.Secret.Versions = []Version{{N: 1, AccessKeyID: "AKIA" + name[1:], State: Current, Value: "value of " + config.SecretValue(name)}}
 			tx.Audit("r1", "test.created", "AKIA"+name[1:], "")
 			return nil
 		})

@@ -10,7 +10,7 @@ import (
 // The records below are the on-disk form (JSON) of schema version 1. They
 // are separate from the exported types so that those can change without
 // changing the file, and so that a value is only ever written sealed:
-// versionRecord has no field that can hold a config.Secret.
+// versionRecord has no field that can hold a config.SecretValue.
 
 type secretRecord struct {
 	Name         string          `json:"name"`

@@ -64,19 +64,19 @@ func checkKey(key []byte) error {
 
 // Seal seals value for version keyID of secret name with a fresh random
 // nonce; sealing the same value twice gives different bytes.
-func (s *Sealer) Seal(name, keyID string, value config.Secret) []byte {
+func (s *Sealer) Seal(name, keyID string, value config.SecretValue) []byte {
 	return s.seal([]byte(value.Reveal()), valueAD(name, keyID))
 }
 
 // Open opens a value that Seal sealed for the same name and keyID. Any
 // other key, name or key id, or altered bytes, give an error wrapping
 // ErrWrongKey, never a wrong value.
-func (s *Sealer) Open(name, keyID string, sealed []byte) (config.Secret, error) {
+func (s *Sealer) Open(name, keyID string, sealed []byte) (config.SecretValue, error) {
 	plain, err := s.open(sealed, valueAD(name, keyID))
 	if err != nil {
 		return "", err
 	}
-	return config.Secret(plain), nil
+	return config.SecretValue(plain), nil
 }
 
 func (s *Sealer) seal(plain, ad []byte) []byte {

@@ -19,7 +19,7 @@ func TestSealerBindsNameAndKeyID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const value = config.Secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	const value = config.SecretValue("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 	sealed := s.Seal("/a", "AKIAX", value)
 
 	tests := []struct {

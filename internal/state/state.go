@@ -55,7 +55,7 @@ type Version struct {
 	State   VersionState
 	// Value is the secret access key. It is sealed at rest and empty once
 	// the version is retired or pruned past max_versions.
-	Value config.Secret
+	Value config.SecretValue
 	// Delivered maps a sink's ID to when that sink acknowledged this version.
 	Delivered map[string]time.Time
 	// Committed maps the ID of a two-phase sink (Secrets Manager: staged

@@ -23,7 +23,7 @@ const (
 	testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 )
 
-var testCred = sink.Credential{Secret: "/team-a/deployer", Version: 7, AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret)}
+var testCred = sink.Credential{Secret: "/team-a/deployer", Version: 7, AccessKeyID: testID, SecretAccessKey: config.SecretValue(testSecret)}
 
 // newCommand returns a sink running argv, failing the test on error.
 func newCommand(t *testing.T, timeout time.Duration, argv ...string) *Command {
@@ -97,7 +97,7 @@ func TestPutErrors(t *testing.T) {
 		{"missing program", []string{"/nonexistent/reload"}, testCred, "command sink /nonexistent/reload: run: "},
 		{"empty secret", sh("exit 0"), sink.Credential{AccessKeyID: testID}, "secret access key is empty"},
 		{"empty key id", sh("exit 0"), sink.Credential{SecretAccessKey: testCred.SecretAccessKey}, "access key id is empty"},
-		{"NUL in secret", sh("exit 0"), sink.Credential{AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret + "\x00")}, "credential holds a NUL byte"},
+		{"NUL in secret", sh("exit 0"), sink.Credential{AccessKeyID: testID, SecretAccessKey: config.SecretValue(testSecret + "\x00")}, "credential holds a NUL byte"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,7 +23,7 @@ const (
 	oldSecret  = "oldOLDold/SECRET+value0123456789abcdefgh"
 )
 
-var testCred = sink.Credential{Secret: "/team/deployer", Version: 2, AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret)}
+var testCred = sink.Credential{Secret: "/team/deployer", Version: 2, AccessKeyID: testID, SecretAccessKey: config.SecretValue(testSecret)}
 
 // newFile returns a sink for c, failing the test on error.
 func newFile(t *testing.T, c Config) *File {
@@ -236,9 +236,9 @@ func TestPutFailures(t *testing.T) {
 		{"parent missing", Config{Path: filepath.Join(dir, "nope", "out")}, context.Background(), testCred, "parent directory " + filepath.Join(dir, "nope") + " does not exist"},
 		{"context canceled", Config{Path: filepath.Join(dir, "out")}, canceled, testCred, "context canceled"},
 		{"newline in secret", Config{Path: filepath.Join(dir, "out")}, context.Background(),
-			sink.Credential{AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret + "\n[x]")}, "secret access key holds a character"},
+			sink.Credential{AccessKeyID: testID, SecretAccessKey: config.SecretValue(testSecret + "\n[x]")}, "secret access key holds a character"},
 		{"empty key id", Config{Path: filepath.Join(dir, "out")}, context.Background(),
-			sink.Credential{SecretAccessKey: config.Secret(testSecret)}, "access key id is empty"},
+			sink.Credential{SecretAccessKey: config.SecretValue(testSecret)}, "access key id is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

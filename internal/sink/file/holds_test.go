@@ -12,7 +12,7 @@ import (
 
 func TestHolds(t *testing.T) {
 	ctx := context.Background()
-	c := sink.Credential{Secret: "/x", Version: 2, AccessKeyID: "AKIAHOLDSTEST0000001", SecretAccessKey: config.Secret("holdsSecret0000000000000000000000000000001")}
+	c := sink.Credential{Secret: "/x", Version: 2, AccessKeyID: "AKIAHOLDSTEST0000001", SecretAccessKey: config.SecretValue("holdsSecret0000000000000000000000000000001")}
 	other := c
 	other.AccessKeyID = "AKIAHOLDSTEST0000002"
 	for _, format := range []string{FormatAWSCredentials, FormatEnv, FormatJSON} {

@@ -99,7 +99,7 @@ func TestPutConcurrentProfiles(t *testing.T) {
 	errs := make(chan error, n)
 	for i := range n {
 		f := newFile(t, Config{Path: path, Profile: fmt.Sprintf("p%d", i)})
-		cred := sink.Credential{AccessKeyID: fmt.Sprintf("AKIA%016d", i), SecretAccessKey: config.Secret(fmt.Sprintf("%s%d", testSecret, i))}
+		cred := sink.Credential{AccessKeyID: fmt.Sprintf("AKIA%016d", i), SecretAccessKey: config.SecretValue(fmt.Sprintf("%s%d", testSecret, i))}
 		wg.Go(func() { errs <- f.Put(context.Background(), cred) })
 	}
 	wg.Wait()

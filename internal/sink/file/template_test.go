@@ -109,7 +109,7 @@ func TestPutTemplateError(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The sample secret has 40 characters; this one has 30.
-	short := sink.Credential{Secret: "/x", Version: 1, AccessKeyID: testID, SecretAccessKey: config.Secret(testSecret[:30])}
+	short := sink.Credential{Secret: "/x", Version: 1, AccessKeyID: testID, SecretAccessKey: config.SecretValue(testSecret[:30])}
 	f := newFile(t, Config{Path: path, Format: FormatTemplate, Template: "k={{.SecretAccessKey}}\n{{index .SecretAccessKey 35}}"})
 	err := f.Put(context.Background(), short)
 	if want := "file sink " + path + ": template line 2, col 2: cannot render this credential"; err == nil || err.Error() != want {

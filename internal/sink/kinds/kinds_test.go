@@ -17,11 +17,11 @@ import (
 // its own Config type, registered with one line (in init below). It
 // records what it is given.
 type echo struct {
-	Address   string          `yaml:"address"`
-	Token     config.Secret   `yaml:"token"`
-	TokenFile string          `yaml:"token_file"`
-	TokenEnv  string          `yaml:"token_env"`
-	Timeout   config.Duration `yaml:"timeout"`
+	Address   string             `yaml:"address"`
+	Token     config.SecretValue `yaml:"token"`
+	TokenFile string             `yaml:"token_file"`
+	TokenEnv  string             `yaml:"token_env"`
+	Timeout   config.Duration    `yaml:"timeout"`
 }
 
 func init() { config.RegisterSink("echo", func() config.SinkSpec { return new(echo) }) }
@@ -49,7 +49,7 @@ func (e *echo) SinkID() string { return "echo:" + e.Address }
 func (e *echo) Build(sink.Deps) (sink.Sink, error) { return &echoSink{token: e.Token}, nil }
 
 type echoSink struct {
-	token config.Secret
+	token config.SecretValue
 	got   []sink.Credential
 }
 

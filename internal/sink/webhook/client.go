@@ -84,9 +84,9 @@ type ClientConfig struct {
 	// Name is how errors and logs call the endpoint, such as
 	// "webhook sink webhook:1f2e3d4c5b6a7980". It must not contain the URL.
 	Name        string
-	URL         config.Secret // http or https, with a host
-	HMACSecret  config.Secret // empty: no HeaderSignature
-	BearerToken config.Secret // empty: no Authorization header
+	URL         config.SecretValue // http or https, with a host
+	HMACSecret  config.SecretValue // empty: no HeaderSignature
+	BearerToken config.SecretValue // empty: no Authorization header
 	// TLS is the client's TLS configuration; nil means the system roots,
 	// TLS 1.2 or later.
 	TLS *tls.Config

@@ -28,20 +28,20 @@ var (
 // field), a custom CA and client certificate, IncludeValue (send the
 // secret access key itself), Timeout per attempt.
 type Config struct {
-	URL             config.Secret   `yaml:"url"`
-	URLFile         string          `yaml:"url_file"`
-	URLEnv          string          `yaml:"url_env"`
-	HMACSecret      config.Secret   `yaml:"hmac_secret"`
-	HMACSecretFile  string          `yaml:"hmac_secret_file"`
-	HMACSecretEnv   string          `yaml:"hmac_secret_env"`
-	BearerToken     config.Secret   `yaml:"bearer_token"`
-	BearerTokenFile string          `yaml:"bearer_token_file"`
-	BearerTokenEnv  string          `yaml:"bearer_token_env"`
-	CAFile          string          `yaml:"ca_file"`
-	CertFile        string          `yaml:"cert_file"`
-	KeyFile         string          `yaml:"key_file"`
-	IncludeValue    bool            `yaml:"include_value"`
-	Timeout         config.Duration `yaml:"timeout"`
+	URL             config.SecretValue `yaml:"url"`
+	URLFile         string             `yaml:"url_file"`
+	URLEnv          string             `yaml:"url_env"`
+	HMACSecret      config.SecretValue `yaml:"hmac_secret"`
+	HMACSecretFile  string             `yaml:"hmac_secret_file"`
+	HMACSecretEnv   string             `yaml:"hmac_secret_env"`
+	BearerToken     config.SecretValue `yaml:"bearer_token"`
+	BearerTokenFile string             `yaml:"bearer_token_file"`
+	BearerTokenEnv  string             `yaml:"bearer_token_env"`
+	CAFile          string             `yaml:"ca_file"`
+	CertFile        string             `yaml:"cert_file"`
+	KeyFile         string             `yaml:"key_file"`
+	IncludeValue    bool               `yaml:"include_value"`
+	Timeout         config.Duration    `yaml:"timeout"`
 }
 
 // NewConfig returns an empty Config, for config.RegisterSink.

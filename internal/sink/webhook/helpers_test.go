@@ -84,7 +84,7 @@ var fixed = time.Date(2026, 3, 1, 3, 0, 2, 0, time.UTC)
 
 func sinkConfig(url string) Config {
 	return Config{
-		URL:         config.Secret(url),
+		URL:         config.SecretValue(url),
 		HMACSecret:  hmacSecret,
 		BearerToken: bearer,
 	}

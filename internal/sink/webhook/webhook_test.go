@@ -48,7 +48,7 @@ func TestPutHeadersAndBody(t *testing.T) {
 func TestPutWithoutSecretsSendsNoSignatureOrAuthorization(t *testing.T) {
 	rv := &receiver{}
 	_, url := serve(t, rv)
-	w := newSink(t, Config{URL: config.Secret(url)}, nil)
+	w := newSink(t, Config{URL: config.SecretValue(url)}, nil)
 	if err := w.Put(t.Context(), credential()); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -113,9 +113,9 @@ func TestNewErrors(t *testing.T) {
 		c    Config
 		want string
 	}{
-		{"scheme", Config{URL: config.Secret(secretURL)}, "want an absolute http or https URL"},
-		{"unparsable", Config{URL: config.Secret("http://%zz/" + pathToken)}, "want an absolute http or https URL"},
-		{"no host", Config{URL: config.Secret("https:///" + pathToken)}, "want an absolute http or https URL"},
+		{"scheme", Config{URL: config.SecretValue(secretURL)}, "want an absolute http or https URL"},
+		{"unparsable", Config{URL: config.SecretValue("http://%zz/" + pathToken)}, "want an absolute http or https URL"},
+		{"no host", Config{URL: config.SecretValue("https:///" + pathToken)}, "want an absolute http or https URL"},
 		{"cert without key", Config{URL: "https://h.example/", CertFile: "/c.pem"}, "give both or neither"},
 		{"missing ca", Config{URL: "https://h.example/", CAFile: "/nonexistent/ca.pem"}, "ca_file"},
 	}
