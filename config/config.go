@@ -2,8 +2,11 @@
 // defaults, validation and secret references. A sink's fields belong to its
 // kind's package, which registers a type for them (RegisterSink); config
 // decodes a sink's block into it, and runs its defaults and rules through
-// SinkChecker and its references through SinkRefs. Other packages only
-// ever see a *Config that Load or Parse returned without error.
+// SinkChecker and its references through SinkRefs. The running program
+// only ever sees a *Config that Load or Parse returned without error;
+// config/edit, which changes the file in place, also uses the node-level
+// helpers of format.go (ReadDocument, Keys, the name checks). Large files
+// are parsed by config/internal/fastyaml, small ones by yaml.v3 alone.
 package config
 
 import "time"
