@@ -16,11 +16,6 @@ import (
 	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
-func after(f Fault) Fault {
-	f.After = true
-	return f
-}
-
 func TestFaults(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -32,10 +27,10 @@ func TestFaults(t *testing.T) {
 	}{
 		{"throttling", Throttling, "Throttling", 400, nil, false},
 		{"service failure", ServiceFailure, "ServiceFailure", 500, awstest.IsType[*types.ServiceFailureException], false},
-		{"service failure after effect", after(ServiceFailure), "ServiceFailure", 500, awstest.IsType[*types.ServiceFailureException], true},
+		{"service failure after effect", ServiceFailure.AfterEffect(), "ServiceFailure", 500, awstest.IsType[*types.ServiceFailureException], true},
 		{"custom 503", Fault{Status: 503, Code: "ServiceUnavailable", Message: "try later"}, "ServiceUnavailable", 503, nil, false},
 		{"dropped before effect", Drop, "", 0, awstest.IsType[*smithyhttp.RequestSendError], false},
-		{"dropped after effect", after(Drop), "", 0, awstest.IsType[*smithyhttp.RequestSendError], true},
+		{"dropped after effect", Drop.AfterEffect(), "", 0, awstest.IsType[*smithyhttp.RequestSendError], true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

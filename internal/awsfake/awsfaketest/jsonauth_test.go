@@ -137,7 +137,7 @@ func TestJSONFaults(t *testing.T) {
 
 	// A 500 after the effect: the version exists, and the retry with the
 	// same ClientRequestToken finds it.
-	s.FailNext("PutSecretValue", 1, after(awsfake.ServiceFailure))
+	s.FailNext("PutSecretValue", 1, awsfake.ServiceFailure.AfterEffect())
 	in := &secretsmanager.PutSecretValueInput{SecretId: aws.String("f"), SecretString: aws.String("v2"),
 		ClientRequestToken: aws.String("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee")}
 	_, err := sm.PutSecretValue(ctx, in)

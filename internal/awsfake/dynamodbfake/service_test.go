@@ -223,7 +223,7 @@ func TestDynamoFaults(t *testing.T) {
 		return err
 	}
 	s.FailNext("PutItem", 1, awsfake.Throttling)
-	s.FailNext("PutItem", 1, after(awsfake.ServiceFailure))
+	s.FailNext("PutItem", 1, awsfake.ServiceFailure.AfterEffect())
 	if err := put(); !awstest.IsType[*types.ThrottlingException](err) {
 		t.Errorf("throttled put: got %v, want ThrottlingException", err)
 	}

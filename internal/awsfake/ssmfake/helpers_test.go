@@ -19,8 +19,3 @@ func start(t *testing.T, opts ...awsfake.Option) (world, string) {
 	s, url := awsfake.Start(t, opts...)
 	return world{s, Register(s)}, url
 }
-
-func after(f awsfake.Fault) awsfake.Fault {
-	f.After = true
-	return f
-}
