@@ -2,33 +2,31 @@ package awsfake
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 func TestUnhandledQueryActions(t *testing.T) {
 	s, url := Start(t)
 	creds := s.SeedUser("admin", true)
 
-	_, err := iamClient(url, creds).ListUsers(t.Context(), &iam.ListUsersInput{})
-	wantCode(t, err, "InvalidAction")
-	if got := httpStatus(err); got != 400 {
+	_, err := awstest.IAM(url, creds).ListUsers(t.Context(), &iam.ListUsersInput{})
+	awstest.WantCode(t, err, "InvalidAction")
+	if got := awstest.HTTPStatus(err); got != 400 {
 		t.Errorf("got HTTP %d, want 400", got)
 	}
-	_, err = stsClient(url, creds).GetSessionToken(t.Context(), &sts.GetSessionTokenInput{})
-	wantCode(t, err, "InvalidAction")
+	_, err = awstest.STS(url, creds).GetSessionToken(t.Context(), &sts.GetSessionTokenInput{})
+	awstest.WantCode(t, err, "InvalidAction")
 
 	if got, want := s.Unhandled(), []string{"iam:ListUsers", "sts:GetSessionToken"}; !slices.Equal(got, want) {
 		t.Errorf("Unhandled() = %q, want %q", got, want)
@@ -38,30 +36,12 @@ func TestUnhandledQueryActions(t *testing.T) {
 	}
 }
 
-// signedJSONRequest builds a SigV4-signed awsJson request, as the Secrets
-// Manager or SSM clients send.
-func signedJSONRequest(t *testing.T, url string, creds aws.Credentials, service, target string) *http.Request {
-	t.Helper()
-	body := []byte(`{"SecretId":"x"}`)
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url+"/", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", target)
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(t.Context(), creds, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	return req
-}
-
 func TestUnhandledJSONService(t *testing.T) {
 	var logs bytes.Buffer
 	s, url := Start(t, WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	creds := s.SeedUser("admin", true)
 
-	resp, err := http.DefaultClient.Do(signedJSONRequest(t, url, creds, "secretsmanager", "secretsmanager.ListSecrets"))
+	resp, err := http.DefaultClient.Do(awstest.SignedJSONRequest(t, url, creds, "secretsmanager", "secretsmanager.ListSecrets"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +71,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	var logs bytes.Buffer
 	s, url := Start(t, WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	creds := s.SeedUser("admin", true)
-	out, err := iamClient(url, creds).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{})
+	out, err := awstest.IAM(url, creds).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{})
 	if err != nil {
 		t.Fatal(err)
 	}

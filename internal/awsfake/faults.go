@@ -24,8 +24,8 @@ type Fault struct {
 	Drop bool
 }
 
-// Common faults. Copy one and set After to fail after the action took
-// effect.
+// Common faults. Use one's AfterEffect (or copy it and set After) to fail
+// after the action took effect.
 var (
 	// Throttling is IAM's and STS's answer to too many requests; Secrets
 	// Manager and SSM send it as ThrottlingException.
@@ -37,6 +37,13 @@ var (
 	// Drop closes the connection without an answer.
 	Drop = Fault{Drop: true}
 )
+
+// AfterEffect returns f with After set: the action takes effect, then its
+// answer is replaced by f.
+func (f Fault) AfterEffect() Fault {
+	f.After = true
+	return f
+}
 
 func (f Fault) code() string {
 	if f.Drop {

@@ -7,26 +7,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
-
-func after(f Fault) Fault {
-	f.After = true
-	return f
-}
-
-func httpStatus(err error) int {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
-	}
-	return 0
-}
 
 func TestFaults(t *testing.T) {
 	tests := []struct {
@@ -38,16 +26,16 @@ func TestFaults(t *testing.T) {
 		tookEffect bool // whether the key was created anyway
 	}{
 		{"throttling", Throttling, "Throttling", 400, nil, false},
-		{"service failure", ServiceFailure, "ServiceFailure", 500, isType[*types.ServiceFailureException], false},
-		{"service failure after effect", after(ServiceFailure), "ServiceFailure", 500, isType[*types.ServiceFailureException], true},
+		{"service failure", ServiceFailure, "ServiceFailure", 500, awstest.IsType[*types.ServiceFailureException], false},
+		{"service failure after effect", ServiceFailure.AfterEffect(), "ServiceFailure", 500, awstest.IsType[*types.ServiceFailureException], true},
 		{"custom 503", Fault{Status: 503, Code: "ServiceUnavailable", Message: "try later"}, "ServiceUnavailable", 503, nil, false},
-		{"dropped before effect", Drop, "", 0, isType[*smithyhttp.RequestSendError], false},
-		{"dropped after effect", after(Drop), "", 0, isType[*smithyhttp.RequestSendError], true},
+		{"dropped before effect", Drop, "", 0, awstest.IsType[*smithyhttp.RequestSendError], false},
+		{"dropped after effect", Drop.AfterEffect(), "", 0, awstest.IsType[*smithyhttp.RequestSendError], true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, url := Start(t)
-			c := iamClient(url, s.SeedUser("admin", true))
+			c := awstest.IAM(url, s.SeedUser("admin", true))
 			if err := s.AddUser("alice", false); err != nil {
 				t.Fatal(err)
 			}
@@ -58,8 +46,8 @@ func TestFaults(t *testing.T) {
 			if err == nil {
 				t.Fatal("got success, want the fault")
 			}
-			wantCode(t, err, tt.code)
-			if got := httpStatus(err); got != tt.status {
+			awstest.WantCode(t, err, tt.code)
+			if got := awstest.HTTPStatus(err); got != tt.status {
 				t.Errorf("got HTTP status %d, want %d (%v)", got, tt.status, err)
 			}
 			if tt.typed != nil && !tt.typed(err) {
@@ -86,13 +74,13 @@ func TestFaults(t *testing.T) {
 
 func TestFailNextCountsAndQueues(t *testing.T) {
 	s, url := Start(t)
-	c := stsClient(url, s.SeedUser("alice", false))
+	c := awstest.STS(url, s.SeedUser("alice", false))
 	s.FailNext("GetCallerIdentity", 2, Throttling)
 	s.FailNext("GetCallerIdentity", 1, ServiceFailure)
 	var got []string
 	for range 4 {
 		_, err := c.GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
-		got = append(got, errCode(err))
+		got = append(got, awstest.Code(err))
 	}
 	want := []string{"Throttling", "Throttling", "ServiceFailure", ""}
 	for i := range want {
@@ -110,7 +98,7 @@ func TestFailNextCountsAndQueues(t *testing.T) {
 
 func TestLatency(t *testing.T) {
 	s, url := Start(t)
-	c := iamClient(url, s.SeedUser("admin", true))
+	c := awstest.IAM(url, s.SeedUser("admin", true))
 
 	s.SetLatency("GetUser", 20*time.Millisecond)
 	start := time.Now()
@@ -136,7 +124,7 @@ func TestLatency(t *testing.T) {
 
 func TestHoldTakesEffectAfterClientLeft(t *testing.T) {
 	s, url := Start(t)
-	c := iamClient(url, s.SeedUser("admin", true))
+	c := awstest.IAM(url, s.SeedUser("admin", true))
 	h := s.Hold("CreateAccessKey")
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -162,7 +150,7 @@ func TestHoldTakesEffectAfterClientLeft(t *testing.T) {
 
 func TestCloseReleasesHolds(t *testing.T) {
 	s, url := Start(t)
-	c := stsClient(url, s.SeedUser("alice", false))
+	c := awstest.STS(url, s.SeedUser("alice", false))
 	h := s.Hold("GetCallerIdentity")
 	errc := make(chan error, 1)
 	go func() {
@@ -188,7 +176,7 @@ func TestThrottleRandomlyAndCallLog(t *testing.T) {
 	k := s.SeedUser("u", true)
 	s.RecordCalls(true)
 	s.ThrottleRandomly(0.3, 1)
-	c := iamClient(url, k)
+	c := awstest.IAM(url, k)
 	throttled := 0
 	const n = 400
 	for range n {

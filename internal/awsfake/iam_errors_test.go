@@ -10,18 +10,15 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-)
 
-func isType[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
-}
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
+)
 
 func TestIAMErrors(t *testing.T) {
 	s, url := Start(t)
-	admin := iamClient(url, s.SeedUser("admin", true))
+	admin := awstest.IAM(url, s.SeedUser("admin", true))
 	alice := s.SeedUser("alice", false)
-	bob := iamClient(url, s.SeedUser("bob", false))
+	bob := awstest.IAM(url, s.SeedUser("bob", false))
 	aliceKey := aws.String(alice.AccessKeyID)
 	const unknownKey = "AKIAAAAAAAAAAAAAAAAA"
 
@@ -39,7 +36,7 @@ func TestIAMErrors(t *testing.T) {
 				_, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("nobody")})
 				return err
 			},
-			code: "NoSuchEntity", status: 404, typed: isType[*types.NoSuchEntityException],
+			code: "NoSuchEntity", status: 404, typed: awstest.IsType[*types.NoSuchEntityException],
 			message: "The user with name nobody cannot be found.",
 		},
 		{
@@ -48,7 +45,7 @@ func TestIAMErrors(t *testing.T) {
 				_, err := admin.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("nobody")})
 				return err
 			},
-			code: "NoSuchEntity", status: 404, typed: isType[*types.NoSuchEntityException],
+			code: "NoSuchEntity", status: 404, typed: awstest.IsType[*types.NoSuchEntityException],
 		},
 		{
 			name: "get unknown user",
@@ -56,7 +53,7 @@ func TestIAMErrors(t *testing.T) {
 				_, err := admin.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("nobody")})
 				return err
 			},
-			code: "NoSuchEntity", status: 404, typed: isType[*types.NoSuchEntityException],
+			code: "NoSuchEntity", status: 404, typed: awstest.IsType[*types.NoSuchEntityException],
 		},
 		{
 			name: "delete unknown key",
@@ -64,7 +61,7 @@ func TestIAMErrors(t *testing.T) {
 				_, err := admin.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("alice"), AccessKeyId: aws.String(unknownKey)})
 				return err
 			},
-			code: "NoSuchEntity", status: 404, typed: isType[*types.NoSuchEntityException],
+			code: "NoSuchEntity", status: 404, typed: awstest.IsType[*types.NoSuchEntityException],
 			message: "The Access Key with id " + unknownKey + " cannot be found.",
 		},
 		{
@@ -75,7 +72,7 @@ func TestIAMErrors(t *testing.T) {
 				})
 				return err
 			},
-			code: "NoSuchEntity", status: 404, typed: isType[*types.NoSuchEntityException],
+			code: "NoSuchEntity", status: 404, typed: awstest.IsType[*types.NoSuchEntityException],
 		},
 		{
 			name: "delete a key of another user than the caller",
@@ -83,7 +80,7 @@ func TestIAMErrors(t *testing.T) {
 				_, err := admin.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aliceKey})
 				return err
 			},
-			code: "NoSuchEntity", status: 404, typed: isType[*types.NoSuchEntityException],
+			code: "NoSuchEntity", status: 404, typed: awstest.IsType[*types.NoSuchEntityException],
 		},
 		{
 			name: "update to an invalid status",
@@ -101,7 +98,7 @@ func TestIAMErrors(t *testing.T) {
 				_, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
 				return err
 			},
-			code: "EntityAlreadyExists", status: 409, typed: isType[*types.EntityAlreadyExistsException],
+			code: "EntityAlreadyExists", status: 409, typed: awstest.IsType[*types.EntityAlreadyExistsException],
 			message: "User with name alice already exists.",
 		},
 		{
@@ -166,7 +163,7 @@ func TestIAMErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call(t.Context())
-			wantCode(t, err, tt.code)
+			awstest.WantCode(t, err, tt.code)
 			if tt.typed != nil && !tt.typed(err) {
 				t.Errorf("got %T chain %v, want the SDK's typed error", err, err)
 			}

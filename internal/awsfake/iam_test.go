@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 var (
@@ -20,9 +22,9 @@ var (
 )
 
 func TestCreateUserAndGetUser(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := Start(t, WithClock(clock.Now))
-	admin := iamClient(url, s.SeedUser("admin", true))
+	admin := awstest.IAM(url, s.SeedUser("admin", true))
 
 	out, err := admin.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("alice")})
 	if err != nil {
@@ -59,9 +61,9 @@ func TestCreateUserAndGetUser(t *testing.T) {
 }
 
 func TestCreateAndListAccessKeys(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := Start(t, WithClock(clock.Now))
-	admin := iamClient(url, s.SeedUser("admin", true))
+	admin := awstest.IAM(url, s.SeedUser("admin", true))
 	if err := s.AddUser("alice", false); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +106,7 @@ func TestCreateAndListAccessKeys(t *testing.T) {
 
 func TestAccessKeyLimit(t *testing.T) {
 	s, url := Start(t)
-	c := iamClient(url, s.SeedUser("admin", true))
+	c := awstest.IAM(url, s.SeedUser("admin", true))
 	for range 1 { // admin has one key already; one more fits
 		if _, err := c.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{}); err != nil {
 			t.Fatalf("CreateAccessKey within the quota: %v", err)
@@ -129,7 +131,7 @@ func TestAccessKeyLimit(t *testing.T) {
 
 func TestUpdateAndDeleteAccessKey(t *testing.T) {
 	s, url := Start(t)
-	c := iamClient(url, s.SeedUser("admin", true))
+	c := awstest.IAM(url, s.SeedUser("admin", true))
 	alice := s.SeedUser("alice", false)
 
 	_, err := c.UpdateAccessKey(t.Context(), &iam.UpdateAccessKeyInput{
@@ -162,7 +164,7 @@ func TestUpdateAndDeleteAccessKey(t *testing.T) {
 }
 
 func TestListAccessKeysPages(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := Start(t, WithClock(clock.Now))
 	creds := s.SeedUser("admin", true)
 	clock.Advance(time.Minute)
@@ -170,7 +172,7 @@ func TestListAccessKeysPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := iamClient(url, creds)
+	c := awstest.IAM(url, creds)
 	var got []string
 	p := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{MaxItems: aws.Int32(1)})
 	for pages := 0; p.HasMorePages(); pages++ {
@@ -193,7 +195,7 @@ func TestListAccessKeysPages(t *testing.T) {
 func TestNonAdminManagesOwnKeys(t *testing.T) {
 	s, url := Start(t)
 	bobKey := s.SeedUser("bob", false)
-	c := iamClient(url, bobKey)
+	c := awstest.IAM(url, bobKey)
 
 	created, err := c.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{})
 	if err != nil {
@@ -224,9 +226,9 @@ func TestNonAdminManagesOwnKeys(t *testing.T) {
 }
 
 func TestGetAccessKeyLastUsed(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := Start(t, WithClock(clock.Now))
-	c := iamClient(url, s.SeedUser("admin", true))
+	c := awstest.IAM(url, s.SeedUser("admin", true))
 	alice := s.SeedUser("alice", false)
 	last := func() *iam.GetAccessKeyLastUsedOutput {
 		t.Helper()
@@ -249,7 +251,7 @@ func TestGetAccessKeyLastUsed(t *testing.T) {
 
 	clock.Advance(time.Hour)
 	used := clock.Now()
-	eu := sdkConfig(alice)
+	eu := awstest.Config(alice)
 	eu.Region = "eu-west-1"
 	if _, err := sts.NewFromConfig(eu, func(o *sts.Options) { o.BaseEndpoint = aws.String(url) }).
 		GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}); err != nil {

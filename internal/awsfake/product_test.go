@@ -9,9 +9,10 @@ import (
 
 // TestProductLinksNoServiceFakes: the rotatord binary links awsfake for
 // `rotatord demo` (IAM and STS), never the Secrets Manager, SSM and
-// DynamoDB fakes nor awsfaketest. Being unreferenced is not enough: a
-// binary that uses reflection (text/template) keeps every exported method
-// of the types it links, so the packages must stay out of its imports.
+// DynamoDB fakes nor the test support packages awsfaketest and awstest.
+// Being unreferenced is not enough: a binary that uses reflection
+// (text/template) keeps every exported method of the types it links, so
+// the packages must stay out of its imports.
 func TestProductLinksNoServiceFakes(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -26,7 +27,7 @@ func TestProductLinksNoServiceFakes(t *testing.T) {
 	if !slices.Contains(deps, product) {
 		t.Fatalf("go list -deps %s does not list the command itself:\n%s", product, out)
 	}
-	for _, fake := range []string{"dynamodbfake", "smfake", "ssmfake", "awsfaketest"} {
+	for _, fake := range []string{"dynamodbfake", "smfake", "ssmfake", "awsfaketest", "awstest"} {
 		pkg := "github.com/rotatord/rotatord/internal/awsfake/" + fake
 		if slices.Contains(deps, pkg) {
 			t.Errorf("%s imports %s (go list -deps); the shipped binary must not link it", product, pkg)

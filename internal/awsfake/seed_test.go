@@ -7,10 +7,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 func TestDirectHelpers(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := Start(t, WithClock(clock.Now))
 	admin := s.SeedUser("admin", true)
 	if err := s.AddUser("admin", false); !errors.Is(err, ErrExists) {
@@ -37,7 +39,7 @@ func TestDirectHelpers(t *testing.T) {
 	if err := s.SetKeyStatus(second.AccessKeyID, "Inactive"); err != nil {
 		t.Fatal(err)
 	}
-	out, err := iamClient(url, admin).ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{})
+	out, err := awstest.IAM(url, admin).ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{})
 	if err != nil {
 		t.Fatalf("ListAccessKeys: %v", err)
 	}

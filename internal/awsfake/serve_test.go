@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 func TestServeOnLoopback(t *testing.T) {
@@ -26,7 +28,7 @@ func TestServeOnLoopback(t *testing.T) {
 	h := s.Hold("GetCallerIdentity")
 	callErr := make(chan error, 1)
 	go func() {
-		_, err := stsClient("http://"+ln.Addr().String(), creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+		_, err := awstest.STS("http://"+ln.Addr().String(), creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 		callErr <- err
 	}()
 	<-h.Reached()
@@ -44,7 +46,7 @@ func TestZeroValueServer(t *testing.T) {
 	ts := httptest.NewServer(&s)
 	defer ts.Close()
 	creds := s.SeedUser("alice", false)
-	out, err := stsClient(ts.URL, creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	out, err := awstest.STS(ts.URL, creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatalf("GetCallerIdentity: %v", err)
 	}
@@ -55,7 +57,7 @@ func TestZeroValueServer(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	s, url := Start(t)
-	admin := iamClient(url, s.SeedUser("admin", true))
+	admin := awstest.IAM(url, s.SeedUser("admin", true))
 	const users = 8
 	var wg sync.WaitGroup
 	errs := make(chan error, users*4)
@@ -69,10 +71,10 @@ func TestConcurrentUse(t *testing.T) {
 				errs <- err
 				return
 			}
-			if _, err := stsClient(url, own).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+			if _, err := awstest.STS(url, own).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 				errs <- err
 			}
-			if _, err := iamClient(url, own).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: out.AccessKey.AccessKeyId}); err != nil {
+			if _, err := awstest.IAM(url, own).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: out.AccessKey.AccessKeyId}); err != nil {
 				errs <- err
 			}
 			if _, err := admin.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(name)}); err != nil {

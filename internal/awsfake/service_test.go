@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 // echoService is a JSON service for the tests of Handle: Say answers with
@@ -44,7 +46,7 @@ func echoService() Service {
 // returns the response and its body.
 func send(t *testing.T, url string, creds aws.Credentials, target string) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(signedJSONRequest(t, url, creds, "echo", target))
+	resp, err := http.DefaultClient.Do(awstest.SignedJSONRequest(t, url, creds, "echo", target))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 func TestRejectedCredentials(t *testing.T) {
@@ -47,10 +49,10 @@ func TestRejectedCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := stsClient(url, tt.creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
-			wantCode(t, err, tt.code)
-			_, err = iamClient(url, tt.creds).ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{})
-			wantCode(t, err, tt.code)
+			_, err := awstest.STS(url, tt.creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+			awstest.WantCode(t, err, tt.code)
+			_, err = awstest.IAM(url, tt.creds).ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{})
+			awstest.WantCode(t, err, tt.code)
 		})
 	}
 }
@@ -87,9 +89,9 @@ func TestTamperedBody(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c := iamClient(url, admin, func(o *iam.Options) { o.HTTPClient = tamperer{tt.from, tt.to} })
+			c := awstest.IAM(url, admin, func(o *iam.Options) { o.HTTPClient = tamperer{tt.from, tt.to} })
 			_, err := c.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("alice")})
-			wantCode(t, err, tt.code)
+			awstest.WantCode(t, err, tt.code)
 			wantKeys := map[string]int{"alice": 1, "bobby": 0, "mallory": 0}
 			if tt.code != "" {
 				wantKeys["alice"] = 0
@@ -141,25 +143,25 @@ func TestKeyDelay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := newFakeClock()
+			clock := awstest.NewClock()
 			s, url := Start(t, WithClock(clock.Now), WithKeyDelay(tt.delay))
 			admin := s.SeedUser("admin", true)
 			s.SeedUser("alice", false)
-			out, err := iamClient(url, admin).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("alice")})
+			out, err := awstest.IAM(url, admin).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("alice")})
 			if err != nil {
 				t.Fatalf("CreateAccessKey: %v", err)
 			}
 			fresh := aws.Credentials{AccessKeyID: *out.AccessKey.AccessKeyId, SecretAccessKey: *out.AccessKey.SecretAccessKey}
 			check := func(ctx context.Context, step int, valid bool) {
-				_, err := stsClient(url, fresh).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+				_, err := awstest.STS(url, fresh).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 				want := "InvalidClientTokenId"
 				if valid {
 					want = ""
 				}
-				if got := errCode(err); got != want {
+				if got := awstest.Code(err); got != want {
 					t.Errorf("step %d: got %v, want code %q", step, err, want)
 				}
-				if _, err := stsClient(url, admin).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+				if _, err := awstest.STS(url, admin).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 					t.Errorf("step %d: seeded key rejected: %v", step, err)
 				}
 			}

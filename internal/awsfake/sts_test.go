@@ -10,11 +10,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 func TestGetCallerIdentity(t *testing.T) {
 	s, url := Start(t, WithAccount("210987654321"))
-	out, err := stsClient(url, s.SeedUser("alice", false)).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	out, err := awstest.STS(url, s.SeedUser("alice", false)).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatalf("GetCallerIdentity: %v", err)
 	}
@@ -33,7 +35,7 @@ func TestGetCallerIdentity(t *testing.T) {
 }
 
 func TestAssumeRole(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := Start(t, WithClock(clock.Now))
 	caller := s.SeedUser("deployer", false)
 	s.SeedUser("alice", false)
@@ -45,7 +47,7 @@ func TestAssumeRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := stsClient(url, caller)
+	c := awstest.STS(url, caller)
 
 	out, err := c.AssumeRole(t.Context(), &sts.AssumeRoleInput{
 		RoleArn: aws.String(adminARN), RoleSessionName: aws.String("rotation-1"),
@@ -66,7 +68,7 @@ func TestAssumeRole(t *testing.T) {
 	}
 
 	sess := sessionCreds(out)
-	id, err := stsClient(url, sess).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	id, err := awstest.STS(url, sess).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatalf("GetCallerIdentity with session: %v", err)
 	}
@@ -75,27 +77,27 @@ func TestAssumeRole(t *testing.T) {
 	}
 
 	// The admin role's session may manage alice's keys, naming her.
-	if _, err := iamClient(url, sess).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("alice")}); err != nil {
+	if _, err := awstest.IAM(url, sess).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("alice")}); err != nil {
 		t.Fatalf("CreateAccessKey with an admin session: %v", err)
 	}
-	_, err = iamClient(url, sess).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{})
-	wantCode(t, err, "ValidationError")
+	_, err = awstest.IAM(url, sess).CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{})
+	awstest.WantCode(t, err, "ValidationError")
 
 	// A non-admin role's session may not.
 	plain, err := c.AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: aws.String(plainARN), RoleSessionName: aws.String("s2")})
 	if err != nil {
 		t.Fatalf("AssumeRole without external id: %v", err)
 	}
-	_, err = iamClient(url, sessionCreds(plain)).ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{UserName: aws.String("alice")})
-	wantCode(t, err, "AccessDenied")
+	_, err = awstest.IAM(url, sessionCreds(plain)).ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{UserName: aws.String("alice")})
+	awstest.WantCode(t, err, "AccessDenied")
 	if !strings.Contains(err.Error(), "User: arn:aws:sts::123456789012:assumed-role/reader/s2 is not authorized") {
 		t.Errorf("got %v, want the session's ARN in the message", err)
 	}
 
 	// Sessions expire.
 	clock.Advance(15 * time.Minute)
-	_, err = stsClient(url, sess).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
-	wantCode(t, err, "ExpiredToken")
+	_, err = awstest.STS(url, sess).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	awstest.WantCode(t, err, "ExpiredToken")
 }
 
 func TestAssumeRoleErrors(t *testing.T) {
@@ -104,7 +106,7 @@ func TestAssumeRoleErrors(t *testing.T) {
 	withExt, _ := s.AddRole(Role{Name: "ext", ExternalID: "secret-ext"})
 	trusting, _ := s.AddRole(Role{Name: "trusting", TrustedUsers: []string{"someone-else"}})
 	short, _ := s.AddRole(Role{Name: "short"})
-	c := stsClient(url, caller)
+	c := awstest.STS(url, caller)
 
 	tests := []struct {
 		name string
@@ -124,7 +126,7 @@ func TestAssumeRoleErrors(t *testing.T) {
 			in := tt.in
 			in.RoleSessionName = aws.String("sess")
 			_, err := c.AssumeRole(t.Context(), &in)
-			wantCode(t, err, tt.code)
+			awstest.WantCode(t, err, tt.code)
 		})
 	}
 }
@@ -133,14 +135,14 @@ func TestSessionTokenMustMatch(t *testing.T) {
 	s, url := Start(t)
 	caller := s.SeedUser("deployer", false)
 	arn, _ := s.AddRole(Role{Name: "r"})
-	out, err := stsClient(url, caller).AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: &arn, RoleSessionName: aws.String("s1")})
+	out, err := awstest.STS(url, caller).AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: &arn, RoleSessionName: aws.String("s1")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, token := range []string{"", "not-the-token"} {
 		creds := sessionCreds(out)
 		creds.SessionToken = token
-		_, err := stsClient(url, creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+		_, err := awstest.STS(url, creds).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 		var ae smithy.APIError
 		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidClientTokenId" {
 			t.Errorf("token %q: got %v, want InvalidClientTokenId", token, err)

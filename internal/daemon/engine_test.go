@@ -3,7 +3,6 @@ package daemon
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -48,14 +47,6 @@ func setup(t *testing.T, files map[string]string) (*config.Config, *state.Bolt) 
 
 func whoami(ctx context.Context, url, id, secret string) (string, error) {
 	return awsfake.Whoami(ctx, url, aws.Credentials{AccessKeyID: id, SecretAccessKey: secret})
-}
-
-func code(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }
 
 const header = `version: 1
@@ -99,7 +90,7 @@ secrets:
 		if _, err := e.Rotate(ctx, "/prod/target-key"); err != nil {
 			t.Fatalf("rotate the target's key: %v", err)
 		}
-		if _, err := whoami(ctx, url, admin.AccessKeyID, admin.SecretAccessKey); code(err) != "InvalidClientTokenId" {
+		if _, err := whoami(ctx, url, admin.AccessKeyID, admin.SecretAccessKey); awstest.Code(err) != "InvalidClientTokenId" {
 			t.Fatalf("the target's old key: got %v, want InvalidClientTokenId", err)
 		}
 		res, err := e.Rotate(ctx, "team/app")

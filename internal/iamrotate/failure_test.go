@@ -109,8 +109,8 @@ func TestLostCreateAnswer(t *testing.T) {
 		fault  awsfake.Fault
 		orphan bool
 	}{
-		{"500 after create", withAfter(awsfake.ServiceFailure), true},
-		{"drop after create", withAfter(awsfake.Drop), true},
+		{"500 after create", awsfake.ServiceFailure.AfterEffect(), true},
+		{"drop after create", awsfake.Drop.AfterEffect(), true},
 		{"500 before create", awsfake.ServiceFailure, false},
 		{"drop before create", awsfake.Drop, false},
 	} {
@@ -134,7 +134,7 @@ func TestLostCreateAnswer(t *testing.T) {
 	}
 	t.Run("lost twice", func(t *testing.T) {
 		e := newEnv(t)
-		e.fake.FailNext("CreateAccessKey", 2, withAfter(awsfake.ServiceFailure))
+		e.fake.FailNext("CreateAccessKey", 2, awsfake.ServiceFailure.AfterEffect())
 		_, err := e.rotate(e.spec(e.secretConfig()))
 		if err == nil || !strings.Contains(err.Error(), "no new key is left") {
 			t.Fatalf("got %v, want a failure saying no key is left", err)
@@ -147,8 +147,6 @@ func TestLostCreateAnswer(t *testing.T) {
 		}
 	})
 }
-
-func withAfter(f awsfake.Fault) awsfake.Fault { f.After = true; return f }
 
 // TestThrottling: throttled IAM calls back off and retry, including
 // CreateAccessKey, which is refused before it does anything.

@@ -2,7 +2,6 @@ package awsfaketest
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,29 +11,20 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
-
-// errMessage returns the API error message of err, or "".
-func errMessage(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorMessage()
-	}
-	return ""
-}
 
 // jsonCalls runs one harmless call of each JSON service with creds.
 func jsonCalls(url string) map[string]func(t *testing.T, c aws.Credentials) error {
 	return map[string]func(t *testing.T, c aws.Credentials) error{
 		"secretsmanager": func(t *testing.T, c aws.Credentials) error {
-			_, err := smClient(url, c).GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("x")})
+			_, err := awstest.SecretsManager(url, c).GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("x")})
 			return err
 		},
 		"ssm": func(t *testing.T, c aws.Credentials) error {
-			_, err := ssmClient(url, c).GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String("/x")})
+			_, err := awstest.SSM(url, c).GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String("/x")})
 			return err
 		},
 	}
@@ -62,15 +52,15 @@ func TestJSONSigV4Failures(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(svc+"/"+tt.name, func(t *testing.T) {
 				err := call(t, tt.creds)
-				wantCode(t, err, tt.code)
-				if got := httpStatus(err); got != 400 {
+				awstest.WantCode(t, err, tt.code)
+				if got := awstest.HTTPStatus(err); got != 400 {
 					t.Errorf("got HTTP %d, want 400", got)
 				}
 			})
 		}
 	}
 
-	req := signedJSONRequest(t, url, admin, "ssm", "AmazonSSM.GetParameter")
+	req := awstest.SignedJSONRequest(t, url, admin, "ssm", "AmazonSSM.GetParameter")
 	req.Header.Del("Authorization")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -91,25 +81,25 @@ func TestJSONAccessDenied(t *testing.T) {
 	admin := s.SeedUser("admin", true)
 	bob := s.SeedUser("bob", false)
 	ctx := t.Context()
-	if _, err := smClient(url, admin).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("admins"), SecretString: aws.String("v")}); err != nil {
+	if _, err := awstest.SecretsManager(url, admin).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("admins"), SecretString: aws.String("v")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ssmClient(url, admin).PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/admins"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeString}); err != nil {
+	if _, err := awstest.SSM(url, admin).PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/admins"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeString}); err != nil {
 		t.Fatal(err)
 	}
 
-	bsm, bssm := smClient(url, bob), ssmClient(url, bob)
+	bsm, bssm := awstest.SecretsManager(url, bob), awstest.SSM(url, bob)
 	denied := map[string]error{}
 	_, denied["secretsmanager:GetSecretValue"] = bsm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("admins")})
 	_, denied["secretsmanager:PutSecretValue"] = bsm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("admins"), SecretString: aws.String("w")})
 	_, denied["ssm:GetParameter"] = bssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/admins")})
 	_, denied["ssm:PutParameter"] = bssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/admins"), Value: aws.String("w"), Overwrite: aws.Bool(true)})
 	for action, err := range denied {
-		wantCode(t, err, "AccessDeniedException")
-		if msg := errMessage(err); !strings.Contains(msg, s.UserARN("bob")) || !strings.Contains(msg, action) {
+		awstest.WantCode(t, err, "AccessDeniedException")
+		if msg := awstest.Message(err); !strings.Contains(msg, s.UserARN("bob")) || !strings.Contains(msg, action) {
 			t.Errorf("%s: message %q lacks the caller or the action", action, msg)
 		}
-		if got := httpStatus(err); got != 400 {
+		if got := awstest.HTTPStatus(err); got != 400 {
 			t.Errorf("%s: got HTTP %d, want 400", action, got)
 		}
 	}
@@ -127,10 +117,10 @@ func TestJSONAccessDenied(t *testing.T) {
 	if _, err := bssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/bobs"), Value: aws.String("b"), Type: ssmtypes.ParameterTypeString}); err != nil {
 		t.Fatal(err)
 	}
-	if out := getValue(t, smClient(url, admin), "bobs", "AWSCURRENT"); aws.ToString(out.SecretString) != "b2" {
+	if out := awstest.GetSecretValue(t, awstest.SecretsManager(url, admin), "bobs", "AWSCURRENT"); aws.ToString(out.SecretString) != "b2" {
 		t.Errorf("admin reads %q, want b2", aws.ToString(out.SecretString))
 	}
-	if _, err := ssmClient(url, admin).DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/bobs")}); err != nil {
+	if _, err := awstest.SSM(url, admin).DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/bobs")}); err != nil {
 		t.Errorf("admin deletes bob's parameter: %v", err)
 	}
 }
@@ -138,7 +128,7 @@ func TestJSONAccessDenied(t *testing.T) {
 func TestJSONFaults(t *testing.T) {
 	s, url := Start(t)
 	creds := s.SeedUser("admin", true)
-	sm, ps := smClient(url, creds), ssmClient(url, creds)
+	sm, ps := awstest.SecretsManager(url, creds), awstest.SSM(url, creds)
 	ctx := t.Context()
 	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("f"), SecretString: aws.String("v1")}); err != nil {
 		t.Fatal(err)
@@ -147,12 +137,12 @@ func TestJSONFaults(t *testing.T) {
 
 	// A 500 after the effect: the version exists, and the retry with the
 	// same ClientRequestToken finds it.
-	s.FailNext("PutSecretValue", 1, after(awsfake.ServiceFailure))
+	s.FailNext("PutSecretValue", 1, awsfake.ServiceFailure.AfterEffect())
 	in := &secretsmanager.PutSecretValueInput{SecretId: aws.String("f"), SecretString: aws.String("v2"),
 		ClientRequestToken: aws.String("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee")}
 	_, err := sm.PutSecretValue(ctx, in)
-	if !isType[*smtypes.InternalServiceError](err) || httpStatus(err) != 500 {
-		t.Fatalf("got %v (HTTP %d), want InternalServiceError (500)", err, httpStatus(err))
+	if !awstest.IsType[*smtypes.InternalServiceError](err) || awstest.HTTPStatus(err) != 500 {
+		t.Fatalf("got %v (HTTP %d), want InternalServiceError (500)", err, awstest.HTTPStatus(err))
 	}
 	if v, _ := s.SecretValue("f", "AWSCURRENT"); v.SecretString != "v2" {
 		t.Errorf("after the fault AWSCURRENT is %q, want v2 (the put took effect)", v.SecretString)
@@ -167,10 +157,10 @@ func TestJSONFaults(t *testing.T) {
 
 	s.FailNext("GetParameter", 1, awsfake.Throttling)
 	_, err = ps.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/x")})
-	wantCode(t, err, "ThrottlingException")
+	awstest.WantCode(t, err, "ThrottlingException")
 	s.FailNext("PutParameter", 1, awsfake.ServiceFailure)
 	_, err = ps.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/x"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeString})
-	if !isType[*ssmtypes.InternalServerError](err) {
+	if !awstest.IsType[*ssmtypes.InternalServerError](err) {
 		t.Errorf("got %v, want InternalServerError", err)
 	}
 	if _, err := s.Parameter("/x"); err == nil {

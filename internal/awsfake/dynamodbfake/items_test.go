@@ -10,11 +10,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 func TestDynamoPutGet(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	createTable(t, c, "state", true)
 
@@ -59,14 +61,14 @@ func TestDynamoPutGet(t *testing.T) {
 		Item: map[string]types.AttributeValue{"pk": avS("p"), "sk": avS("s"), "big": avS(strings.Repeat("x", 400*1024))}})
 	wantValidation(t, err, "Item size has exceeded the maximum allowed size")
 	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("nope"), Item: put})
-	if !isType[*types.ResourceNotFoundException](err) {
+	if !awstest.IsType[*types.ResourceNotFoundException](err) {
 		t.Errorf("PutItem to a missing table: got %v, want ResourceNotFoundException", err)
 	}
 }
 
 func TestDynamoConditionalPut(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	createTable(t, c, "state", false)
 	create := func(v string) (*dynamodb.PutItemOutput, error) {
@@ -87,7 +89,7 @@ func TestDynamoConditionalPut(t *testing.T) {
 	if !errors.As(err, &ccf) || ccf.ErrorMessage() != "The conditional request failed" {
 		t.Fatalf("second put: got %v, want ConditionalCheckFailedException", err)
 	}
-	if got := httpStatus(err); got != http.StatusBadRequest {
+	if got := awstest.HTTPStatus(err); got != http.StatusBadRequest {
 		t.Errorf("got HTTP %d, want 400", got)
 	}
 	tbl, err := s.Table("state")
@@ -110,14 +112,14 @@ func TestDynamoConditionalPut(t *testing.T) {
 	_, err = c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("state"), Key: map[string]types.AttributeValue{"pk": avS("lock")},
 		ConditionExpression: aws.String("#o = :me"), ExpressionAttributeNames: map[string]string{"#o": "owner"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":me": avS("a")}})
-	if !isType[*types.ConditionalCheckFailedException](err) {
+	if !awstest.IsType[*types.ConditionalCheckFailedException](err) {
 		t.Errorf("DeleteItem by a non-owner: got %v, want ConditionalCheckFailedException", err)
 	}
 }
 
 func TestDynamoUpdateItem(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	createTable(t, c, "state", false)
 	key := map[string]types.AttributeValue{"pk": avS("counter")}
@@ -167,7 +169,7 @@ func TestDynamoUpdateItem(t *testing.T) {
 // still the one read, as a state store does.
 func TestDynamoOptimisticConcurrency(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	createTable(t, c, "state", false)
 	key := map[string]types.AttributeValue{"pk": avS("rotation#alice")}
@@ -195,10 +197,10 @@ func TestDynamoOptimisticConcurrency(t *testing.T) {
 	if err := write("1", "v2"); err != nil {
 		t.Fatalf("update at the current version: %v", err)
 	}
-	if err := write("1", "stale"); !isType[*types.ConditionalCheckFailedException](err) {
+	if err := write("1", "stale"); !awstest.IsType[*types.ConditionalCheckFailedException](err) {
 		t.Fatalf("update at a stale version: got %v, want ConditionalCheckFailedException", err)
 	}
-	if err := write("", "again"); !isType[*types.ConditionalCheckFailedException](err) {
+	if err := write("", "again"); !awstest.IsType[*types.ConditionalCheckFailedException](err) {
 		t.Fatalf("second create: got %v, want ConditionalCheckFailedException", err)
 	}
 	tbl, err := s.Table("state")

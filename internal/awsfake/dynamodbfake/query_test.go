@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 // seedQueryTable creates table "state" holding, in partition "user#alice",
@@ -40,7 +42,7 @@ func sortKeys(items []map[string]types.AttributeValue) []string {
 
 func TestDynamoQueryPagination(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	seedQueryTable(t, c)
 
 	in := &dynamodb.QueryInput{
@@ -76,7 +78,7 @@ func TestDynamoQueryPagination(t *testing.T) {
 
 func TestDynamoQueryConditions(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	seedQueryTable(t, c)
 	values := map[string]types.AttributeValue{":pk": avS("user#alice"), ":a": avS("key#02"), ":b": avS("key#04"), ":n": avN("3")}
 	tests := []struct {
@@ -120,7 +122,7 @@ func TestDynamoQueryConditions(t *testing.T) {
 
 func TestDynamoQueryErrors(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	seedQueryTable(t, c)
 	pk := map[string]types.AttributeValue{":pk": avS("user#alice")}
 	tests := []struct {

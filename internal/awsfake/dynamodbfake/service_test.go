@@ -17,13 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
-
-func ddbClient(url string, c aws.Credentials) *dynamodb.Client {
-	return dynamodb.NewFromConfig(sdkConfig(c), func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(url)
-	})
-}
 
 func avS(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
@@ -61,8 +56,8 @@ func attr(it map[string]any, name, typ string) any {
 // message contains msg.
 func wantValidation(t *testing.T, err error, msg string) {
 	t.Helper()
-	wantCode(t, err, "ValidationException")
-	if got := errMessage(err); !strings.Contains(got, msg) {
+	awstest.WantCode(t, err, "ValidationException")
+	if got := awstest.Message(err); !strings.Contains(got, msg) {
 		t.Errorf("got message %q, want it to contain %q", got, msg)
 	}
 }
@@ -71,7 +66,7 @@ var tableARNPattern = regexp.MustCompile(`^arn:aws:dynamodb:us-east-1:1234567890
 
 func TestDynamoTableLifecycle(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 
 	created := createTable(t, c, "state", true)
@@ -95,7 +90,7 @@ func TestDynamoTableLifecycle(t *testing.T) {
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
 	})
-	if !isType[*types.ResourceInUseException](err) {
+	if !awstest.IsType[*types.ResourceInUseException](err) {
 		t.Errorf("second CreateTable: got %v, want ResourceInUseException", err)
 	}
 	_, err = c.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -108,7 +103,7 @@ func TestDynamoTableLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("state")})
-	if !isType[*types.ResourceNotFoundException](err) {
+	if !awstest.IsType[*types.ResourceNotFoundException](err) {
 		t.Errorf("DescribeTable after DeleteTable: got %v, want ResourceNotFoundException", err)
 	}
 	if _, err := s.Table("state"); !errors.Is(err, awsfake.ErrNotFound) {
@@ -117,9 +112,9 @@ func TestDynamoTableLifecycle(t *testing.T) {
 }
 
 func TestDynamoTTLAndPITR(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := start(t, awsfake.WithClock(clock.Now))
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	createTable(t, c, "state", false)
 	name := aws.String("state")
@@ -156,7 +151,7 @@ func TestDynamoTTLAndPITR(t *testing.T) {
 		t.Errorf("got PITR %+v, want ENABLED since %v", p, clock.Now())
 	}
 	_, err = c.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String("nope")})
-	if !isType[*types.TableNotFoundException](err) {
+	if !awstest.IsType[*types.TableNotFoundException](err) {
 		t.Errorf("DescribeContinuousBackups of a missing table: got %v, want TableNotFoundException", err)
 	}
 
@@ -193,22 +188,22 @@ func TestDynamoAuth(t *testing.T) {
 	s, url := start(t)
 	admin := s.SeedUser("admin", true)
 	bob := s.SeedUser("bob", false)
-	createTable(t, ddbClient(url, admin), "state", false)
+	createTable(t, awstest.DynamoDB(url, admin), "state", false)
 	get := func(c aws.Credentials) error {
-		_, err := ddbClient(url, c).GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String("state"), Key: map[string]types.AttributeValue{"pk": avS("x")}})
+		_, err := awstest.DynamoDB(url, c).GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String("state"), Key: map[string]types.AttributeValue{"pk": avS("x")}})
 		return err
 	}
 	wrong := admin
 	wrong.SecretAccessKey = strings.Repeat("x", 40)
 	err := get(wrong)
-	wantCode(t, err, "InvalidSignatureException")
-	if got := httpStatus(err); got != http.StatusBadRequest {
+	awstest.WantCode(t, err, "InvalidSignatureException")
+	if got := awstest.HTTPStatus(err); got != http.StatusBadRequest {
 		t.Errorf("wrong secret: got HTTP %d, want 400", got)
 	}
-	wantCode(t, get(aws.Credentials{AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "x"}), "UnrecognizedClientException")
+	awstest.WantCode(t, get(aws.Credentials{AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "x"}), "UnrecognizedClientException")
 	err = get(bob)
-	wantCode(t, err, "AccessDeniedException")
-	if msg := errMessage(err); !strings.Contains(msg, "dynamodb:GetItem") || !strings.Contains(msg, s.UserARN("bob")) {
+	awstest.WantCode(t, err, "AccessDeniedException")
+	if msg := awstest.Message(err); !strings.Contains(msg, "dynamodb:GetItem") || !strings.Contains(msg, s.UserARN("bob")) {
 		t.Errorf("AccessDenied message %q lacks the action or the caller", msg)
 	}
 	if err := get(admin); err != nil {
@@ -221,21 +216,21 @@ func TestDynamoAuth(t *testing.T) {
 
 func TestDynamoFaults(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	createTable(t, c, "state", false)
 	put := func() error {
 		_, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String("state"), Item: map[string]types.AttributeValue{"pk": avS("x")}})
 		return err
 	}
 	s.FailNext("PutItem", 1, awsfake.Throttling)
-	s.FailNext("PutItem", 1, after(awsfake.ServiceFailure))
-	if err := put(); !isType[*types.ThrottlingException](err) {
+	s.FailNext("PutItem", 1, awsfake.ServiceFailure.AfterEffect())
+	if err := put(); !awstest.IsType[*types.ThrottlingException](err) {
 		t.Errorf("throttled put: got %v, want ThrottlingException", err)
 	}
 	if tbl, _ := s.Table("state"); len(tbl.Items) != 0 {
 		t.Errorf("a throttled put stored %v", tbl.Items)
 	}
-	if err := put(); !isType[*types.InternalServerError](err) || httpStatus(err) != http.StatusInternalServerError {
+	if err := put(); !awstest.IsType[*types.InternalServerError](err) || awstest.HTTPStatus(err) != http.StatusInternalServerError {
 		t.Errorf("failed put: got %v, want InternalServerError with HTTP 500", err)
 	}
 	if tbl, _ := s.Table("state"); len(tbl.Items) != 1 {
@@ -248,7 +243,7 @@ func TestDynamoFaults(t *testing.T) {
 func TestDynamoWireErrors(t *testing.T) {
 	s, url := start(t)
 	admin := s.SeedUser("admin", true)
-	req := signedJSONRequest(t, url, admin, "dynamodb", "DynamoDB_20120810.DescribeTable")
+	req := awstest.SignedJSONRequest(t, url, admin, "dynamodb", "DynamoDB_20120810.DescribeTable")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +272,7 @@ func TestDynamoWireErrors(t *testing.T) {
 // byte, raw, and copies that do not alias the store.
 func TestDynamoTableCopies(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	createTable(t, c, "state", false)
 	secret := []byte("wJalrXUtnFEMI/K7MDENG")
 	if _, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String("state"), Item: map[string]types.AttributeValue{

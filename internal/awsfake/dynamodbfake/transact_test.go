@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 // itemKeys returns the partition keys of table's items.
@@ -52,7 +54,7 @@ var (
 
 func TestDynamoTransactionCommits(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	seedTransactTable(t, c)
 	_, err := c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String("state"), Item: key("new"), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
@@ -74,7 +76,7 @@ func TestDynamoTransactionCommits(t *testing.T) {
 
 func TestDynamoTransactionCancels(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	seedTransactTable(t, c)
 	stale := *addOne
 	stale.ConditionExpression = aws.String("n = :seen")
@@ -115,7 +117,7 @@ func TestDynamoTransactionCancels(t *testing.T) {
 // ClientRequestToken: it takes effect once, as in DynamoDB.
 func TestDynamoTransactionToken(t *testing.T) {
 	s, url := start(t)
-	c := ddbClient(url, s.SeedUser("admin", true))
+	c := awstest.DynamoDB(url, s.SeedUser("admin", true))
 	seedTransactTable(t, c)
 	in := &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String("rotation-0001"),
 		TransactItems: []types.TransactWriteItem{{Update: addOne}}}
@@ -129,7 +131,7 @@ func TestDynamoTransactionToken(t *testing.T) {
 	}
 	in.TransactItems = append(in.TransactItems, types.TransactWriteItem{ConditionCheck: guardOpen})
 	_, err := c.TransactWriteItems(t.Context(), in)
-	if !isType[*types.IdempotentParameterMismatchException](err) {
+	if !awstest.IsType[*types.IdempotentParameterMismatchException](err) {
 		t.Errorf("another transaction with the same token: got %v, want IdempotentParameterMismatchException", err)
 	}
 }

@@ -10,31 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
-
-func smClient(url string, c aws.Credentials) *secretsmanager.Client {
-	return secretsmanager.NewFromConfig(sdkConfig(c), func(o *secretsmanager.Options) {
-		o.BaseEndpoint = aws.String(url)
-	})
-}
-
-// getValue returns the value of the secret's version at stage, failing
-// the test on error.
-func getValue(t *testing.T, c *secretsmanager.Client, id, stage string) *secretsmanager.GetSecretValueOutput {
-	t.Helper()
-	out, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id), VersionStage: aws.String(stage)})
-	if err != nil {
-		t.Fatalf("GetSecretValue(%s, %s): %v", id, stage, err)
-	}
-	return out
-}
 
 var secretARNPattern = regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:123456789012:secret:team-a/deployer-[A-Za-z0-9]{6}$`)
 
 func TestSecretStagesAcrossPuts(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := start(t, awsfake.WithClock(clock.Now))
-	c := smClient(url, s.SeedUser("admin", true))
+	c := awstest.SecretsManager(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 
 	created, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
@@ -57,7 +41,7 @@ func TestSecretStagesAcrossPuts(t *testing.T) {
 			t.Errorf("put %s: got stages %q, want [AWSCURRENT]", v, put.VersionStages)
 		}
 	}
-	cur, prev := getValue(t, c, "team-a/deployer", "AWSCURRENT"), getValue(t, c, "team-a/deployer", "AWSPREVIOUS")
+	cur, prev := awstest.GetSecretValue(t, c, "team-a/deployer", "AWSCURRENT"), awstest.GetSecretValue(t, c, "team-a/deployer", "AWSPREVIOUS")
 	if got := aws.ToString(cur.SecretString); got != "v3" {
 		t.Errorf("AWSCURRENT is %q, want v3", got)
 	}
@@ -102,7 +86,7 @@ func TestSecretStagesAcrossPuts(t *testing.T) {
 
 func TestSecretPendingThenPromote(t *testing.T) {
 	s, url := start(t)
-	c := smClient(url, s.SeedUser("admin", true))
+	c := awstest.SecretsManager(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	id := aws.String("app/key")
 	v1, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: id, SecretString: aws.String("old")})
@@ -118,10 +102,10 @@ func TestSecretPendingThenPromote(t *testing.T) {
 	if !slices.Equal(pending.VersionStages, []string{"AWSPENDING"}) {
 		t.Errorf("got stages %q, want [AWSPENDING]", pending.VersionStages)
 	}
-	if got := aws.ToString(getValue(t, c, "app/key", "AWSCURRENT").SecretString); got != "old" {
+	if got := aws.ToString(awstest.GetSecretValue(t, c, "app/key", "AWSCURRENT").SecretString); got != "old" {
 		t.Errorf("AWSCURRENT moved to %q by a pending put", got)
 	}
-	if got := aws.ToString(getValue(t, c, "app/key", "AWSPENDING").SecretString); got != "new" {
+	if got := aws.ToString(awstest.GetSecretValue(t, c, "app/key", "AWSPENDING").SecretString); got != "new" {
 		t.Errorf("AWSPENDING is %q, want new", got)
 	}
 
@@ -131,20 +115,20 @@ func TestSecretPendingThenPromote(t *testing.T) {
 		})
 		return err
 	}
-	if err := move(nil); !isType[*types.InvalidParameterException](err) {
+	if err := move(nil); !awstest.IsType[*types.InvalidParameterException](err) {
 		t.Errorf("move without RemoveFromVersionId: got %v, want InvalidParameterException", err)
 	}
-	if err := move(pending.VersionId); !isType[*types.InvalidParameterException](err) {
+	if err := move(pending.VersionId); !awstest.IsType[*types.InvalidParameterException](err) {
 		t.Errorf("RemoveFromVersionId not holding the stage: got %v, want InvalidParameterException", err)
 	}
 	if err := move(v1.VersionId); err != nil {
 		t.Fatal(err)
 	}
-	cur := getValue(t, c, "app/key", "AWSCURRENT")
+	cur := awstest.GetSecretValue(t, c, "app/key", "AWSCURRENT")
 	if got := aws.ToString(cur.SecretString); got != "new" || !slices.Equal(cur.VersionStages, []string{"AWSPENDING", "AWSCURRENT"}) {
 		t.Errorf("AWSCURRENT is %q with stages %q, want new with [AWSPENDING AWSCURRENT]", got, cur.VersionStages)
 	}
-	prev := getValue(t, c, "app/key", "AWSPREVIOUS")
+	prev := awstest.GetSecretValue(t, c, "app/key", "AWSPREVIOUS")
 	if aws.ToString(prev.VersionId) != aws.ToString(v1.VersionId) || !slices.Equal(prev.VersionStages, []string{"AWSPREVIOUS"}) {
 		t.Errorf("AWSPREVIOUS is on %s with %q, want %s with [AWSPREVIOUS]", aws.ToString(prev.VersionId), prev.VersionStages, aws.ToString(v1.VersionId))
 	}
@@ -165,7 +149,7 @@ func TestSecretPendingThenPromote(t *testing.T) {
 
 func TestPutSecretValueIdempotent(t *testing.T) {
 	s, url := start(t)
-	c := smClient(url, s.SeedUser("admin", true))
+	c := awstest.SecretsManager(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	id := aws.String("idem")
 	if _, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: id, SecretString: aws.String("a")}); err != nil {
@@ -189,16 +173,16 @@ func TestPutSecretValueIdempotent(t *testing.T) {
 	if sec, _ := s.Secret("idem"); len(sec.Versions) != 2 {
 		t.Errorf("got %d versions, want 2", len(sec.Versions))
 	}
-	if _, err := put("c"); !isType[*types.ResourceExistsException](err) {
+	if _, err := put("c"); !awstest.IsType[*types.ResourceExistsException](err) {
 		t.Errorf("same token, other value: got %v, want ResourceExistsException", err)
 	}
 	_, err = c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: id, SecretString: aws.String("d"), ClientRequestToken: aws.String("short")})
-	wantCode(t, err, "ValidationException")
+	awstest.WantCode(t, err, "ValidationException")
 }
 
 func TestSecretsManagerErrors(t *testing.T) {
 	s, url := start(t)
-	c := smClient(url, s.SeedUser("admin", true))
+	c := awstest.SecretsManager(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	if _, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("x"), SecretString: aws.String("v")}); err != nil {
 		t.Fatal(err)
@@ -215,36 +199,36 @@ func TestSecretsManagerErrors(t *testing.T) {
 		err   error
 		typed func(error) bool
 	}{
-		{"unknown secret", get("nope", nil, nil), isType[*types.ResourceNotFoundException]},
-		{"unknown stage", get("x", nil, aws.String("AWSPENDING")), isType[*types.ResourceNotFoundException]},
-		{"unknown version", get("x", aws.String("00000000-0000-4000-8000-000000000000"), nil), isType[*types.ResourceNotFoundException]},
-		{"secret without a value", get("empty", nil, nil), isType[*types.ResourceNotFoundException]},
+		{"unknown secret", get("nope", nil, nil), awstest.IsType[*types.ResourceNotFoundException]},
+		{"unknown stage", get("x", nil, aws.String("AWSPENDING")), awstest.IsType[*types.ResourceNotFoundException]},
+		{"unknown version", get("x", aws.String("00000000-0000-4000-8000-000000000000"), nil), awstest.IsType[*types.ResourceNotFoundException]},
+		{"secret without a value", get("empty", nil, nil), awstest.IsType[*types.ResourceNotFoundException]},
 		{"name exists", func() error {
 			_, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("x"), SecretString: aws.String("w")})
 			return err
-		}(), isType[*types.ResourceExistsException]},
+		}(), awstest.IsType[*types.ResourceExistsException]},
 		{"string and binary", func() error {
 			_, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("y"), SecretString: aws.String("w"), SecretBinary: []byte{1}})
 			return err
-		}(), isType[*types.InvalidParameterException]},
+		}(), awstest.IsType[*types.InvalidParameterException]},
 		{"bad name", func() error {
 			_, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("a b"), SecretString: aws.String("w")})
 			return err
-		}(), isType[*types.InvalidParameterException]},
+		}(), awstest.IsType[*types.InvalidParameterException]},
 		{"put to unknown secret", func() error {
 			_, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("nope"), SecretString: aws.String("w")})
 			return err
-		}(), isType[*types.ResourceNotFoundException]},
+		}(), awstest.IsType[*types.ResourceNotFoundException]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if !tt.typed(tt.err) {
 				t.Fatalf("got %T %v, want the typed error", tt.err, tt.err)
 			}
-			if got := httpStatus(tt.err); got != 400 {
+			if got := awstest.HTTPStatus(tt.err); got != 400 {
 				t.Errorf("got HTTP %d, want 400", got)
 			}
-			if errMessage(tt.err) == "" {
+			if awstest.Message(tt.err) == "" {
 				t.Errorf("error %v has no message", tt.err)
 			}
 		})
@@ -257,7 +241,7 @@ func TestSecretsManagerErrors(t *testing.T) {
 			t.Errorf("GetSecretValue(%s): %v", id, err)
 		}
 	}
-	if _, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{}); errCode(err) != "UnknownOperationException" {
+	if _, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{}); awstest.Code(err) != "UnknownOperationException" {
 		t.Errorf("ListSecrets: got %v, want UnknownOperationException", err)
 	}
 	if got := s.Unhandled(); !slices.Equal(got, []string{"secretsmanager:ListSecrets"}) {

@@ -11,18 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
-func ssmClient(url string, c aws.Credentials) *ssm.Client {
-	return ssm.NewFromConfig(sdkConfig(c), func(o *ssm.Options) {
-		o.BaseEndpoint = aws.String(url)
-	})
-}
-
 func TestPutParameterVersions(t *testing.T) {
-	clock := newFakeClock()
+	clock := awstest.NewClock()
 	s, url := start(t, awsfake.WithClock(clock.Now))
-	c := ssmClient(url, s.SeedUser("admin", true))
+	c := awstest.SSM(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	put := func(value string, overwrite bool) (*ssm.PutParameterOutput, error) {
 		return c.PutParameter(ctx, &ssm.PutParameterInput{
@@ -38,7 +33,7 @@ func TestPutParameterVersions(t *testing.T) {
 			t.Errorf("put %d: got version %d tier %s, want %d Standard", i+1, out.Version, out.Tier, i+1)
 		}
 	}
-	if _, err := put("four", false); !isType[*types.ParameterAlreadyExists](err) {
+	if _, err := put("four", false); !awstest.IsType[*types.ParameterAlreadyExists](err) {
 		t.Errorf("put without Overwrite: got %v, want ParameterAlreadyExists", err)
 	}
 	got, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/team-a/deployer")})
@@ -62,7 +57,7 @@ func TestPutParameterVersions(t *testing.T) {
 
 func TestSecureStringParameter(t *testing.T) {
 	s, url := start(t)
-	c := ssmClient(url, s.SeedUser("admin", true))
+	c := awstest.SSM(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	const name, plain = "/app/secret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(plain), Type: types.ParameterTypeSecureString}); err != nil {
@@ -94,14 +89,14 @@ func TestSecureStringParameter(t *testing.T) {
 		t.Errorf("after overwrite: got %+v, want key alias/team-a, SecureString, version 2", p)
 	}
 	_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/plain"), Value: aws.String("v"), Type: types.ParameterTypeString, KeyId: aws.String("alias/x")})
-	if !isType[*types.ValidationException](err) {
+	if !awstest.IsType[*types.ValidationException](err) {
 		t.Errorf("KeyId on a String: got %v, want ValidationException", err)
 	}
 }
 
 func TestParameterTiers(t *testing.T) {
 	s, url := start(t)
-	c := ssmClient(url, s.SeedUser("admin", true))
+	c := awstest.SSM(url, s.SeedUser("admin", true))
 	put := func(name string, size int, tier types.ParameterTier) (*ssm.PutParameterOutput, error) {
 		return c.PutParameter(t.Context(), &ssm.PutParameterInput{
 			Name: aws.String(name), Value: aws.String(strings.Repeat("x", size)), Type: types.ParameterTypeString, Tier: tier, Overwrite: aws.Bool(true),
@@ -127,7 +122,7 @@ func TestParameterTiers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := put(tt.param, tt.size, tt.tier)
 			if tt.wantTier == "" {
-				if !isType[*types.ValidationException](err) {
+				if !awstest.IsType[*types.ValidationException](err) {
 					t.Fatalf("got %v, want ValidationException", err)
 				}
 				return
@@ -147,13 +142,13 @@ func TestParameterTiers(t *testing.T) {
 
 func TestParameterErrors(t *testing.T) {
 	s, url := start(t)
-	c := ssmClient(url, s.SeedUser("admin", true))
+	c := awstest.SSM(url, s.SeedUser("admin", true))
 	ctx := t.Context()
 	if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/a"), Value: aws.String("1"), Type: types.ParameterTypeStringList}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/missing")})
-	if !isType[*types.ParameterNotFound](err) || httpStatus(err) != 400 {
+	if !awstest.IsType[*types.ParameterNotFound](err) || awstest.HTTPStatus(err) != 400 {
 		t.Errorf("GetParameter(missing): got %v, want ParameterNotFound (400)", err)
 	}
 	many, err := c.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/a", "/missing"}})
@@ -166,7 +161,7 @@ func TestParameterErrors(t *testing.T) {
 	if _, err := c.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/a")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/a")}); !isType[*types.ParameterNotFound](err) {
+	if _, err := c.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/a")}); !awstest.IsType[*types.ParameterNotFound](err) {
 		t.Errorf("second delete: got %v, want ParameterNotFound", err)
 	}
 	if _, err := s.Parameter("/a"); err == nil {
@@ -174,12 +169,12 @@ func TestParameterErrors(t *testing.T) {
 	}
 	for _, name := range []string{"aws-thing", "/ssm/x", "a/b", "bad name"} {
 		_, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("v"), Type: types.ParameterTypeString})
-		if !isType[*types.ValidationException](err) {
+		if !awstest.IsType[*types.ValidationException](err) {
 			t.Errorf("PutParameter(%q): got %v, want ValidationException", name, err)
 		}
 	}
 	_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/new"), Value: aws.String("v")})
-	if !isType[*types.ValidationException](err) {
+	if !awstest.IsType[*types.ValidationException](err) {
 		t.Errorf("new parameter without type: got %v, want ValidationException", err)
 	}
 }
