@@ -74,8 +74,12 @@ func (m timeout) HandleInitialize(ctx context.Context, in middleware.InitializeI
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		// Our deadline or an earlier one of the caller's: either way the
 		// call had that long and got no answer.
+		// A caller that bounds the call with the same duration (iamrotate
+		// does) set its deadline a moment before start: that is this
+		// bound, not a shorter one, so the message says the bound itself
+		// rather than 299ms on a busy machine.
 		waited := m.d
-		if dl, ok := ctx.Deadline(); ok {
+		if dl, ok := ctx.Deadline(); ok && start.Add(m.d).Sub(dl) > m.d/10 {
 			waited = dl.Sub(start)
 		}
 		err = fmt.Errorf("%w: no answer within %s; check that the endpoint is reachable and answers: %w",

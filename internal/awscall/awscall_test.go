@@ -93,12 +93,32 @@ func TestBoundKeepsTheCallersDeadline(t *testing.T) {
 	if !errors.Is(err, awscall.ErrTimeout) || took > 5*time.Second {
 		t.Errorf("under a 200ms caller deadline: got %v after %s, want ErrTimeout at once", err, took)
 	}
+	if err != nil && strings.Contains(err.Error(), "within 1h") {
+		t.Errorf("under a 200ms caller deadline, the error names the hour's bound: %v", err)
+	}
 
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err = call(t, ctx, c, fake)
 	if !errors.Is(err, context.Canceled) || errors.Is(err, awscall.ErrTimeout) {
 		t.Errorf("after the caller cancelled: got %v, want context.Canceled and no ErrTimeout", err)
+	}
+}
+
+// TestBoundNamesItselfUnderTheSameDeadline: a caller that bounds the call
+// with the same duration a moment earlier (as iamrotate does) gets the
+// bound in the message, not a millisecond less.
+func TestBoundNamesItselfUnderTheSameDeadline(t *testing.T) {
+	fake, url := awsfake.Start(t)
+	user := fake.SeedUser("u", false)
+	const bound = 300 * time.Millisecond
+	c := client(url, user, bound)
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+	time.Sleep(5 * time.Millisecond) // the caller's deadline is set before the call starts, here by more than a rounding
+	_, err := call(t, ctx, c, fake)
+	if !errors.Is(err, awscall.ErrTimeout) || !strings.Contains(err.Error(), "no answer within 300ms") {
+		t.Errorf("got %v, want ErrTimeout saying \"no answer within 300ms\"", err)
 	}
 }
 
