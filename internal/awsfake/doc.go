@@ -41,6 +41,10 @@
 //   - any principal of the account may assume a role unless the role names
 //     its trusted users (Role.TrustedUsers); a role with an ExternalID
 //     demands it;
+//   - users have no password, MFA device or signing certificate, so the
+//     credential report says false or N/A for them; its <root_account>
+//     line has no keys and is as old as the oldest user; ListUsers and the
+//     report order users by name;
 //   - the signature's date is not checked against the clock, so tests may
 //     use a fake clock (WithClock) far from the SDK's real signing time;
 //   - faults, latency and holds apply to the next calls of an action
