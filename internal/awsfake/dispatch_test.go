@@ -20,7 +20,7 @@ func TestUnhandledQueryActions(t *testing.T) {
 	s, url := Start(t)
 	creds := s.SeedUser("admin", true)
 
-	_, err := awstest.IAM(url, creds).ListUsers(t.Context(), &iam.ListUsersInput{})
+	_, err := awstest.IAM(url, creds).ListGroups(t.Context(), &iam.ListGroupsInput{})
 	awstest.WantCode(t, err, "InvalidAction")
 	if got := awstest.HTTPStatus(err); got != 400 {
 		t.Errorf("got HTTP %d, want 400", got)
@@ -28,11 +28,11 @@ func TestUnhandledQueryActions(t *testing.T) {
 	_, err = awstest.STS(url, creds).GetSessionToken(t.Context(), &sts.GetSessionTokenInput{})
 	awstest.WantCode(t, err, "InvalidAction")
 
-	if got, want := s.Unhandled(), []string{"iam:ListUsers", "sts:GetSessionToken"}; !slices.Equal(got, want) {
+	if got, want := s.Unhandled(), []string{"iam:ListGroups", "sts:GetSessionToken"}; !slices.Equal(got, want) {
 		t.Errorf("Unhandled() = %q, want %q", got, want)
 	}
-	if n := s.Calls("ListUsers"); n != 0 {
-		t.Errorf("Calls(ListUsers) = %d, want 0 for an unhandled action", n)
+	if n := s.Calls("ListGroups"); n != 0 {
+		t.Errorf("Calls(ListGroups) = %d, want 0 for an unhandled action", n)
 	}
 }
 

@@ -13,9 +13,18 @@
 // a changed body or a wrong secret is rejected as AWS would reject it.
 //
 // The server models what rotatord depends on:
-//   - IAM users, each with at most two access keys, and the actions
-//     CreateUser, GetUser, ListAccessKeys, CreateAccessKey, UpdateAccessKey,
-//     DeleteAccessKey and GetAccessKeyLastUsed;
+//   - IAM users, with paths and each with at most two access keys, and the
+//     actions CreateUser, GetUser, ListUsers (by path prefix, paginated),
+//     ListAccessKeys, CreateAccessKey, UpdateAccessKey, DeleteAccessKey and
+//     GetAccessKeyLastUsed;
+//   - each access key's last use as IAM tracks it: the date, service and
+//     region of the first request it signed in each 15 minutes, for any
+//     service the server speaks (IAM's own calls in us-east-1), visible
+//     only after a reporting delay ([WithLastUsedDelay]);
+//   - the credential report (GenerateCredentialReport, GetCredentialReport):
+//     a CSV of every user's keys, base64 in the XML answer, regenerated at
+//     most every four hours, with IAM's ReportNotPresent, ReportInProgress
+//     and ReportExpired errors ([WithCredentialReportTime]);
 //   - STS GetCallerIdentity and AssumeRole, with session credentials;
 //   - eventual consistency: keys created through CreateAccessKey can be made
 //     valid only some time after their creation ([Server.SetKeyDelay]);
@@ -32,6 +41,10 @@
 //   - any principal of the account may assume a role unless the role names
 //     its trusted users (Role.TrustedUsers); a role with an ExternalID
 //     demands it;
+//   - users have no password, MFA device or signing certificate, so the
+//     credential report says false or N/A for them; its <root_account>
+//     line has no keys and is as old as the oldest user; ListUsers and the
+//     report order users by name;
 //   - the signature's date is not checked against the clock, so tests may
 //     use a fake clock (WithClock) far from the SDK's real signing time;
 //   - faults, latency and holds apply to the next calls of an action

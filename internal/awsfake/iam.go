@@ -17,6 +17,10 @@ var iamService = &service{
 		"UpdateAccessKey":      (*Server).updateAccessKeyLocked,
 		"DeleteAccessKey":      (*Server).deleteAccessKeyLocked,
 		"GetAccessKeyLastUsed": (*Server).getAccessKeyLastUsedLocked,
+		"ListUsers":            (*Server).listUsersLocked,
+
+		"GenerateCredentialReport": (*Server).generateCredentialReportLocked,
+		"GetCredentialReport":      (*Server).getCredentialReportLocked,
 	},
 }
 

@@ -204,9 +204,9 @@ func (s *Server) getAccessKeyLastUsedLocked(c *Call) (any, *Error) {
 	var res getAccessKeyLastUsedResult
 	res.UserName = k.user
 	res.AccessKeyLastUsed.ServiceName, res.AccessKeyLastUsed.Region = "N/A", "N/A"
-	if !k.lastUsed.IsZero() {
-		res.AccessKeyLastUsed.LastUsedDate = wireTime(k.lastUsed)
-		res.AccessKeyLastUsed.ServiceName, res.AccessKeyLastUsed.Region = k.lastService, k.lastRegion
+	if u, ok := s.lastUseLocked(k, c.now); ok {
+		res.AccessKeyLastUsed.LastUsedDate = wireTime(u.at)
+		res.AccessKeyLastUsed.ServiceName, res.AccessKeyLastUsed.Region = u.service, u.region
 	}
 	return res, nil
 }

@@ -35,9 +35,9 @@ type accessKey struct {
 	// the server's key delay. Seeded keys are valid at once.
 	propagates bool
 
-	lastUsed    time.Time // zero: never used
-	lastService string
-	lastRegion  string
+	// uses are the key's recorded uses, oldest first: the last one
+	// visible and those still within the last-used delay (lastused.go).
+	uses []keyUse
 }
 
 // role is an IAM role that STS AssumeRole hands out sessions for.

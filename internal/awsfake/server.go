@@ -47,6 +47,12 @@ type Server struct {
 	faults    map[string][]*queuedFault
 	latency   map[string]time.Duration
 	holds     map[string][]*Hold
+
+	// IAM's last-used delay and credential report: see lastused.go and
+	// iam_report.go.
+	lastUsedDelay time.Duration
+	reportTime    time.Duration
+	report        *credentialReport
 }
 
 // Option configures a Server in New.

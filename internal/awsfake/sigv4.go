@@ -118,7 +118,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, a authHeader) (princ
 		return principal{}, now, aerr
 	}
 	if k := s.keys[a.keyID]; k != nil {
-		k.lastUsed, k.lastService, k.lastRegion = now, a.service, a.region
+		s.recordUseLocked(k, now, a.service, a.region)
 	}
 	return p, now, nil
 }
