@@ -89,7 +89,9 @@ func checkDocType(t *testing.T, doc string, typ reflect.Type, where string) {
 func TestReportGoldens(t *testing.T) {
 	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	cest := time.FixedZone("CEST", 2*3600)
-	at := func(day, hour int) time.Time { return time.Date(2026, 3, day, hour, 0, 0, 123456789, time.UTC).In(cest) }
+	at := func(day, hour int) time.Time {
+		return time.Date(2026, 3, day, hour, 0, 0, 123456789, time.UTC).In(cest)
+	}
 	delivered := map[string]time.Time{"file:/run/rotatord/app.ini#app": at(1, 3)}
 	s := &state.Secret{
 		Name: "/team-a/app", UserName: "app", UserARN: "arn:aws:iam::123456789012:user/app",
