@@ -18,15 +18,23 @@ import (
 )
 
 // TestReadCommandsOutput: list [FOLDER], status, get and history with -o
-// json and -o yaml, without a daemon and through a running one. Each
-// document parses into its struct of report.go (no unknown field), holds
-// the values the store holds, is the same document through the daemon,
-// and holds no piece of any secret access key the test knows but for
-// get --reveal's; list FOLDER filters at the segment boundary; -o table
-// is the table.
+// json and -o yaml, without a daemon and through a running one, on bbolt
+// and on DynamoDB (where status names the replicas). Each document parses
+// into its struct of report.go (no unknown field), holds the values the
+// store holds, is the same document through the daemon, and holds no
+// piece of any secret access key the test knows but for get --reveal's;
+// list FOLDER filters at the segment boundary; -o table is the table.
 func TestReadCommandsOutput(t *testing.T) {
-	w := newWorld(t, secretOpts{graceful: true})
-	cfg := w.runSettings("3s")
+	for _, dynamo := range []bool{false, true} {
+		t.Run(map[bool]string{false: "bbolt", true: "dynamodb"}[dynamo], func(t *testing.T) {
+			readCommandsOutput(t, dynamo)
+		})
+	}
+}
+
+func readCommandsOutput(t *testing.T, dynamo bool) {
+	w := newWorld(t, secretOpts{graceful: true, dynamo: dynamo})
+	cfg := strings.Replace(w.runSettings("3s"), "  backend: dynamodb\n", "  backend: dynamodb\n  replica: r1\n", 1)
 	keys := []string{w.app.SecretAccessKey, w.admin.SecretAccessKey}
 	for i, name := range []string{"/team-a/x", "/team-a/ci/y", "/team-ab/z"} {
 		u := w.fake.SeedUser(fmt.Sprintf("folder%d", i), false)
@@ -53,9 +61,20 @@ func TestReadCommandsOutput(t *testing.T) {
 	}
 	cur := s.Current()
 
-	offline := checkReadOutputs(t, w, s, keys)
+	// Replicas: none on bbolt; on DynamoDB, none without a daemon, then the
+	// daemon's.
+	var offlineReplicas, daemonReplicas []string
+	if dynamo {
+		offlineReplicas, daemonReplicas = []string{}, []string{"r1"}
+	}
+	offline := checkReadOutputs(t, w, s, keys, offlineReplicas)
 	p := w.startDaemon()
-	daemon := checkReadOutputs(t, w, s, keys)
+	daemon := checkReadOutputs(t, w, s, keys, daemonReplicas)
+	for _, docs := range []map[string]any{offline, daemon} {
+		st := docs["status /team/app"].(statusDoc)
+		st.Replicas = nil
+		docs["status /team/app"] = st
+	}
 	for name, doc := range offline {
 		if !reflect.DeepEqual(doc, daemon[name]) {
 			t.Errorf("%s: through the daemon\n%+v\nwithout one\n%+v", name, daemon[name], doc)
@@ -81,7 +100,9 @@ func TestReadCommandsOutput(t *testing.T) {
 // checkReadOutputs runs the read commands with -o json and -o yaml,
 // checks them against s, the stored /team/app, and returns the decoded
 // documents by command.
-func checkReadOutputs(t *testing.T, w *world, s *state.Secret, keys []string) map[string]any {
+// replicas is what status must name (each name with the suffix the daemon
+// adds): nil for null.
+func checkReadOutputs(t *testing.T, w *world, s *state.Secret, keys []string, replicas []string) map[string]any {
 	t.Helper()
 	cur := s.Current()
 	docs := map[string]any{}
@@ -152,11 +173,14 @@ func checkReadOutputs(t *testing.T, w *world, s *state.Secret, keys []string) ma
 	var st statusDoc
 	doc(&st, "status", "/team/app")
 	if st.Name != "/team/app" || deref(st.KeyID) != cur.AccessKeyID || st.State != "ok" || st.OpenRotation != nil ||
-		st.PendingKeyID != nil || st.Replicas != nil || st.LeaseExpires != nil || deref(st.IAMUserName) != s.UserName ||
+		st.PendingKeyID != nil || (st.Replicas == nil) != (replicas == nil) || st.LeaseExpires != nil || deref(st.IAMUserName) != s.UserName ||
 		deref(st.IAMUserARN) != s.UserARN || len(st.Sinks) != 1 || st.Sinks[0].PendingDelivered != nil {
 		t.Errorf("status: %s; want /team/app, key %s, ok, user %s, one sink, nothing pending", show(st), cur.AccessKeyID, s.UserARN)
 	} else {
 		checkTime(t, "status: sinks[0].current_delivered", st.Sinks[0].CurrentDelivered, cur.Delivered[st.Sinks[0].ID])
+	}
+	if st.Replicas != nil && !slices.EqualFunc(*st.Replicas, replicas, strings.HasPrefix) {
+		t.Errorf("status: replicas %q, want %q (each followed by its suffix)", *st.Replicas, replicas)
 	}
 
 	var get getDoc
