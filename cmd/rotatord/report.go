@@ -13,7 +13,7 @@ import (
 // fields may be added, never renamed or removed. Names are snake_case;
 // times are RFC 3339 strings in UTC to the second, null when not set;
 // other values that may be missing are null too; lists are [] when empty,
-// never null (but replicas, null on a store that no replicas share).
+// never null (but status's replicas, null on bbolt).
 //
 // The documents hold only what the builders below copy into them: no
 // config.SecretValue, no state.Version, nothing that marshals itself. The
@@ -49,8 +49,9 @@ type secretRow struct {
 type statusDoc struct {
 	secretRow    `yaml:",inline"`
 	LeaseExpires *string `json:"lease_expires" yaml:"lease_expires"`
-	// Replicas are the daemons running on a shared store; null (a nil
-	// pointer: yaml.v3 writes a nil slice as []) when none shares it.
+	// Replicas are the daemons running on a shared store (DynamoDB), []
+	// when none runs; null on bbolt (a nil pointer: yaml.v3 writes a nil
+	// slice as []).
 	Replicas     *[]string      `json:"replicas" yaml:"replicas"`
 	IAMUserName  *string        `json:"iam_user_name" yaml:"iam_user_name"`
 	IAMUserARN   *string        `json:"iam_user_arn" yaml:"iam_user_arn"`
