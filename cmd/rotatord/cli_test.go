@@ -270,7 +270,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"rotate"}, "needs one secret name"},
 		{[]string{"get", "a", "b"}, "needs one secret name"},
-		{[]string{"list", "extra"}, "takes no arguments"},
+		{[]string{"list", "extra"}, `folder "extra" does not start with /`},
 		{[]string{"list", "--bogus"}, "unknown flag"},
 		{[]string{"--log-format", "xml", "list"}, "--log-format"},
 	} {

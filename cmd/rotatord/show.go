@@ -18,45 +18,80 @@ import (
 )
 
 func (c *cli) listCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "list",
-		Short: "List every secret: key id, state, last and next rotation, last error",
-		Args:  noArgs,
+	var output *outputFormat
+	cmd := &cobra.Command{
+		Use:   "list [FOLDER]",
+		Short: "List every secret (or those under FOLDER): key id, state, last and next rotation, last error",
+		Long: `List every secret, or with FOLDER only those whose name lies under it: the
+folder /team-a/ (or /team-a) holds /team-a/x and /team-a/ci/y, not
+/team-ab/z. A folder starts with /. A folder that holds no secret lists
+none and exits 0.
+
+-o json and -o yaml print one document instead of the table; see
+docs/output.md.`,
+		Args: oneFolder,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var folder string
+			if len(args) == 1 {
+				var err error
+				if folder, err = config.CanonicalFolder(args[0]); err != nil {
+					return errUsage{fmt.Errorf("list: %w", err)}
+				}
+			}
 			return c.withBackend("rotatord list", func(b backend) error {
 				rows, err := b.List(c.ctx)
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-				// A HELD BY column while replicas sharing the store hold
-				// leases.
-				shared := slices.ContainsFunc(rows, func(r control.SecretStatus) bool { return r.Holder != "" })
-				head := "NAME\tTARGET\tKEY ID\tSTATE\tLAST ROTATION\tNEXT ROTATION\tLAST ERROR"
-				if shared {
-					head += "\tHELD BY"
+				if folder != "" {
+					rows = slices.DeleteFunc(rows, func(r control.SecretStatus) bool { return !config.InFolder(r.Name, folder) })
 				}
-				fmt.Fprintln(tw, head)
-				for _, r := range rows {
-					next := stamp(r.NextRotation)
-					if r.Target != "" && r.NextRotation.IsZero() {
-						next = "manual"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Name, dash(r.Target), dash(r.KeyID), r.State,
-						stamp(r.LastRotation), next, short(r.LastError))
-					if shared {
-						fmt.Fprintf(tw, "\t%s", dash(r.Holder))
-					}
-					fmt.Fprintln(tw)
+				if *output != outputTable {
+					return writeDoc(c.stdout, *output, newListDoc(folder, rows))
 				}
-				return tw.Flush()
+				return printList(c.stdout, rows)
 			})
 		},
 	}
+	output = outputFlag(cmd)
+	return cmd
+}
+
+// oneFolder accepts at most one argument, the folder.
+func oneFolder(cmd *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return errUsage{fmt.Errorf("%s takes at most one folder, got %q (see %s --help)", cmd.Name(), args, cmd.CommandPath())}
+	}
+	return nil
+}
+
+func printList(w io.Writer, rows []control.SecretStatus) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	// A HELD BY column while replicas sharing the store hold leases.
+	shared := slices.ContainsFunc(rows, func(r control.SecretStatus) bool { return r.Holder != "" })
+	head := "NAME\tTARGET\tKEY ID\tSTATE\tLAST ROTATION\tNEXT ROTATION\tLAST ERROR"
+	if shared {
+		head += "\tHELD BY"
+	}
+	fmt.Fprintln(tw, head)
+	for _, r := range rows {
+		next := stamp(r.NextRotation)
+		if r.Target != "" && r.NextRotation.IsZero() {
+			next = "manual"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Name, dash(r.Target), dash(r.KeyID), r.State,
+			stamp(r.LastRotation), next, short(r.LastError))
+		if shared {
+			fmt.Fprintf(tw, "\t%s", dash(r.Holder))
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
 }
 
 func (c *cli) statusCommand() *cobra.Command {
-	return &cobra.Command{
+	var output *outputFormat
+	cmd := &cobra.Command{
 		Use:   "status NAME",
 		Short: "Show one secret: state, schedule, open rotation, each sink's delivery",
 		Args:  oneName,
@@ -66,11 +101,16 @@ func (c *cli) statusCommand() *cobra.Command {
 				if err != nil {
 					return notFound(args[0], err)
 				}
+				if *output != outputTable {
+					return writeDoc(c.stdout, *output, newStatusDoc(d))
+				}
 				printStatus(c.stdout, d)
 				return nil
 			})
 		},
 	}
+	output = outputFlag(cmd)
+	return cmd
 }
 
 func printStatus(w io.Writer, d *control.SecretDetail) {
@@ -118,6 +158,7 @@ func printStatus(w io.Writer, d *control.SecretDetail) {
 func (c *cli) getCommand() *cobra.Command {
 	var version int
 	var reveal bool
+	var output *outputFormat
 	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Show a secret's current (or given) version; --reveal prints the secret access key",
@@ -128,13 +169,19 @@ When a daemon runs, get asks it through the control socket, after checking
 who listens there (SO_PEERCRED): a process that is neither root's nor your
 own user's is refused, with its uid, and get exits 1 without printing
 anything it answered (it could hand out a forged key). Without a daemon,
-get reads the state store itself.`,
+get reads the state store itself.
+
+-o json and -o yaml print one document instead; it holds the secret
+access key only with --reveal (see docs/output.md).`,
 		Args: oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend("rotatord get", func(b backend) error {
 				v, err := c.version(b, args[0], version, reveal)
 				if err != nil {
 					return err
+				}
+				if *output != outputTable {
+					return writeDoc(c.stdout, *output, newGetDoc(config.CanonicalName(args[0]), v, reveal))
 				}
 				secret := config.Redacted + " (add --reveal to print it)"
 				switch {
@@ -152,6 +199,7 @@ get reads the state store itself.`,
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "show version `N` instead of the current one")
 	cmd.Flags().BoolVar(&reveal, "reveal", false, "print the secret access key itself")
+	output = outputFlag(cmd)
 	return cmd
 }
 
@@ -182,7 +230,8 @@ func (c *cli) version(b backend, name string, n int, reveal bool) (*state.Versio
 }
 
 func (c *cli) historyCommand() *cobra.Command {
-	return &cobra.Command{
+	var output *outputFormat
+	cmd := &cobra.Command{
 		Use:   "history NAME",
 		Short: "Show a secret's versions and audit events",
 		Args:  oneName,
@@ -199,11 +248,16 @@ func (c *cli) historyCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if *output != outputTable {
+					return writeDoc(c.stdout, *output, newHistoryDoc(d.Secret, events))
+				}
 				printHistory(c.stdout, d.Secret, events)
 				return nil
 			})
 		},
 	}
+	output = outputFlag(cmd)
+	return cmd
 }
 
 func printHistory(w io.Writer, s *state.Secret, events []state.Event) {
