@@ -210,7 +210,8 @@ func (ru *run) promote(ctx context.Context) error {
 func (ru *run) finish(ctx context.Context) error {
 	j := ru.st.Journal
 	old := ru.st.ByKeyID(j.CurrentKeyID)
-	strict := !ru.cfg().Graceful() && old != nil && old.State == state.Previous
+	// A rollback keeps the key it replaces valid, as a graceful rotation.
+	strict := !ru.cfg().Graceful() && !ru.rollingBack() && old != nil && old.State == state.Previous
 	if strict || j.CreateAttempts > 0 {
 		c, err := ru.adminIAM()
 		if err != nil {
@@ -228,6 +229,7 @@ func (ru *run) finish(ctx context.Context) error {
 		}
 	}
 	ru.awsDone() // only the store is left
+	finished, rollback := ru.eventKind("finished"), ru.rollingBack()
 	err := ru.update(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
 		if strict {
@@ -236,9 +238,11 @@ func (ru *run) finish(ctx context.Context) error {
 			tx.Audit(j.RotationID, "key.retired", v.AccessKeyID, ru.cfg().Retire)
 		}
 		prune(s, ru.cfg().MaxVersions)
-		s.LastRotation = ru.now()
+		if !rollback { // the schedule still counts from the last rotation
+			s.LastRotation = ru.now()
+		}
 		s.LastError, s.LastErrorAt = "", time.Time{}
-		tx.Audit(j.RotationID, "rotation.finished", s.Current().AccessKeyID, fmt.Sprintf("version %d", s.Current().N))
+		tx.Audit(j.RotationID, finished, s.Current().AccessKeyID, fmt.Sprintf("version %d", s.Current().N))
 		s.Journal = nil
 		return nil
 	})

@@ -219,7 +219,11 @@ func (ru *run) drive(ctx context.Context) error {
 		var err error
 		switch step := ru.st.Journal.Step; step {
 		case state.StepBegun:
-			err = ru.inspect(ctx)
+			if ru.rollingBack() {
+				err = ru.reinstate(ctx)
+			} else {
+				err = ru.inspect(ctx)
+			}
 		case state.StepInspected:
 			err = ru.makeRoom(ctx)
 		case state.StepRoomMade, state.StepCreating:
@@ -262,10 +266,10 @@ func (ru *run) fail(ctx context.Context, err error) error {
 			return nil
 		}
 		if closeIt {
-			tx.Audit(s.Journal.RotationID, "rotation.failed", "", msg)
+			tx.Audit(s.Journal.RotationID, ru.eventKind("failed"), "", msg)
 			s.Journal = nil
 		} else {
-			tx.Audit(s.Journal.RotationID, "rotation.stalled", s.Journal.NewKeyID, msg)
+			tx.Audit(s.Journal.RotationID, ru.eventKind("stalled"), s.Journal.NewKeyID, msg)
 		}
 		return nil
 	})

@@ -43,6 +43,7 @@ type journalRecord struct {
 	RotationID       string    `json:"rotation_id"`
 	Started          time.Time `json:"started,omitzero"`
 	Step             string    `json:"step"`
+	Kind             string    `json:"kind,omitempty"`
 	Manual           bool      `json:"manual,omitempty"`
 	CurrentKeyID     string    `json:"current_key_id,omitempty"`
 	KeysAtInspect    []string  `json:"keys_at_inspect,omitempty"`
@@ -85,7 +86,7 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 	}
 	if j := s.Journal; j != nil {
 		r.Journal = &journalRecord{
-			RotationID: j.RotationID, Started: utc(j.Started), Step: string(j.Step),
+			RotationID: j.RotationID, Started: utc(j.Started), Step: string(j.Step), Kind: string(j.Kind),
 			Manual: j.Manual, CurrentKeyID: j.CurrentKeyID,
 			KeysAtInspect: slices.Clone(j.KeysAtInspect), NewKeyID: j.NewKeyID,
 			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
@@ -124,7 +125,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 	}
 	if j := r.Journal; j != nil {
 		s.Journal = &Journal{
-			RotationID: j.RotationID, Started: j.Started, Step: Step(j.Step),
+			RotationID: j.RotationID, Started: j.Started, Step: Step(j.Step), Kind: Kind(j.Kind),
 			Manual: j.Manual, CurrentKeyID: j.CurrentKeyID,
 			KeysAtInspect: j.KeysAtInspect, NewKeyID: j.NewKeyID,
 			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,

@@ -88,11 +88,25 @@ const (
 	StepPromoted   Step = "promoted"   // pending is current; the old key is being retired
 )
 
+// Kind is what an open journal does to the secret.
+type Kind string
+
+// The kinds of journal. A rollback runs the same steps as a rotation but
+// inspect, make room, create and verify: from StepBegun it reinstates the
+// previous version as the pending one (StepVerified), then delivers,
+// promotes and finishes it like a new key.
+const (
+	KindRotation Kind = ""         // a new key replaces the current one
+	KindRollback Kind = "rollback" // the previous key becomes current again
+)
+
 // Journal is the record of an open rotation.
 type Journal struct {
 	RotationID string
 	Started    time.Time
 	Step       Step
+	// Kind is KindRotation or KindRollback.
+	Kind Kind
 	// Manual marks a rotation an operator asked for.
 	Manual bool
 	// CurrentKeyID is the secret's current key when the rotation began.
@@ -101,7 +115,8 @@ type Journal struct {
 	// key the user holds later that is neither here nor in the store is an
 	// orphan of this rotation.
 	KeysAtInspect []string
-	// NewKeyID is the key created by this rotation, once persisted.
+	// NewKeyID is the key created by this rotation, once persisted; for a
+	// rollback, the previous key it makes current again.
 	NewKeyID string
 	// CreateAttempts counts CreateAccessKey calls of this rotation whose
 	// answer was lost (and whose orphan was removed).
