@@ -23,7 +23,7 @@ const maxAnswer = 64 << 20
 
 // How long a Client waits for the daemon's answer.
 const (
-	// DefaultTimeout bounds every call but Rotate, from connecting to the
+	// DefaultTimeout bounds every call but Rotate and Rollback, from connecting to the
 	// end of the answer: the daemon answers them from its store at once.
 	DefaultTimeout = 10 * time.Second
 	// DefaultRotateTimeout bounds Rotate: a rotation may wait for a
@@ -46,8 +46,9 @@ var ErrNoAnswer = errors.New("the daemon did not answer in time")
 // the process that listens on the socket must be root's or this user's
 // (SO_PEERCRED), or the call fails with ErrUntrusted.
 type Client struct {
-	// Timeout bounds each call but Rotate; zero means DefaultTimeout.
-	// RotateTimeout bounds Rotate; zero means DefaultRotateTimeout. A
+	// Timeout bounds each call but Rotate and Rollback; zero means
+	// DefaultTimeout. RotateTimeout bounds Rotate and Rollback; zero
+	// means DefaultRotateTimeout. A
 	// call that runs out fails with ErrNoAnswer. Set them before the
 	// first call.
 	Timeout, RotateTimeout time.Duration
@@ -148,6 +149,14 @@ func (c *Client) Rotate(ctx context.Context, name string) (*iamrotate.Result, er
 	return out, err
 }
 
+// Rollback implements Operator: it waits for the daemon's rollback, as
+// Rotate does.
+func (c *Client) Rollback(ctx context.Context, name, reason string) (*iamrotate.Result, error) {
+	var out *iamrotate.Result
+	err := c.call(ctx, http.MethodPost, pathRollback, url.Values{"name": {name}, "reason": {reason}}, &out)
+	return out, err
+}
+
 // Reveal implements Operator. The version's Value is the secret access key
 // itself (a config.SecretValue, redacted whenever printed).
 func (c *Client) Reveal(ctx context.Context, name string, n int) (*state.Version, error) {
@@ -207,7 +216,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ou
 
 // limit is how long a call to the endpoint path may take.
 func (c *Client) limit(path string) time.Duration {
-	if path == pathRotate {
+	if path == pathRotate || path == pathRollback {
 		if c.RotateTimeout > 0 {
 			return c.RotateTimeout
 		}
@@ -219,13 +228,22 @@ func (c *Client) limit(path string) time.Duration {
 	return DefaultTimeout
 }
 
+// cutOperation returns the secret's name when what is a rotation or a
+// rollback ("rotate NAME", "rollback NAME").
+func cutOperation(what string) (string, bool) {
+	if name, ok := strings.CutPrefix(what, "rotate "); ok {
+		return name, true
+	}
+	return strings.CutPrefix(what, "rollback ")
+}
+
 // transportError describes a failure to talk to the daemon at all: it
 // wraps ErrNoAnswer when the call's own time (cctx, limit) ran out,
 // ErrNoDaemon when the daemon went away, ErrUntrusted when another user
 // serves the socket now, and ctx's error when the caller's ctx ended.
 func (c *Client) transportError(ctx, cctx context.Context, what string, limit time.Duration, err error) error {
 	if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
-		if name, ok := strings.CutPrefix(what, "rotate "); ok {
+		if name, ok := cutOperation(what); ok {
 			return &noAnswerError{fmt.Sprintf("%s: the daemon on %s did not finish the rotation within %s; it goes on in the daemon: "+
 				"follow it with `rotatord status %s`, and check the daemon with `systemctl status rotatord`",
 				what, c.path, limit, name)}

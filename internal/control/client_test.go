@@ -137,6 +137,27 @@ func TestRotateDeliveryPendingKeepsResult(t *testing.T) {
 	}
 }
 
+func TestRollback(t *testing.T) {
+	s := serve(t, newFake())
+	res, err := s.client.Rollback(t.Context(), nameOK, "new key breaks billing & more")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RotationID != "new key breaks billing & more" || res.NewKeyID != cannedResult.NewKeyID {
+		t.Errorf("got %+v, want the canned result with the reason as sent", res)
+	}
+	_, err = s.client.Rollback(t.Context(), namePending, "")
+	if !errors.Is(err, ErrNoRollback) || !errors.Is(err, iamrotate.ErrNoRollback) {
+		t.Fatalf("got %v, want ErrNoRollback across the socket", err)
+	}
+	if want := "rollback /team-a/pending: no previous key to roll back to: version 1 is the only version rotatord knows"; err.Error() != want {
+		t.Errorf("got message %q, want %q", err.Error(), want)
+	}
+	if _, err := s.client.Rollback(t.Context(), nameUnknown, ""); !errors.Is(err, ErrUnknownSecret) {
+		t.Errorf("unknown secret: got %v, want ErrUnknownSecret", err)
+	}
+}
+
 func TestRotateHonoursClientContext(t *testing.T) {
 	f := newFake()
 	s := serve(t, f)

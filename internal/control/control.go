@@ -1,6 +1,6 @@
 // Package control is the CLI's way into a running daemon: a small HTTP+JSON
 // protocol on a unix socket. It holds what a daemon offers the CLI (Reader:
-// list, status, history; Operator: rotate, reveal), the Server that serves
+// list, status, history; Operator: rotate, roll back, reveal), the Server that serves
 // them on the socket (created mode 0600, a socket left by a daemon that is
 // gone replaced, connections capped), the Client the CLI speaks to it
 // with, which refuses a socket served by another user (ErrUntrusted, by
@@ -30,6 +30,8 @@ var (
 	ErrNotFound = state.ErrNotFound
 	// ErrDeliveryPending: see iamrotate.ErrDeliveryPending.
 	ErrDeliveryPending = iamrotate.ErrDeliveryPending
+	// ErrNoRollback: see iamrotate.ErrNoRollback.
+	ErrNoRollback = iamrotate.ErrNoRollback
 )
 
 // SecretStatus is one row of `rotatord list`.
@@ -87,11 +89,16 @@ type Reader interface {
 	History(ctx context.Context, name string) ([]state.Event, error)
 }
 
-// Operator rotates a secret and hands out its key.
+// Operator rotates a secret, rolls it back, and hands out its key. It is
+// full at three methods: a new operation goes in a new interface beside it.
 type Operator interface {
 	// Rotate rotates the secret now (or finishes its open rotation) and
 	// returns when the rotation ends.
 	Rotate(ctx context.Context, name string) (*iamrotate.Result, error)
+	// Rollback makes the secret's previous version current again (see
+	// iamrotate.Rotator.Rollback), recording reason, and returns when it
+	// ends.
+	Rollback(ctx context.Context, name, reason string) (*iamrotate.Result, error)
 	// Reveal returns version n of the secret (0: the current one) with its
 	// secret access key.
 	Reveal(ctx context.Context, name string, n int) (*state.Version, error)

@@ -165,6 +165,20 @@ func (f *fakeBackend) Rotate(ctx context.Context, name string) (*iamrotate.Resul
 	return cannedResult, nil
 }
 
+// Rollback refuses namePending (nothing to roll back to), echoes the
+// reason in the result's RotationID for the others.
+func (f *fakeBackend) Rollback(_ context.Context, name, reason string) (*iamrotate.Result, error) {
+	if name == namePending {
+		return nil, fmt.Errorf("rollback %s: %w: version 1 is the only version rotatord knows", name, ErrNoRollback)
+	}
+	if err := f.fail("rollback", name); err != nil {
+		return nil, err
+	}
+	res := *cannedResult
+	res.RotationID = reason
+	return &res, nil
+}
+
 func (f *fakeBackend) Reveal(_ context.Context, name string, n int) (*state.Version, error) {
 	if err := f.fail("get", name); err != nil {
 		return nil, err

@@ -25,6 +25,8 @@ var endpoints = map[string]endpoint{
 	pathHistory: {http.MethodGet, (*Server).history},
 	pathRotate:  {http.MethodPost, (*Server).rotate},
 	pathReveal:  {http.MethodGet, (*Server).reveal},
+
+	pathRollback: {http.MethodPost, (*Server).rollback},
 }
 
 // ServeHTTP implements http.Handler: it routes, calls r or o, writes
@@ -120,6 +122,19 @@ func (s *Server) rotate(ctx context.Context, q url.Values) (any, error) {
 		return nil, err
 	}
 	res, err := s.o.Rotate(ctx, name)
+	if res == nil {
+		return nil, err
+	}
+	return res, err
+}
+
+// rollback waits for the rollback, as rotate does for a rotation.
+func (s *Server) rollback(ctx context.Context, q url.Values) (any, error) {
+	name, err := nameArg(q)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.o.Rollback(ctx, name, q.Get("reason"))
 	if res == nil {
 		return nil, err
 	}

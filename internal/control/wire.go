@@ -19,6 +19,8 @@ const (
 	pathHistory = "/v1/history" // GET ?name=: []state.Event
 	pathRotate  = "/v1/rotate"  // POST ?name=: iamrotate.Result
 	pathReveal  = "/v1/reveal"  // GET ?name=&version=: revealedVersion
+	// pathRollback is POST ?name=&reason=: iamrotate.Result.
+	pathRollback = "/v1/rollback"
 )
 
 // Error codes: how a sentinel crosses the socket.
@@ -26,12 +28,13 @@ const (
 	codeUnknownSecret   = "unknown_secret"
 	codeNotFound        = "not_found"
 	codeDeliveryPending = "delivery_pending"
+	codeNoRollback      = "no_rollback"
 	codeInternal        = "internal"
 	codeBadRequest      = "bad_request"
 )
 
 // errorBody is the JSON of every failed request. Result is set by rotate
-// when the rotation got far enough to have one (delivery pending).
+// and rollback when they got far enough to have one (delivery pending).
 type errorBody struct {
 	Error  string            `json:"error"`
 	Code   string            `json:"code"`
@@ -47,6 +50,7 @@ var codes = []struct {
 	{codeUnknownSecret, ErrUnknownSecret, http.StatusNotFound},
 	{codeNotFound, ErrNotFound, http.StatusNotFound},
 	{codeDeliveryPending, ErrDeliveryPending, http.StatusConflict},
+	{codeNoRollback, ErrNoRollback, http.StatusConflict},
 }
 
 // codeOf returns the code and HTTP status for an error of a Reader or

@@ -115,6 +115,8 @@ func stateWord(st *state.Secret) string {
 		return "new"
 	case st.Journal != nil && st.Journal.Step == state.StepDelivering:
 		return "delivering"
+	case st.Journal != nil && st.Journal.Kind == state.KindRollback:
+		return "rolling back (" + string(st.Journal.Step) + ")"
 	case st.Journal != nil:
 		return "rotating (" + string(st.Journal.Step) + ")"
 	case st.LastError != "":

@@ -257,6 +257,8 @@ func (d *Daemon) runJob(ctx context.Context, j job, awsDone func()) jobResult {
 		err = eng.RetirePrevious(ctx, j.secret)
 	case jobRefresh:
 		_, err = eng.Refresh(ctx, j.secret)
+	case jobRollback:
+		res, err = eng.Rollback(ctx, j.secret, j.reason)
 	default:
 		start := time.Now()
 		res, err = eng.rotate(ctx, j.secret, j.manual, awsDone)

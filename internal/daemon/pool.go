@@ -14,10 +14,11 @@ const (
 	jobDiscover                // learn the age of a key rotatord never rotated
 	jobRetire                  // remove the previous key after grace_period
 	jobRefresh                 // write the current key to sinks that lack it
+	jobRollback                // make the previous key current again
 )
 
 func (k jobKind) String() string {
-	return [...]string{"rotate", "discover", "retire", "refresh"}[k]
+	return [...]string{"rotate", "discover", "retire", "refresh", "rollback"}[k]
 }
 
 // job is one unit of work on one secret. done, if set, receives the
@@ -26,6 +27,8 @@ type job struct {
 	secret string
 	kind   jobKind
 	manual bool
+	// reason is a rollback's, for the audit history.
+	reason string
 	done   chan<- jobResult
 }
 
