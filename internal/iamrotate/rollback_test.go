@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awsfake/awstest"
+	"github.com/rotatord/rotatord/internal/awsfake/smfake"
+	"github.com/rotatord/rotatord/internal/sink/secretsmanager"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -246,5 +249,55 @@ func TestRollbackResumes(t *testing.T) {
 				t.Errorf("CreateAccessKey called %d times, want 1", n)
 			}
 		})
+	}
+}
+
+// TestRollbackTwoPhase rolls back to a version Secrets Manager held
+// before: the rollback stages it again (the same version, unchanged) and
+// commits it, so AWSCURRENT holds the previous key and AWSPREVIOUS the
+// newer one.
+func TestRollbackTwoPhase(t *testing.T) {
+	e := newEnv(t)
+	sm := smfake.Register(e.fake)
+	spec := e.spec(e.secretConfig())
+	smCfg := e.awsConfig()
+	smCfg.Credentials = credentials.NewStaticCredentialsProvider(e.admin.AccessKeyID, e.admin.SecretAccessKey, "")
+	smSink, err := secretsmanager.New(secretsmanager.Config{SecretID: "team/app", Create: true}, smCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Sinks = append(spec.Sinks, Destination{ID: "secretsmanager:team/app", Sink: smSink})
+	second := e.mustRotate(spec)
+	third := e.mustRotate(spec)
+	current := func() string {
+		t.Helper()
+		v, err := sm.SecretValue("team/app", "AWSCURRENT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.SecretString
+	}
+	if !strings.Contains(current(), third.NewKeyID) {
+		t.Fatalf("AWSCURRENT %q lacks %s before the rollback", current(), third.NewKeyID)
+	}
+	res, err := e.rollback(spec, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewKeyID != second.NewKeyID {
+		t.Fatalf("rolled back to %s, want %s", res.NewKeyID, second.NewKeyID)
+	}
+	if !strings.Contains(current(), second.NewKeyID) {
+		t.Errorf("AWSCURRENT %q lacks the previous key %s", current(), second.NewKeyID)
+	}
+	prev, err := sm.SecretValue("team/app", "AWSPREVIOUS")
+	if err != nil || !strings.Contains(prev.SecretString, third.NewKeyID) {
+		t.Errorf("AWSPREVIOUS %q (%v), want the newer key %s", prev.SecretString, err, third.NewKeyID)
+	}
+	if st := e.state("/team/app"); st.Current().Committed["secretsmanager:team/app"].IsZero() {
+		t.Errorf("the rollback's commit to Secrets Manager is not recorded")
+	}
+	if sec, _ := sm.Secret("team/app"); len(sec.Versions) != 2 {
+		t.Errorf("Secrets Manager holds %d versions, want 2 (the rollback stages no new one)", len(sec.Versions))
 	}
 }
