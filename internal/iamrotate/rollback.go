@@ -69,7 +69,7 @@ func (ru *run) rollingBack() bool {
 func (ru *run) beginRollback(ctx context.Context, reason string) error {
 	cur, prev := ru.st.Current(), ru.st.Previous()
 	if cur == nil {
-		return fmt.Errorf("begin: %w: the store holds no version of this secret", ErrNoKey)
+		return fmt.Errorf("begin: %w: rotatord has never rotated this secret, so it has no previous key", ErrNoRollback)
 	}
 	if why := noRollbackReason(ru.st, ru.cfg()); why != "" {
 		return ru.refuse(ctx, cur.AccessKeyID, why)

@@ -3,6 +3,7 @@ package iamrotate
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 	"github.com/rotatord/rotatord/internal/awsfake/smfake"
+	"github.com/rotatord/rotatord/internal/sink/file"
 	"github.com/rotatord/rotatord/internal/sink/secretsmanager"
 	"github.com/rotatord/rotatord/internal/state"
 )
@@ -177,14 +179,26 @@ func TestRollbackRefused(t *testing.T) {
 	}{
 		{"strict delete", true, true, "deleted in IAM (retire: delete) because grace_rotation is off"},
 		{"never rotated", false, false, "version 1 is the only version"},
+		{"unknown to the store", false, false, "has never rotated this secret"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			spec := e.spec(e.secretConfig(func(c *config.RotatedSecret) { c.GraceRotation = !tt.strict }))
-			if tt.rotate {
+			switch {
+			case tt.rotate:
 				e.mustRotate(spec)
-			} else if _, err := e.rot.Discover(context.Background(), spec); err != nil {
-				t.Fatal(err)
+			case strings.HasPrefix(tt.name, "unknown"):
+				if _, err := e.rollback(spec, ""); !errors.Is(err, ErrNoRollback) || !strings.Contains(err.Error(), tt.wantMsg) {
+					t.Fatalf("got %v, want ErrNoRollback with %q", err, tt.wantMsg)
+				}
+				if _, err := e.store.Get(context.Background(), "/team/app"); !errors.Is(err, state.ErrNotFound) {
+					t.Fatalf("a refused rollback of an unknown secret wrote state: %v", err)
+				}
+				return
+			default:
+				if _, err := e.rot.Discover(context.Background(), spec); err != nil {
+					t.Fatal(err)
+				}
 			}
 			before := e.state("/team/app")
 			keys := e.keyIDs("app")
@@ -299,5 +313,27 @@ func TestRollbackTwoPhase(t *testing.T) {
 	}
 	if sec, _ := sm.Secret("team/app"); len(sec.Versions) != 2 {
 		t.Errorf("Secrets Manager holds %d versions, want 2 (the rollback stages no new one)", len(sec.Versions))
+	}
+}
+
+// TestRollbackWaitsForOpenRotation: a rollback is refused while a rotation
+// is open (here: its delivery pending), and says how to finish it.
+func TestRollbackWaitsForOpenRotation(t *testing.T) {
+	e := newEnv(t)
+	spec := e.spec(e.secretConfig())
+	e.mustRotate(spec)
+	spec.Sinks = append(spec.Sinks, e.spec(e.secretConfig(func(c *config.RotatedSecret) {
+		c.Sinks[0].Spec.(*file.Config).Path = filepath.Join(e.dir, "missing", "credentials")
+	})).Sinks...)
+	if _, err := e.rotate(spec); !errors.Is(err, ErrDeliveryPending) {
+		t.Fatalf("rotate: got %v, want delivery pending", err)
+	}
+	before := e.state("/team/app").Journal
+	_, err := e.rollback(spec, "")
+	if err == nil || !strings.Contains(err.Error(), "finish it first with `rotatord rotate /team/app`") {
+		t.Fatalf("got %v, want a refusal saying to finish the open rotation", err)
+	}
+	if j := e.state("/team/app").Journal; j == nil || j.RotationID != before.RotationID || j.Kind != state.KindRotation {
+		t.Fatalf("journal %+v, want the open rotation %s untouched", j, before.RotationID)
 	}
 }
