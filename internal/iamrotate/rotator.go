@@ -2,8 +2,10 @@
 // against IAM and STS: begin, inspect, make room, create, verify, deliver,
 // finish. Every step is written to the state store before the next starts,
 // so a crash anywhere is resumed (or undone) by the next Rotate of the same
-// secret. It knows nothing about schedules; it reaches the store and the sinks
-// only through the small interfaces below.
+// secret. Rollback runs in the same journal: the previous key, checked in
+// IAM and verified, is delivered and made current again. It knows nothing
+// about schedules; it reaches the store and the sinks only through the
+// small interfaces below.
 package iamrotate
 
 import (
