@@ -22,12 +22,12 @@ import (
 // account is awsfake seeded as the account, and what each of its
 // keys must show.
 type account struct {
-	fake  *awsfake.Server
-	url   string
-	clock *awstest.Clock
-	admin aws.Credentials
-	want  map[string]discover.Key // by access key ID
-	byUser map[string][]string    // key IDs by user, oldest first
+	fake   *awsfake.Server
+	url    string
+	clock  *awstest.Clock
+	admin  aws.Credentials
+	want   map[string]discover.Key // by access key ID
+	byUser map[string][]string     // key IDs by user, oldest first
 }
 
 var paths = []string{"/", "/prod/", "/team-a/", "/team-a/ci/"}
