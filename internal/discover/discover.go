@@ -47,24 +47,24 @@ func ParseSource(s string) (Source, error) {
 }
 
 // Key is one IAM access key as Discover finds it. Times are UTC, to the
-// second. Its JSON and YAML are `rotatord discover -o json|yaml`'s rows,
-// documented in docs/discover.md: keep the field names.
+// second. (`rotatord discover -o json|yaml` prints a copy of its fields;
+// see docs/discover.md.)
 type Key struct {
-	User        string    `json:"user" yaml:"user"`
-	Path        string    `json:"path" yaml:"path"`
-	AccessKeyID string    `json:"access_key_id" yaml:"access_key_id"`
-	Status      string    `json:"status" yaml:"status"` // "Active" or "Inactive"
-	Created     time.Time `json:"created" yaml:"created"`
+	User        string
+	Path        string
+	AccessKeyID string
+	Status      string // "Active" or "Inactive"
+	Created     time.Time
 	// AgeDays is the whole days from Created to the time of the discovery.
-	AgeDays int `json:"age_days" yaml:"age_days"`
+	AgeDays int
 	// LastUsed is nil for a key IAM has never seen used; LastUsedService
 	// and LastUsedRegion are then empty.
-	LastUsed        *time.Time `json:"last_used" yaml:"last_used"`
-	LastUsedService string     `json:"last_used_service" yaml:"last_used_service"`
-	LastUsedRegion  string     `json:"last_used_region" yaml:"last_used_region"`
+	LastUsed        *time.Time
+	LastUsedService string
+	LastUsedRegion  string
 	// ManagedBy is the name of the rotatord secret that holds this key, ""
 	// for none.
-	ManagedBy string `json:"managed_by" yaml:"managed_by"`
+	ManagedBy string
 }
 
 // Options tune Discover. The zero value reads the report (or falls back),
