@@ -7,11 +7,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/spf13/cobra"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/daemon"
 	"github.com/rotatord/rotatord/internal/discover"
+	"github.com/rotatord/rotatord/internal/state"
 )
 
 // discoverFlags are `rotatord discover`'s flags.
@@ -55,8 +58,8 @@ Filters:
   --older-than 90d    keys created more than 90 days ago (days with d, or a
                       Go duration such as 36h)
   --unmanaged         keys no rotatord secret holds: neither a secret's
-                      access_key_id in the configuration nor the current key
-                      of a secret in the state store
+                      access_key_id in the configuration nor a current,
+                      pending or previous key of a secret in the state store
 
 Output (-o): table (default), json or yaml; the documents are described in
 docs/discover.md. A progress bar is drawn on standard error when it is a
@@ -89,11 +92,15 @@ func (c *cli) discover(f discoverFlags) error {
 		}
 		f.target = cfg.Targets[0].Name
 	}
-	client, err := daemon.TargetIAM(c.ctx, cfg, f.target)
-	if err != nil {
-		return errUsage{err}
+	if cfg.TargetByName(f.target) == nil {
+		return errUsage{fmt.Errorf("no target %q in the configuration: name one of its targets: block", f.target)}
 	}
-	opts.Managed = c.managedKeys(cfg, f.target)
+	store := c.readStore(cfg, f.target)
+	client, err := daemon.TargetIAM(c.ctx, cfg, f.target, store.creds)
+	if err != nil {
+		return err
+	}
+	opts.Managed = store.managed
 	opts.Logger = c.log
 	bar := newDiscoverProgress(c.stderr, isTerminal(c.stderr))
 	opts.Progress = bar.set
@@ -151,16 +158,25 @@ func parseAge(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// managedKeys maps the access key ids rotatord holds for the target's
+// storeView is what discover learns from the state store: the key ids it
+// holds for the target's secrets, by secret name, and, for a target whose
+// own key rotatord rotates, that key's current version to sign with.
+type storeView struct {
+	managed map[string]string
+	creds   aws.CredentialsProvider // nil: the target's configured credentials
+}
+
+// readStore maps the access key ids rotatord holds for the target's
 // secrets to their names: each secret's access_key_id in the
-// configuration, and its current key in the state store (through the
-// running daemon, or the store itself) when the store can be read; if it
-// cannot, a warning says so and the configuration alone counts.
-func (c *cli) managedKeys(cfg *config.Config, target string) map[string]string {
-	managed := map[string]string{}
+// configuration, and its current, pending and previous versions in the
+// state store, read through the running daemon, or the store itself when
+// none runs. If the store cannot be read, a warning says so and the
+// configuration alone counts.
+func (c *cli) readStore(cfg *config.Config, target string) storeView {
+	v := storeView{managed: map[string]string{}}
 	for _, s := range cfg.Secrets {
 		if s.Target == target && s.AccessKeyID != "" {
-			managed[s.AccessKeyID] = s.Name
+			v.managed[s.AccessKeyID] = s.Name
 		}
 	}
 	err := c.withBackend("rotatord discover", func(b backend) error {
@@ -169,8 +185,26 @@ func (c *cli) managedKeys(cfg *config.Config, target string) map[string]string {
 			return err
 		}
 		for _, r := range rows {
-			if r.Target == target && r.KeyID != "" {
-				managed[r.KeyID] = r.Name
+			if r.Target != target || r.KeyID == "" {
+				continue
+			}
+			d, err := b.Status(c.ctx, r.Name)
+			if err != nil {
+				return err
+			}
+			v.managed[r.KeyID] = r.Name
+			if d.Secret != nil {
+				for _, ver := range []*state.Version{d.Secret.Current(), d.Secret.Pending(), d.Secret.Previous()} {
+					if ver != nil && ver.AccessKeyID != "" {
+						v.managed[ver.AccessKeyID] = r.Name
+					}
+				}
+			}
+		}
+		if rs := cfg.TargetRotator(target); rs != nil {
+			cur, err := b.Reveal(c.ctx, rs.Name, 0)
+			if err == nil && !cur.Value.IsZero() {
+				v.creds = credentials.NewStaticCredentialsProvider(cur.AccessKeyID, cur.Value.Reveal(), "")
 			}
 		}
 		return nil
@@ -178,7 +212,7 @@ func (c *cli) managedKeys(cfg *config.Config, target string) map[string]string {
 	if err != nil {
 		c.log.Warn("managed_by is from the configuration alone: the state store could not be read", "err", err)
 	}
-	return managed
+	return v
 }
 
 func writeDiscoverTable(c *cli, keys []discover.Key) error {

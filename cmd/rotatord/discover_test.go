@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -198,4 +199,34 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// A target whose own key rotatord rotated signs discover's calls with its
+// current key from the store (the configured one is deleted), and that key
+// is managed by the rotating secret. A graceful secret rotated twice has
+// two keys the configuration does not name: both are managed.
+func TestDiscoverRotatedTarget(t *testing.T) {
+	w := newWorld(t, secretOpts{graceful: true})
+	raw, err := os.ReadFile(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.write("rotatord.yaml", string(raw)+"  - name: /prod/target-key\n    target: prod\n    rotator_type: target\n    grace_rotation: false\n")
+	w.mustRun("rotate", "/prod/target-key")
+	if _, err := w.whoami(w.admin); err == nil {
+		t.Fatal("the target's configured key still works after its rotation")
+	}
+	w.mustRun("rotate", "/team/app")
+	w.mustRun("rotate", "/team/app")
+	adminKey := w.fake.Keys("admin")[0].ID
+	doc := discoverJSON(t, w, "--target", "prod", "--path-prefix", "/")
+	managed := map[string]string{}
+	for _, k := range doc.Keys {
+		managed[k.AccessKeyID] = deref(k.ManagedBy)
+	}
+	appKeys := w.fake.Keys("app")
+	if len(doc.Keys) != 3 || len(appKeys) != 2 || managed[adminKey] != "/prod/target-key" ||
+		managed[appKeys[0].ID] != "/team/app" || managed[appKeys[1].ID] != "/team/app" || appKeys[0].ID == w.app.AccessKeyID {
+		t.Errorf("got keys %v, want admin's new key managed by /prod/target-key and app's two new ones by /team/app", managed)
+	}
 }

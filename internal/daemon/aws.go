@@ -125,9 +125,11 @@ func StateAWS(ctx context.Context, c *config.Config) (aws.Config, error) {
 // awscall.DefaultTimeout, the SDK's standard retryer, and a limiter of its
 // own at the target's rate_limit. It is for one command's calls (`rotatord
 // discover`): a running daemon's limiter is not shared, so both together
-// may reach twice the rate. A target whose own key rotatord rotates signs
-// with its configured (bootstrap) key. It makes no AWS call.
-func TargetIAM(ctx context.Context, cfg *config.Config, name string) (*iam.Client, error) {
+// may reach twice the rate. creds, when not nil, sign instead of the
+// target's configured credentials, as the engine signs with the store's
+// current key for a target whose own key rotatord rotates. It makes no
+// AWS call.
+func TargetIAM(ctx context.Context, cfg *config.Config, name string, creds aws.CredentialsProvider) (*iam.Client, error) {
 	t := cfg.TargetByName(name)
 	if t == nil {
 		return nil, fmt.Errorf("no target %q in the configuration: name one of its targets: block", name)
@@ -138,6 +140,9 @@ func TargetIAM(ctx context.Context, cfg *config.Config, name string) (*iam.Clien
 	}
 	c := ta.Config.Copy()
 	c.Credentials = ta.Credentials
+	if creds != nil {
+		c.Credentials = creds
+	}
 	c.APIOptions = append(c.APIOptions, iamRateLimit(newLimiter(t.RateLimit)))
 	return iam.NewFromConfig(c), nil
 }

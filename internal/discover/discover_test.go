@@ -125,7 +125,7 @@ func (a *account) client(t *testing.T, rateLimit float64) *iam.Client {
 		Name: "prod", Region: "us-east-1", Endpoint: a.url, Credentials: config.CredentialsStatic,
 		AccessKeyID: a.admin.AccessKeyID, SecretAccessKey: config.SecretValue(a.admin.SecretAccessKey), RateLimit: rateLimit,
 	}}}
-	c, err := daemon.TargetIAM(t.Context(), cfg, "prod")
+	c, err := daemon.TargetIAM(t.Context(), cfg, "prod", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
