@@ -230,3 +230,23 @@ func TestDiscoverRotatedTarget(t *testing.T) {
 		t.Errorf("got keys %v, want admin's new key managed by /prod/target-key and app's two new ones by /team/app", managed)
 	}
 }
+
+// The progress bar draws on a terminal (throttled: not every step) and is
+// cleared at the end; it writes nothing elsewhere.
+func TestDiscoverProgress(t *testing.T) {
+	for _, terminal := range []bool{false, true} {
+		var buf bytes.Buffer
+		p := newDiscoverProgress(&buf, terminal)
+		p.set(0, 300)
+		p.set(150, 300)
+		p.set(300, 300)
+		p.close()
+		got := buf.String()
+		if terminal && !strings.Contains(got, "/300)") || !terminal && got != "" {
+			t.Errorf("terminal %v: got %q", terminal, got)
+		}
+		if terminal && !strings.HasSuffix(got, "\r") {
+			t.Errorf("the bar is not cleared at the end: %q", got)
+		}
+	}
+}
