@@ -85,7 +85,8 @@ type Options struct {
 	// Now is the time ages are counted from (default time.Now).
 	Now func() time.Time
 	// Progress, when set, is told how many of the total steps (users
-	// whose keys are read) are done, from the same goroutine each time.
+	// whose keys are read) are done: first 0 of total, then after each
+	// user. Calls come from several goroutines, but never at once.
 	Progress func(done, total int)
 	// Wait waits before the attempt-th new look at a credential report
 	// that is still being generated (attempt counts from 1). It returns
