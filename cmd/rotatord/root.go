@@ -118,6 +118,7 @@ protection key or the access keys in its memory.`,
 		c.getCommand(),
 		c.historyCommand(),
 		c.keygenCommand(),
+		c.discoverCommand(),
 		c.stateCommand(),
 		c.demoCommand(),
 	)

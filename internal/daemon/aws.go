@@ -118,3 +118,31 @@ func StateAWS(ctx context.Context, c *config.Config) (aws.Config, error) {
 	cfg.Credentials = dc.Credentials
 	return cfg, nil
 }
+
+// TargetIAM returns an IAM client for the named target of cfg, as a
+// rotation reaches it: its credentials (static, the default chain, an
+// assumed role), endpoint and region, each call bound by
+// awscall.DefaultTimeout, the SDK's standard retryer, and a limiter of its
+// own at the target's rate_limit. It is for one command's calls (`rotatord
+// discover`): a running daemon's limiter is not shared, so both together
+// may reach twice the rate. creds, when not nil, sign instead of the
+// target's configured credentials, as the engine signs with the store's
+// current key for a target whose own key rotatord rotates. It makes no
+// AWS call.
+func TargetIAM(ctx context.Context, cfg *config.Config, name string, creds aws.CredentialsProvider) (*iam.Client, error) {
+	t := cfg.TargetByName(name)
+	if t == nil {
+		return nil, fmt.Errorf("no target %q in the configuration: name one of its targets: block", name)
+	}
+	ta, err := connectTarget(ctx, t, awscall.DefaultTimeout)
+	if err != nil {
+		return nil, err
+	}
+	c := ta.Config.Copy()
+	c.Credentials = ta.Credentials
+	if creds != nil {
+		c.Credentials = creds
+	}
+	c.APIOptions = append(c.APIOptions, iamRateLimit(newLimiter(t.RateLimit)))
+	return iam.NewFromConfig(c), nil
+}
