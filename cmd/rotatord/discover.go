@@ -24,7 +24,7 @@ type discoverFlags struct {
 	pathPrefix string
 	olderThan  string
 	unmanaged  bool
-	output     string
+	output     outputFormat
 }
 
 func (c *cli) discoverCommand() *cobra.Command {
@@ -73,7 +73,8 @@ terminal, never on a pipe or a file.`,
 	fl.StringVar(&f.pathPrefix, "path-prefix", "/", "only users whose IAM path begins with this `path`")
 	fl.StringVar(&f.olderThan, "older-than", "", "only keys older than this `age` (90d, 36h)")
 	fl.BoolVar(&f.unmanaged, "unmanaged", false, "only keys that no rotatord secret manages")
-	fl.StringVarP(&f.output, "output", "o", "table", "output `format`: table, json or yaml (see docs/discover.md)")
+	f.output = outputTable
+	fl.VarP(&f.output, "output", "o", "output `format`: table, json or yaml (see docs/discover.md)")
 	return cmd
 }
 
@@ -109,10 +110,10 @@ func (c *cli) discover(f discoverFlags) error {
 	if err != nil {
 		return fmt.Errorf("discover the access keys of target %s: %w", f.target, err)
 	}
-	if f.output == "table" {
+	if f.output == outputTable {
 		return writeDiscoverTable(c, keys)
 	}
-	return writeDiscoverDoc(c.stdout, f.output, newDiscoverDoc(f.target, opts, keys))
+	return writeDoc(c.stdout, f.output, newDiscoverDoc(f.target, opts, keys))
 }
 
 // options checks the flags that need no configuration.
@@ -123,11 +124,6 @@ func (f discoverFlags) options() (discover.Options, error) {
 		return o, err
 	}
 	o.Source = src
-	switch f.output {
-	case "table", "json", "yaml":
-	default:
-		return o, fmt.Errorf("unknown output format %q: use table, json or yaml", f.output)
-	}
 	if !strings.HasPrefix(f.pathPrefix, "/") {
 		return o, fmt.Errorf("--path-prefix %q: an IAM path begins with /, e.g. /prod/", f.pathPrefix)
 	}

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"gopkg.in/yaml.v3"
 
 	"github.com/rotatord/rotatord/internal/discover"
 )
@@ -76,30 +72,6 @@ func orNull(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// writeDiscoverDoc writes doc as indented JSON or as YAML.
-func writeDiscoverDoc(w io.Writer, format string, doc discoverDoc) error {
-	var buf bytes.Buffer
-	if format == "json" {
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("encode the JSON output: %w", err)
-		}
-	} else {
-		enc := yaml.NewEncoder(&buf)
-		enc.SetIndent(2)
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("encode the YAML output: %w", err)
-		}
-		if err := enc.Close(); err != nil {
-			return fmt.Errorf("encode the YAML output: %w", err)
-		}
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
 }
 
 // discoverProgress draws discover's progress on a terminal

@@ -194,13 +194,6 @@ func discoverJSON(t *testing.T, w *world, args ...string) discoverDoc {
 	return doc
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // A target whose own key rotatord rotated signs discover's calls with its
 // current key from the store (the configured one is deleted), and that key
 // is managed by the rotating secret. A graceful secret rotated twice has
