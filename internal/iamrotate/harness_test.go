@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -239,7 +240,13 @@ func (e *env) sinkKey(profile string) aws.Credentials {
 // like one.
 var secretRun = regexp.MustCompile(`[A-Za-z0-9+/]+`)
 
+// tempPath is a path under the temporary directory, where the tests'
+// sinks write: "/tmp/TestAWSDone2871236512/001/app" is a run of 40 such
+// characters too, with both cases and digits.
+var tempPath = regexp.MustCompile(regexp.QuoteMeta(os.TempDir()) + `/[A-Za-z0-9_./-]*`)
+
 func secretShaped(out string) string {
+	out = tempPath.ReplaceAllString(out, "TEMPPATH")
 	for _, m := range secretRun.FindAllString(out, -1) {
 		if len(m) == 40 && strings.ContainsAny(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
 			strings.ContainsAny(m, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(m, "0123456789") {
@@ -260,5 +267,18 @@ func (e *env) scanForLeaks() {
 	}
 	if m := secretShaped(out); m != "" {
 		e.t.Errorf("something shaped like a secret access key appears in the logs or errors: %.6s…", m)
+	}
+}
+
+// TestSecretShaped: the leak scan finds a key's shape, and not a temporary
+// path's.
+func TestSecretShaped(t *testing.T) {
+	key := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	if secretShaped("aws_secret_access_key = "+key) != key {
+		t.Errorf("a secret access key in a log line is not found")
+	}
+	path := os.TempDir() + "/TestAWSDone2871236512/001/app"
+	if m := secretShaped("wrote " + path); m != "" {
+		t.Errorf("the temporary path %s is taken for a key (%s)", path, m)
 	}
 }
