@@ -124,6 +124,9 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 	retireAt, retire := time.Time{}, false
 	if prev != nil {
 		retireAt, retire = schedule.RetireAt(rs, prev.Replaced)
+		if at := prev.RevokeAt; !at.IsZero() && (!retire || at.Before(retireAt)) {
+			retireAt, retire = at, true // rotate --revoke-previous --revoke-after
+		}
 	}
 	if retire && retireAt.After(now) {
 		e.retireID = d.runner.Schedule(schedule.Once{At: retireAt}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRetire}) }))

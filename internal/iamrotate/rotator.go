@@ -69,6 +69,9 @@ type Spec struct {
 	// Replicas, if set, are the daemons sharing the store: no key is
 	// retired while a live one's host-local sinks lack its successor.
 	Replicas Replicas
+	// Revoke, if set, makes Rotate revoke the key it replaces (see
+	// Revoke); it is recorded in the rotation's journal.
+	Revoke *Revoke
 
 	// What the caller gives one call (Rotate, Refresh, RetirePrevious,
 	// Discover) to stop it, fence it, or learn how far it got. The zero
@@ -198,6 +201,9 @@ func (r *Rotator) Rotate(ctx context.Context, sec Spec, manual bool) (*Result, e
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
 	} else if err := ru.begin(ctx, manual); err != nil {
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
+	}
+	if err := ru.markRevoke(ctx); err != nil {
+		return nil, fmt.Errorf("rotate %s: record revoke: %w", name, err)
 	}
 	res.RotationID = ru.st.Journal.RotationID
 	res.OldKeyID = ru.st.Journal.CurrentKeyID

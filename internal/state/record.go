@@ -37,6 +37,7 @@ type versionRecord struct {
 	Replaced  time.Time            `json:"replaced,omitzero"`
 	Retired   time.Time            `json:"retired,omitzero"`
 	Imported  bool                 `json:"imported,omitempty"`
+	RevokeAt  time.Time            `json:"revoke_at,omitzero"`
 }
 
 type journalRecord struct {
@@ -50,6 +51,9 @@ type journalRecord struct {
 	CreateAttempts   int       `json:"create_attempts,omitempty"`
 	DeliveryAttempts int       `json:"delivery_attempts,omitempty"`
 	NextDelivery     time.Time `json:"next_delivery,omitzero"`
+	Revoke           bool      `json:"revoke,omitempty"`
+	RevokeAfter      int64     `json:"revoke_after_ns,omitempty"`
+	RevokeReason     string    `json:"revoke_reason,omitempty"`
 }
 
 // eventRecord is an Event without its Seq, which is the record's key.
@@ -74,7 +78,7 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 		vr := versionRecord{
 			N: v.N, AccessKeyID: v.AccessKeyID, State: string(v.State),
 			Created: utc(v.Created), Replaced: utc(v.Replaced), Retired: utc(v.Retired),
-			Imported: v.Imported,
+			Imported: v.Imported, RevokeAt: utc(v.RevokeAt),
 		}
 		if v.State != Retired && !v.Value.IsZero() {
 			vr.Sealed = sl.Seal(s.Name, v.AccessKeyID, v.Value)
@@ -90,6 +94,7 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 			KeysAtInspect: slices.Clone(j.KeysAtInspect), NewKeyID: j.NewKeyID,
 			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
 			NextDelivery: utc(j.NextDelivery),
+			Revoke:       j.Revoke, RevokeAfter: int64(j.RevokeAfter), RevokeReason: j.RevokeReason,
 		}
 	}
 	return json.Marshal(r)
@@ -112,6 +117,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 			N: vr.N, AccessKeyID: vr.AccessKeyID, State: VersionState(vr.State),
 			Created: vr.Created, Replaced: vr.Replaced, Retired: vr.Retired,
 			Imported: vr.Imported, Delivered: vr.Delivered, Committed: vr.Committed,
+			RevokeAt: vr.RevokeAt,
 		}
 		if len(vr.Sealed) > 0 {
 			val, err := sl.Open(r.Name, vr.AccessKeyID, vr.Sealed)
@@ -129,6 +135,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 			KeysAtInspect: j.KeysAtInspect, NewKeyID: j.NewKeyID,
 			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
 			NextDelivery: j.NextDelivery,
+			Revoke:       j.Revoke, RevokeAfter: time.Duration(j.RevokeAfter), RevokeReason: j.RevokeReason,
 		}
 	}
 	return s, nil

@@ -69,6 +69,10 @@ type Version struct {
 	// Imported marks a version rotatord did not create: the bootstrap key
 	// from the configuration.
 	Imported bool
+	// RevokeAt is when the key of a previous version that a revocation
+	// (rotate --revoke-previous) deactivated is to be deleted; zero
+	// otherwise. The daemon's retirement deletes it then.
+	RevokeAt time.Time
 }
 
 // Step is the last completed step of an open rotation.
@@ -110,6 +114,14 @@ type Journal struct {
 	// next may start.
 	DeliveryAttempts int
 	NextDelivery     time.Time
+	// Revoke marks an incident-response rotation (rotate
+	// --revoke-previous): once every sink holds the new key, the previous
+	// key is deactivated at once and deleted RevokeAfter later (0: at
+	// once), whatever the secret's mode; RevokeReason goes to the audit
+	// history.
+	Revoke       bool
+	RevokeAfter  time.Duration
+	RevokeReason string
 }
 
 // Secret is the state of one rotated secret.
