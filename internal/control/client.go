@@ -148,6 +148,17 @@ func (c *Client) Rotate(ctx context.Context, name string) (*iamrotate.Result, er
 	return out, err
 }
 
+// RotateRevoke implements Revoker, as Rotate does Operator.
+func (c *Client) RotateRevoke(ctx context.Context, name string, rv iamrotate.Revoke) (*iamrotate.Result, error) {
+	var out *iamrotate.Result
+	q := url.Values{"name": {name}, "revoke": {"1"}, "revoke_after": {rv.After.String()}}
+	if rv.Reason != "" {
+		q.Set("reason", rv.Reason)
+	}
+	err := c.call(ctx, http.MethodPost, pathRotate, q, &out)
+	return out, err
+}
+
 // Reveal implements Operator. The version's Value is the secret access key
 // itself (a config.SecretValue, redacted whenever printed).
 func (c *Client) Reveal(ctx context.Context, name string, n int) (*state.Version, error) {

@@ -262,7 +262,7 @@ func (d *Daemon) runJob(ctx context.Context, j job, awsDone func()) jobResult {
 		_, err = eng.Refresh(ctx, j.secret)
 	default:
 		start := time.Now()
-		res, err = eng.rotate(ctx, j.secret, j.manual, awsDone)
+		res, err = eng.rotateWith(ctx, j.secret, j.manual, j.revoke, awsDone)
 		if ctx.Err() == nil && !elsewhere(err) {
 			d.metrics.rotated(j.secret, err, time.Since(start))
 			d.notifyRotation(j.secret, res, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/rotatord/rotatord/internal/iamrotate"
 )
 
 // jobKind says what a job does to its secret.
@@ -26,6 +28,8 @@ type job struct {
 	secret string
 	kind   jobKind
 	manual bool
+	// revoke, if set, makes a rotation revoke the key it replaces.
+	revoke *iamrotate.Revoke
 	done   chan<- jobResult
 }
 
