@@ -59,6 +59,7 @@ type Client struct {
 var (
 	_ Reader   = (*Client)(nil)
 	_ Operator = (*Client)(nil)
+	_ Revoker  = (*Client)(nil)
 )
 
 // Dial connects to the daemon serving on the unix socket at path and
