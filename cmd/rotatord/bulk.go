@@ -8,11 +8,11 @@ import (
 	"slices"
 	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
-	"github.com/rotatord/rotatord/internal/state"
 )
 
 // The results of one secret in a bulk rotation.
@@ -93,20 +93,6 @@ func selectSecrets(cfg *config.Config, names []string, folder string, all bool) 
 	return out, nil
 }
 
-// revokedFor reports whether the secret's history holds a revocation for
-// reason: a run with the same --reason already finished it.
-func revokedFor(ctx context.Context, r control.Reader, name, reason string) (bool, error) {
-	evs, err := r.History(ctx, name)
-	if errors.Is(err, control.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	want := iamrotate.RevokeDetail(reason)
-	return slices.ContainsFunc(evs, func(e state.Event) bool { return e.Kind == "key.revoked" && e.Detail == want }), nil
-}
-
 // runBulk rotates req.names through b, req.parallel at a time, drawing
 // progress on bar (see progress), and returns one row per name in order.
 // When ctx ends, no further rotation starts; those are "not started".
@@ -145,20 +131,53 @@ feed:
 	return rows
 }
 
+// busyRetries is how many times a bulk rotation waits for a job the daemon
+// already runs on a secret (the rotation of an earlier, interrupted run,
+// say) and asks again.
+const busyRetries = 3
+
 // rotateOne rotates one secret of a bulk rotation and describes the
-// outcome.
+// outcome. A secret the daemon is busy with is waited for, then asked
+// again (and skipped if that job revoked it for the same reason: see
+// iamrotate.Revoke).
 func rotateOne(ctx context.Context, b backend, req bulkRequest, name string) bulkRow {
-	row := bulkRow{Name: name}
-	if req.revoke != nil {
-		switch done, err := revokedFor(ctx, b, name, req.revoke.Reason); {
-		case err != nil:
-			row.Result, row.Detail = bulkFailed, optional(err.Error())
-			return row
-		case done:
-			row.Result, row.Detail = bulkSkipped, optional("already rotated and revoked for this reason")
+	for range busyRetries {
+		row, err := tryOne(ctx, b, req, name)
+		if !errors.Is(err, control.ErrBusy) {
 			return row
 		}
+		if err := waitIdle(ctx, b, name); err != nil {
+			return bulkRow{Name: name, Result: bulkFailed, Detail: optional(err.Error())}
+		}
 	}
+	row, _ := tryOne(ctx, b, req, name)
+	return row
+}
+
+// waitIdle waits until the daemon has no job for the secret queued or
+// running.
+func waitIdle(ctx context.Context, r control.Reader, name string) error {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		d, err := r.Status(ctx, name)
+		if err != nil {
+			return fmt.Errorf("wait for the daemon's job on %s: %w", name, err)
+		}
+		if d.State != "queued" && d.State != "running" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the daemon's job on %s: %w", name, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// tryOne is one attempt of rotateOne; it returns the rotation's error too.
+func tryOne(ctx context.Context, b backend, req bulkRequest, name string) (bulkRow, error) {
+	row := bulkRow{Name: name}
 	var res *iamrotate.Result
 	var err error
 	if req.revoke != nil {
@@ -174,6 +193,8 @@ func rotateOne(ctx context.Context, b backend, req bulkRequest, name string) bul
 		row.Result, row.Detail = bulkPending, optional(err.Error())
 	case err != nil:
 		row.Result, row.Detail = bulkFailed, optional(err.Error())
+	case res.Skipped:
+		row.Result, row.Detail = bulkSkipped, optional("already rotated and revoked for this reason")
 	default:
 		row.Result = bulkRotated
 		if res.Resumed {
@@ -185,7 +206,7 @@ func rotateOne(ctx context.Context, b backend, req bulkRequest, name string) bul
 		}
 		row.Detail = optional(detail)
 	}
-	return row
+	return row, err
 }
 
 // summarize counts rows by result.

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -286,4 +288,53 @@ func TestBulkExitCodes(t *testing.T) {
 			t.Errorf("rotatord %v: exit %d, want %d", bad, code, exitUsage)
 		}
 	}
+}
+
+// TestBulkRevokeKilledDaemon: the CLI of a bulk revocation through a
+// running daemon, SIGKILLed while the daemon's pool works through it, and
+// run again: the daemon finishes what was queued, the second run waits for
+// what the daemon still runs, skips what it revoked and does the rest;
+// each secret rotated once, no orphan key, every previous key rejected.
+func TestBulkRevokeKilledDaemon(t *testing.T) {
+	const n = 40
+	w := newBulkWorld(t, n, 50)
+	w.replaceConfig(w.runSettings("3s"))
+	d := w.startDaemon()
+	args := []string{"rotate", "--folder", "/team-a/", "--revoke-previous", "--reason", "INC-10"}
+	cmd := exec.Command(binary, append([]string{"-c", w.cfg, "--log-format", "json"}, args...)...)
+	cmd.Env = env()
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for w.fake.Calls("CreateAccessKey") < n/4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress within a minute: %d keys created", w.fake.Calls("CreateAccessKey"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	w.record(out.String())
+	if created := w.fake.Calls("CreateAccessKey"); created >= n {
+		t.Fatalf("every secret was rotated (%d) before the kill; make the run slower", created)
+	}
+	second, errOut, code := w.run(args...)
+	if code != 0 {
+		t.Fatalf("second run exited %d:\n%s%s", code, second, errOut)
+	}
+	if !strings.Contains(second, " skipped ") {
+		t.Errorf("second run skipped nothing the first (or the daemon) finished:\n%s", second)
+	}
+	if got := w.fake.Calls("CreateAccessKey"); got != n {
+		t.Errorf("CreateAccessKey called %d times for %d secrets", got, n)
+	}
+	if code, _ := d.term(); code != 0 {
+		t.Fatalf("daemon exited %d", code)
+	}
+	w.checkRevoked("INC-10")
 }

@@ -120,6 +120,10 @@ func (c *cli) rotateSingle(name string, f *rotateFlags) error {
 		if err != nil {
 			return err
 		}
+		if res.Skipped {
+			fmt.Fprintf(c.stdout, "%s: a key was already revoked for this reason; nothing done (current key %s, version %d)\n", config.CanonicalName(name), res.NewKeyID, res.Version)
+			return nil
+		}
 		verb := "rotated"
 		if res.Resumed {
 			verb = "finished the open rotation of"

@@ -29,6 +29,9 @@ var (
 	ErrUnknownSecret = errors.New("no such secret in the configuration")
 	// ErrNotFound: the store holds no state (or no such version) for it.
 	ErrNotFound = state.ErrNotFound
+	// ErrBusy: the daemon has a job for the secret queued or running
+	// already; asking again once it has ended may be right.
+	ErrBusy = errors.New("a rotation of this secret is already queued or running")
 	// ErrDeliveryPending: see iamrotate.ErrDeliveryPending.
 	ErrDeliveryPending = iamrotate.ErrDeliveryPending
 )

@@ -26,6 +26,7 @@ const (
 	codeUnknownSecret   = "unknown_secret"
 	codeNotFound        = "not_found"
 	codeDeliveryPending = "delivery_pending"
+	codeBusy            = "busy"
 	codeInternal        = "internal"
 	codeBadRequest      = "bad_request"
 )
@@ -47,6 +48,7 @@ var codes = []struct {
 	{codeUnknownSecret, ErrUnknownSecret, http.StatusNotFound},
 	{codeNotFound, ErrNotFound, http.StatusNotFound},
 	{codeDeliveryPending, ErrDeliveryPending, http.StatusConflict},
+	{codeBusy, ErrBusy, http.StatusConflict},
 }
 
 // codeOf returns the code and HTTP status for an error of a Reader or
@@ -104,6 +106,7 @@ type revealedVersion struct {
 	Retired     time.Time            `json:"retired,omitzero"`
 	Imported    bool                 `json:"imported,omitempty"`
 	RevokeAt    time.Time            `json:"revoke_at,omitzero"`
+	RevokedFor  string               `json:"revoked_for,omitempty"`
 }
 
 func toRevealed(v *state.Version) *revealedVersion {
@@ -111,7 +114,7 @@ func toRevealed(v *state.Version) *revealedVersion {
 	return &revealedVersion{
 		N: u.N, AccessKeyID: u.AccessKeyID, Created: u.Created, State: u.State,
 		Value: u.Value.Reveal(), Delivered: u.Delivered, Committed: u.Committed, Replaced: u.Replaced,
-		Retired: u.Retired, Imported: u.Imported, RevokeAt: u.RevokeAt,
+		Retired: u.Retired, Imported: u.Imported, RevokeAt: u.RevokeAt, RevokedFor: u.RevokedFor,
 	}
 }
 
@@ -119,7 +122,7 @@ func (r *revealedVersion) version() *state.Version {
 	return &state.Version{
 		N: r.N, AccessKeyID: r.AccessKeyID, Created: r.Created, State: r.State,
 		Value: config.SecretValue(r.Value), Delivered: r.Delivered, Committed: r.Committed, Replaced: r.Replaced,
-		Retired: r.Retired, Imported: r.Imported, RevokeAt: r.RevokeAt,
+		Retired: r.Retired, Imported: r.Imported, RevokeAt: r.RevokeAt, RevokedFor: r.RevokedFor,
 	}
 }
 

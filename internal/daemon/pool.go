@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 )
 
@@ -34,7 +35,7 @@ type job struct {
 }
 
 // errBusy: a job for this secret is already queued or running.
-var errBusy = errors.New("a rotation of this secret is already queued or running")
+var errBusy = control.ErrBusy
 
 // errStopping: the daemon is shutting down and takes no new work.
 var errStopping = errors.New("rotatord is shutting down")

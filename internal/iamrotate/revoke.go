@@ -15,7 +15,10 @@ import (
 // `rotatord rotate --revoke-previous`): once every sink holds the new key,
 // the previous key is deactivated at once, whatever the secret's mode
 // (grace_rotation included), and deleted After later (0: at once). Reason
-// goes to the audit history with the revocation.
+// goes to the audit history with the revocation, and on the revoked
+// version: a secret that has no rotation open and already had a key
+// revoked for the same Reason is left as it is (Result.Skipped), so that an
+// interrupted incident response, run again, finishes only the rest.
 type Revoke struct {
 	After  time.Duration
 	Reason string
@@ -75,7 +78,8 @@ func (ru *run) recordRevoke(tx *state.Tx, j *state.Journal) {
 	if v == nil {
 		return
 	}
-	tx.Audit(j.RotationID, "key.revoked", v.AccessKeyID, revokeDetail(j.RevokeReason))
+	v.RevokedFor = revokeDetail(j.RevokeReason)
+	tx.Audit(j.RotationID, "key.revoked", v.AccessKeyID, v.RevokedFor)
 	if j.RevokeAfter <= 0 {
 		retire(v, ru.now())
 		tx.Audit(j.RotationID, "key.retired", v.AccessKeyID, "revoked: deactivated and deleted")
@@ -83,6 +87,25 @@ func (ru *run) recordRevoke(tx *state.Tx, j *state.Journal) {
 	}
 	v.RevokeAt = ru.now().Add(j.RevokeAfter)
 	tx.Audit(j.RotationID, "key.deactivated", v.AccessKeyID, "revoked: deleted at "+v.RevokeAt.UTC().Format(time.RFC3339))
+}
+
+// revokedBefore reports whether the secret, with no rotation open, already
+// had a key revoked for the reason of sec.Revoke: an earlier run of the
+// same incident response rotated it, and Rotate does nothing. It runs
+// within the rotation (under the daemon's one job per secret, and the
+// lease), so a job that finished a moment ago is seen.
+func (ru *run) revokedBefore() bool {
+	rv := ru.sec.Revoke
+	if rv == nil || ru.st.Journal != nil {
+		return false
+	}
+	want := revokeDetail(rv.Reason)
+	for _, v := range ru.st.Versions {
+		if v.RevokedFor == want {
+			return true
+		}
+	}
+	return false
 }
 
 // RevokeDetail is the detail of the "key.revoked" audit event of a

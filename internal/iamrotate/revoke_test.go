@@ -67,6 +67,11 @@ func TestRevokePrevious(t *testing.T) {
 			if !found {
 				t.Fatalf("no key.revoked event with the reason in %+v", evs)
 			}
+			// The same reason again: nothing to do. Another reason: rotates.
+			again := e.mustRotate(spec)
+			if !again.Skipped || again.NewKeyID != res.NewKeyID || e.fake.Calls("CreateAccessKey") != 1 {
+				t.Fatalf("second rotation for the same reason: %+v, %d keys created; want skipped", again, e.fake.Calls("CreateAccessKey"))
+			}
 			if tt.after > 0 {
 				if err := e.rot.RetirePrevious(context.Background(), e.spec(spec.Config)); err != nil {
 					t.Fatal(err)
@@ -77,6 +82,12 @@ func TestRevokePrevious(t *testing.T) {
 				if v := e.state("/team/app").ByKeyID(old.AccessKeyID); v.State != state.Retired {
 					t.Fatalf("revoked version is %s after RetirePrevious, want retired", v.State)
 				}
+			}
+			other := *spec.Revoke
+			other.Reason = "INC-43"
+			spec.Revoke = &other
+			if r := e.mustRotate(spec); r.Skipped || r.OldKeyID != res.NewKeyID {
+				t.Fatalf("rotation for another reason: %+v, want a rotation of %s", r, res.NewKeyID)
 			}
 		})
 	}

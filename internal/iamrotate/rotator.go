@@ -179,6 +179,10 @@ type Result struct {
 	OldKeyID, NewKeyID string
 	// Version is the new version's number.
 	Version int
+	// Skipped is true when Rotate did nothing: it was asked to revoke for
+	// a reason the secret's key was already revoked for (see Revoke);
+	// OldKeyID, NewKeyID and Version are then the current key's.
+	Skipped bool `json:",omitempty"`
 }
 
 // Rotate rotates the secret's key once: it continues the secret's open
@@ -193,6 +197,10 @@ func (r *Rotator) Rotate(ctx context.Context, sec Spec, manual bool) (*Result, e
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
 	}
 	res := &Result{}
+	if cur := ru.st.Current(); ru.revokedBefore() && cur != nil {
+		ru.log.Info("already revoked for this reason; nothing to do", "access_key_id", cur.AccessKeyID)
+		return &Result{Skipped: true, OldKeyID: cur.AccessKeyID, NewKeyID: cur.AccessKeyID, Version: cur.N}, nil
+	}
 	if ru.st.Journal != nil {
 		res.Resumed = true
 		ru.log = ru.log.With("rotation_id", ru.st.Journal.RotationID)

@@ -30,14 +30,15 @@ type versionRecord struct {
 	State       string `json:"state"`
 	// Sealed is the value sealed by Sealer.Seal; absent when the value is
 	// empty or the version retired.
-	Sealed    []byte               `json:"sealed,omitempty"`
-	Created   time.Time            `json:"created,omitzero"`
-	Delivered map[string]time.Time `json:"delivered,omitempty"`
-	Committed map[string]time.Time `json:"committed,omitempty"`
-	Replaced  time.Time            `json:"replaced,omitzero"`
-	Retired   time.Time            `json:"retired,omitzero"`
-	Imported  bool                 `json:"imported,omitempty"`
-	RevokeAt  time.Time            `json:"revoke_at,omitzero"`
+	Sealed     []byte               `json:"sealed,omitempty"`
+	Created    time.Time            `json:"created,omitzero"`
+	Delivered  map[string]time.Time `json:"delivered,omitempty"`
+	Committed  map[string]time.Time `json:"committed,omitempty"`
+	Replaced   time.Time            `json:"replaced,omitzero"`
+	Retired    time.Time            `json:"retired,omitzero"`
+	Imported   bool                 `json:"imported,omitempty"`
+	RevokeAt   time.Time            `json:"revoke_at,omitzero"`
+	RevokedFor string               `json:"revoked_for,omitempty"`
 }
 
 type journalRecord struct {
@@ -78,7 +79,7 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 		vr := versionRecord{
 			N: v.N, AccessKeyID: v.AccessKeyID, State: string(v.State),
 			Created: utc(v.Created), Replaced: utc(v.Replaced), Retired: utc(v.Retired),
-			Imported: v.Imported, RevokeAt: utc(v.RevokeAt),
+			Imported: v.Imported, RevokeAt: utc(v.RevokeAt), RevokedFor: v.RevokedFor,
 		}
 		if v.State != Retired && !v.Value.IsZero() {
 			vr.Sealed = sl.Seal(s.Name, v.AccessKeyID, v.Value)
@@ -117,7 +118,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 			N: vr.N, AccessKeyID: vr.AccessKeyID, State: VersionState(vr.State),
 			Created: vr.Created, Replaced: vr.Replaced, Retired: vr.Retired,
 			Imported: vr.Imported, Delivered: vr.Delivered, Committed: vr.Committed,
-			RevokeAt: vr.RevokeAt,
+			RevokeAt: vr.RevokeAt, RevokedFor: vr.RevokedFor,
 		}
 		if len(vr.Sealed) > 0 {
 			val, err := sl.Open(r.Name, vr.AccessKeyID, vr.Sealed)

@@ -73,6 +73,10 @@ type Version struct {
 	// (rotate --revoke-previous) deactivated is to be deleted; zero
 	// otherwise. The daemon's retirement deletes it then.
 	RevokeAt time.Time
+	// RevokedFor is the reason given when a revocation retired this
+	// version's key; a rotation revoking for the same reason again finds
+	// its work done.
+	RevokedFor string
 }
 
 // Step is the last completed step of an open rotation.
