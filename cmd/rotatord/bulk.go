@@ -41,7 +41,7 @@ type bulkRow struct {
 	Result   string  `json:"result" yaml:"result"`
 	OldKeyID *string `json:"old_key_id" yaml:"old_key_id"`
 	NewKeyID *string `json:"new_key_id" yaml:"new_key_id"`
-	Version  int     `json:"version,omitempty" yaml:"version,omitempty"`
+	Version  *int    `json:"version" yaml:"version"`
 	Detail   *string `json:"detail" yaml:"detail"`
 }
 
@@ -186,7 +186,10 @@ func tryOne(ctx context.Context, b backend, req bulkRequest, name string) (bulkR
 		res, err = b.Rotate(ctx, name)
 	}
 	if res != nil {
-		row.OldKeyID, row.NewKeyID, row.Version = optional(res.OldKeyID), optional(res.NewKeyID), res.Version
+		row.OldKeyID, row.NewKeyID = optional(res.OldKeyID), optional(res.NewKeyID)
+		if res.Version > 0 {
+			row.Version = &res.Version
+		}
 	}
 	switch {
 	case errors.Is(err, iamrotate.ErrDeliveryPending):
@@ -234,7 +237,7 @@ func writeBulkTable(w io.Writer, d bulkDoc) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tRESULT\tKEY ID\tDETAIL")
 	for _, r := range d.Rotations {
-		key := r.NewKeyID
+		key := r.NewKeyID // the new key; while it is not current, the old one
 		if key == nil {
 			key = r.OldKeyID
 		}
