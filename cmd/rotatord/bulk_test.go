@@ -28,7 +28,14 @@ type bulkWorld struct {
 
 func newBulkWorld(t *testing.T, n int, rateLimit int) *bulkWorld {
 	t.Helper()
-	w := &bulkWorld{world: newWorld(t, secretOpts{graceful: true}), users: map[string]aws.Credentials{}}
+	return newBulkWorldOn(t, n, rateLimit, false)
+}
+
+// newBulkWorldOn is newBulkWorld, with the state in awsfake's DynamoDB
+// table when dynamo.
+func newBulkWorldOn(t *testing.T, n int, rateLimit int, dynamo bool) *bulkWorld {
+	t.Helper()
+	w := &bulkWorld{world: newWorld(t, secretOpts{graceful: true, dynamo: dynamo}), users: map[string]aws.Credentials{}}
 	base, err := os.ReadFile(w.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +81,7 @@ func newBulkWorld(t *testing.T, n int, rateLimit int) *bulkWorld {
 // reason; and that the secrets outside the folder kept their one key.
 func (w *bulkWorld) checkRevoked(reason string) {
 	w.t.Helper()
-	st := w.openStore()
+	st := w.store()
 	defer st.Close()
 	ctx := context.Background()
 	for u, old := range w.users {
@@ -192,6 +199,35 @@ func TestBulkRevokeFolder(t *testing.T) {
 				}
 			}
 			w.checkRevoked("INC-1234 build host compromised")
+		})
+	}
+}
+
+// TestBulkRevokeDynamo: the same on a DynamoDB store, where each rotation
+// runs under the secret's lease: offline and through a daemon.
+func TestBulkRevokeDynamo(t *testing.T) {
+	const n = 16
+	for _, viaDaemon := range []bool{false, true} {
+		t.Run(map[bool]string{false: "offline", true: "daemon"}[viaDaemon], func(t *testing.T) {
+			w := newBulkWorldOn(t, n, 1000, true)
+			var d *daemonProc
+			if viaDaemon {
+				w.replaceConfig(w.runSettings("3s"))
+				d = w.startDaemon()
+			}
+			out := w.mustRun("rotate", "--folder", "/team-a/", "--revoke-previous", "--reason", "INC-D")
+			if want := fmt.Sprintf("%d rotated, 0 pending delivery, 0 failed, 0 skipped, 0 not started\n", n); !strings.HasSuffix(out, want) {
+				t.Errorf("summary: want %q, got:\n%s", want, out)
+			}
+			if got := w.fake.Calls("CreateAccessKey"); got != n {
+				t.Errorf("CreateAccessKey called %d times for %d secrets", got, n)
+			}
+			if d != nil {
+				if code, _ := d.term(); code != 0 {
+					t.Fatalf("daemon exited %d", code)
+				}
+			}
+			w.checkRevoked("INC-D")
 		})
 	}
 }
