@@ -374,3 +374,23 @@ func TestBulkRevokeKilledDaemon(t *testing.T) {
 	}
 	w.checkRevoked("INC-10")
 }
+
+// TestRotateOneRevoke: `rotate NAME --revoke-previous` keeps rotate's one
+// line and adds the revocation's; run again with the same reason it does
+// nothing and says so.
+func TestRotateOneRevoke(t *testing.T) {
+	w := newWorld(t, secretOpts{graceful: true})
+	out := w.mustRun("rotate", "/team/app", "--revoke-previous", "--reason", "INC-1")
+	if !strings.HasPrefix(out, "rotated /team/app: "+w.app.AccessKeyID+" -> ") || !strings.Contains(out, "revoked "+w.app.AccessKeyID+" (deactivated and deleted)\n") {
+		t.Fatalf("got:\n%s", out)
+	}
+	_, err := w.whoami(w.app)
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidClientTokenId" {
+		t.Fatalf("previous key: got %v, want InvalidClientTokenId", err)
+	}
+	again := w.mustRun("rotate", "/team/app", "--revoke-previous", "--reason", "INC-1")
+	if !strings.Contains(again, "already revoked for this reason; nothing done") || w.fake.Calls("CreateAccessKey") != 1 {
+		t.Fatalf("second run: %d keys created, output:\n%s", w.fake.Calls("CreateAccessKey"), again)
+	}
+}
