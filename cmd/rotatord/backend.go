@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/daemon"
 )
@@ -17,6 +18,7 @@ const rotateSlack = 30 * time.Minute
 type backend interface {
 	control.Reader
 	control.Operator
+	control.Revoker
 }
 
 // withBackend runs fn against the running daemon, through its control
@@ -30,6 +32,12 @@ func (c *cli) withBackend(holder string, fn func(b backend) error) error {
 	if err != nil {
 		return err
 	}
+	return c.withBackendOf(cfg, holder, daemon.EngineOptions{Logger: c.log}, fn)
+}
+
+// withBackendOf is withBackend for a loaded configuration; o tunes the
+// engine when no daemon runs.
+func (c *cli) withBackendOf(cfg *config.Config, holder string, o daemon.EngineOptions, fn func(b backend) error) error {
 	client, err := control.Dial(c.ctx, cfg.ControlSocket)
 	switch {
 	case err == nil:
@@ -43,7 +51,8 @@ func (c *cli) withBackend(holder string, fn func(b backend) error) error {
 	case !errors.Is(err, control.ErrNoDaemon):
 		return err
 	}
-	return c.withOffline(cfg, holder, func(o *daemon.Offline) error { return fn(o) })
+	o.Logger = c.log
+	return c.withOfflineOpts(cfg, holder, o, func(o *daemon.Offline) error { return fn(o) })
 }
 
 // withEngine loads the configuration, opens the store and runs fn with an

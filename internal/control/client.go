@@ -60,6 +60,7 @@ type Client struct {
 var (
 	_ Reader   = (*Client)(nil)
 	_ Operator = (*Client)(nil)
+	_ Revoker  = (*Client)(nil)
 )
 
 // Dial connects to the daemon serving on the unix socket at path and
@@ -154,6 +155,17 @@ func (c *Client) Rotate(ctx context.Context, name string) (*iamrotate.Result, er
 func (c *Client) Rollback(ctx context.Context, name, reason string) (*iamrotate.Result, error) {
 	var out *iamrotate.Result
 	err := c.call(ctx, http.MethodPost, pathRollback, url.Values{"name": {name}, "reason": {reason}}, &out)
+	return out, err
+}
+
+// RotateRevoke implements Revoker, as Rotate does Operator.
+func (c *Client) RotateRevoke(ctx context.Context, name string, rv iamrotate.Revoke) (*iamrotate.Result, error) {
+	var out *iamrotate.Result
+	q := url.Values{"name": {name}, "revoke": {"1"}, "revoke_after": {rv.After.String()}}
+	if rv.Reason != "" {
+		q.Set("reason", rv.Reason)
+	}
+	err := c.call(ctx, http.MethodPost, pathRotate, q, &out)
 	return out, err
 }
 

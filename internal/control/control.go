@@ -1,6 +1,7 @@
 // Package control is the CLI's way into a running daemon: a small HTTP+JSON
 // protocol on a unix socket. It holds what a daemon offers the CLI (Reader:
-// list, status, history; Operator: rotate, roll back, reveal), the Server that serves
+// list, status, history; Operator: rotate, roll back, reveal; Revoker:
+// rotate and revoke the previous key), the Server that serves
 // them on the socket (created mode 0600, a socket left by a daemon that is
 // gone replaced, connections capped), the Client the CLI speaks to it
 // with, which refuses a socket served by another user (ErrUntrusted, by
@@ -28,6 +29,9 @@ var (
 	ErrUnknownSecret = errors.New("no such secret in the configuration")
 	// ErrNotFound: the store holds no state (or no such version) for it.
 	ErrNotFound = state.ErrNotFound
+	// ErrBusy: the daemon has a job for the secret queued or running
+	// already; asking again once it has ended may be right.
+	ErrBusy = errors.New("a rotation of this secret is already queued or running")
 	// ErrDeliveryPending: see iamrotate.ErrDeliveryPending.
 	ErrDeliveryPending = iamrotate.ErrDeliveryPending
 	// ErrNoRollback: see iamrotate.ErrNoRollback.
@@ -102,6 +106,19 @@ type Operator interface {
 	// Reveal returns version n of the secret (0: the current one) with its
 	// secret access key.
 	Reveal(ctx context.Context, name string, n int) (*state.Version, error)
+}
+
+// Revoker rotates a secret and revokes the key it replaces (incident
+// response: rotate --revoke-previous). It stands beside Operator rather
+// than in it, so that Operator stays small; the daemon's backend, the
+// offline one and Client implement it, and a bulk rotation is the CLI
+// calling RotateRevoke (or Rotate) once per secret, a bounded number at a
+// time, while the daemon's pool queues and rate-limits the work.
+type Revoker interface {
+	// RotateRevoke is Operator.Rotate, then the revocation (see
+	// iamrotate.Revoke). A rotation already open is continued, and
+	// revokes too.
+	RotateRevoke(ctx context.Context, name string, rv iamrotate.Revoke) (*iamrotate.Result, error)
 }
 
 // Redacted is how secret values look after crossing the socket.

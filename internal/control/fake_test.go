@@ -98,16 +98,19 @@ type fakeBackend struct {
 	// cannedResult once release is closed, or reports ctx.Err() on
 	// rotateEnded if its ctx ends first.
 	release chan struct{}
+	// revoked receives each RotateRevoke's revocation.
+	revoked chan iamrotate.Revoke
 }
 
 func newFake() *fakeBackend {
 	return &fakeBackend{rotateStarted: make(chan struct{}, 1), rotateEnded: make(chan error, 1),
-		release: make(chan struct{})}
+		release: make(chan struct{}), revoked: make(chan iamrotate.Revoke, 1)}
 }
 
 var (
 	_ Reader   = (*fakeBackend)(nil)
 	_ Operator = (*fakeBackend)(nil)
+	_ Revoker  = (*fakeBackend)(nil)
 )
 
 func (f *fakeBackend) fail(op, name string) error {
@@ -177,6 +180,12 @@ func (f *fakeBackend) Rollback(_ context.Context, name, reason string) (*iamrota
 	res := *cannedResult
 	res.RotationID = reason
 	return &res, nil
+}
+
+// RotateRevoke reports rv on revoked, then answers as Rotate.
+func (f *fakeBackend) RotateRevoke(ctx context.Context, name string, rv iamrotate.Revoke) (*iamrotate.Result, error) {
+	f.revoked <- rv
+	return f.Rotate(ctx, name)
 }
 
 func (f *fakeBackend) Reveal(_ context.Context, name string, n int) (*state.Version, error) {

@@ -121,7 +121,16 @@ func (s *Server) rotate(ctx context.Context, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.o.Rotate(ctx, name)
+	var res *iamrotate.Result
+	if q.Get("revoke") != "" {
+		rv, rerr := s.revoker(q)
+		if rerr != nil {
+			return nil, rerr
+		}
+		res, err = rv.r.RotateRevoke(ctx, name, rv.rv)
+	} else {
+		res, err = s.o.Rotate(ctx, name)
+	}
 	if res == nil {
 		return nil, err
 	}
@@ -139,6 +148,29 @@ func (s *Server) rollback(ctx context.Context, q url.Values) (any, error) {
 		return nil, err
 	}
 	return res, err
+}
+
+// revokeArgs are the revocation of a rotate request and who serves it.
+type revokeArgs struct {
+	r  Revoker
+	rv iamrotate.Revoke
+}
+
+// revoker reads revoke=1, revoke_after= (a Go duration) and reason=.
+func (s *Server) revoker(q url.Values) (revokeArgs, error) {
+	r, ok := s.o.(Revoker)
+	if !ok {
+		return revokeArgs{}, &badRequestError{msg: "this daemon cannot revoke keys; restart it with this rotatord version"}
+	}
+	a := revokeArgs{r: r, rv: iamrotate.Revoke{Reason: q.Get("reason")}}
+	if v := q.Get("revoke_after"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return revokeArgs{}, &badRequestError{msg: "revoke_after must be a duration >= 0 such as 1h, not " + strconv.Quote(v)}
+		}
+		a.rv.After = d
+	}
+	return a, nil
 }
 
 func (s *Server) reveal(ctx context.Context, q url.Values) (any, error) {

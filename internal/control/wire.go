@@ -17,7 +17,7 @@ const (
 	pathList    = "/v1/list"    // GET: []SecretStatus
 	pathStatus  = "/v1/status"  // GET ?name=: SecretDetail
 	pathHistory = "/v1/history" // GET ?name=: []state.Event
-	pathRotate  = "/v1/rotate"  // POST ?name=: iamrotate.Result
+	pathRotate  = "/v1/rotate"  // POST ?name=[&revoke=1&revoke_after=&reason=]: iamrotate.Result
 	pathReveal  = "/v1/reveal"  // GET ?name=&version=: revealedVersion
 	// pathRollback is POST ?name=&reason=: iamrotate.Result.
 	pathRollback = "/v1/rollback"
@@ -29,6 +29,7 @@ const (
 	codeNotFound        = "not_found"
 	codeDeliveryPending = "delivery_pending"
 	codeNoRollback      = "no_rollback"
+	codeBusy            = "busy"
 	codeInternal        = "internal"
 	codeBadRequest      = "bad_request"
 )
@@ -51,6 +52,7 @@ var codes = []struct {
 	{codeNotFound, ErrNotFound, http.StatusNotFound},
 	{codeDeliveryPending, ErrDeliveryPending, http.StatusConflict},
 	{codeNoRollback, ErrNoRollback, http.StatusConflict},
+	{codeBusy, ErrBusy, http.StatusConflict},
 }
 
 // codeOf returns the code and HTTP status for an error of a Reader or
@@ -107,6 +109,8 @@ type revealedVersion struct {
 	Replaced    time.Time            `json:"replaced,omitzero"`
 	Retired     time.Time            `json:"retired,omitzero"`
 	Imported    bool                 `json:"imported,omitempty"`
+	RevokeAt    time.Time            `json:"revoke_at,omitzero"`
+	RevokedFor  string               `json:"revoked_for,omitempty"`
 }
 
 func toRevealed(v *state.Version) *revealedVersion {
@@ -114,7 +118,7 @@ func toRevealed(v *state.Version) *revealedVersion {
 	return &revealedVersion{
 		N: u.N, AccessKeyID: u.AccessKeyID, Created: u.Created, State: u.State,
 		Value: u.Value.Reveal(), Delivered: u.Delivered, Committed: u.Committed, Replaced: u.Replaced,
-		Retired: u.Retired, Imported: u.Imported,
+		Retired: u.Retired, Imported: u.Imported, RevokeAt: u.RevokeAt, RevokedFor: u.RevokedFor,
 	}
 }
 
@@ -122,7 +126,7 @@ func (r *revealedVersion) version() *state.Version {
 	return &state.Version{
 		N: r.N, AccessKeyID: r.AccessKeyID, Created: r.Created, State: r.State,
 		Value: config.SecretValue(r.Value), Delivered: r.Delivered, Committed: r.Committed, Replaced: r.Replaced,
-		Retired: r.Retired, Imported: r.Imported,
+		Retired: r.Retired, Imported: r.Imported, RevokeAt: r.RevokeAt, RevokedFor: r.RevokedFor,
 	}
 }
 
@@ -177,6 +181,7 @@ func utcVersion(v state.Version) state.Version {
 	v.Created = v.Created.UTC()
 	v.Replaced = v.Replaced.UTC()
 	v.Retired = v.Retired.UTC()
+	v.RevokeAt = v.RevokeAt.UTC()
 	v.Delivered = utcMap(v.Delivered)
 	v.Committed = utcMap(v.Committed)
 	return v

@@ -216,6 +216,7 @@ type Offline struct {
 var (
 	_ control.Reader   = (*Offline)(nil)
 	_ control.Operator = (*Offline)(nil)
+	_ control.Revoker  = (*Offline)(nil)
 )
 
 // newOffline returns the offline backend over an engine and its store.
@@ -229,6 +230,11 @@ func (o *Offline) Rotate(ctx context.Context, name string) (*iamrotate.Result, e
 	return o.engine.Rotate(ctx, name)
 }
 
+// RotateRevoke rotates in this process and revokes the replaced key.
+func (o *Offline) RotateRevoke(ctx context.Context, name string, rv iamrotate.Revoke) (*iamrotate.Result, error) {
+	return o.engine.RotateRevoke(ctx, name, rv)
+}
+
 // backend is the running daemon's control backend.
 type backend struct {
 	view
@@ -238,6 +244,7 @@ type backend struct {
 var (
 	_ control.Reader   = (*backend)(nil)
 	_ control.Operator = (*backend)(nil)
+	_ control.Revoker  = (*backend)(nil)
 )
 
 func (d *Daemon) backend() *backend {
@@ -270,12 +277,22 @@ func (d *Daemon) backend() *backend {
 
 // Rotate queues a rotation on the pool and waits for its end.
 func (b *backend) Rotate(ctx context.Context, name string) (*iamrotate.Result, error) {
+	return b.rotate(ctx, name, nil)
+}
+
+// RotateRevoke is Rotate that revokes the replaced key (see
+// iamrotate.Revoke); the job waits in the pool like any other.
+func (b *backend) RotateRevoke(ctx context.Context, name string, rv iamrotate.Revoke) (*iamrotate.Result, error) {
+	return b.rotate(ctx, name, &rv)
+}
+
+func (b *backend) rotate(ctx context.Context, name string, rv *iamrotate.Revoke) (*iamrotate.Result, error) {
 	name = config.CanonicalName(name)
 	if c, _ := b.d.current(); c.SecretByName(name) == nil {
 		return nil, errUnknown(name)
 	}
 	done := make(chan jobResult, 1)
-	if err := b.d.pool.submit(job{secret: name, kind: jobRotate, manual: true, done: done}); err != nil {
+	if err := b.d.pool.submit(job{secret: name, kind: jobRotate, manual: true, revoke: rv, done: done}); err != nil {
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
 	}
 	select {

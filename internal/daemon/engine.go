@@ -194,6 +194,12 @@ func (e *Engine) Rotate(ctx context.Context, name string) (*iamrotate.Result, er
 	return e.rotate(ctx, name, true, nil)
 }
 
+// RotateRevoke rotates the named secret now, or continues its open
+// rotation, and revokes the key it replaces (see iamrotate.Revoke).
+func (e *Engine) RotateRevoke(ctx context.Context, name string, rv iamrotate.Revoke) (*iamrotate.Result, error) {
+	return e.rotateWith(ctx, name, true, &rv, nil)
+}
+
 // ErrNotDue: a scheduled rotation found, once it held the secret's lease,
 // that the secret is no longer due: another replica rotated it.
 var ErrNotDue = errors.New("not due any more: another replica rotated it")
@@ -201,11 +207,16 @@ var ErrNotDue = errors.New("not due any more: another replica rotated it")
 // rotate rotates the named secret under its lease; awsDone, if set, is
 // called once the rotation has made its last AWS call.
 func (e *Engine) rotate(ctx context.Context, name string, manual bool, awsDone func()) (*iamrotate.Result, error) {
+	return e.rotateWith(ctx, name, manual, nil, awsDone)
+}
+
+// rotateWith is rotate that revokes the replaced key when rv is set.
+func (e *Engine) rotateWith(ctx context.Context, name string, manual bool, rv *iamrotate.Revoke, awsDone func()) (*iamrotate.Result, error) {
 	spec, err := e.Spec(name)
 	if err != nil {
 		return nil, err
 	}
-	spec.AWSDone = awsDone
+	spec.AWSDone, spec.Revoke = awsDone, rv
 	var res *iamrotate.Result
 	err = e.lease.hold(ctx, spec.Config.Name, func(f fence) error {
 		spec := f.apply(spec)

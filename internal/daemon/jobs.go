@@ -124,6 +124,9 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 	retireAt, retire := time.Time{}, false
 	if prev != nil {
 		retireAt, retire = schedule.RetireAt(rs, prev.Replaced)
+		if at := prev.RevokeAt; !at.IsZero() && (!retire || at.Before(retireAt)) {
+			retireAt, retire = at, true // rotate --revoke-previous --revoke-after
+		}
 	}
 	if retire && retireAt.After(now) {
 		e.retireID = d.runner.Schedule(schedule.Once{At: retireAt}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRetire}) }))
@@ -261,7 +264,7 @@ func (d *Daemon) runJob(ctx context.Context, j job, awsDone func()) jobResult {
 		res, err = eng.Rollback(ctx, j.secret, j.reason)
 	default:
 		start := time.Now()
-		res, err = eng.rotate(ctx, j.secret, j.manual, awsDone)
+		res, err = eng.rotateWith(ctx, j.secret, j.manual, j.revoke, awsDone)
 		if ctx.Err() == nil && !elsewhere(err) {
 			d.metrics.rotated(j.secret, err, time.Since(start))
 			d.notifyRotation(j.secret, res, err)

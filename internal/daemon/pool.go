@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/rotatord/rotatord/internal/control"
+	"github.com/rotatord/rotatord/internal/iamrotate"
 )
 
 // jobKind says what a job does to its secret.
@@ -29,11 +32,13 @@ type job struct {
 	manual bool
 	// reason is a rollback's, for the audit history.
 	reason string
+	// revoke, if set, makes a rotation revoke the key it replaces.
+	revoke *iamrotate.Revoke
 	done   chan<- jobResult
 }
 
 // errBusy: a job for this secret is already queued or running.
-var errBusy = errors.New("a rotation of this secret is already queued or running")
+var errBusy = control.ErrBusy
 
 // errStopping: the daemon is shutting down and takes no new work.
 var errStopping = errors.New("rotatord is shutting down")

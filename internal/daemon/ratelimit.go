@@ -6,7 +6,21 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
+
+	"github.com/rotatord/rotatord/config"
 )
+
+// Limiters returns a new limiter for each target's rate_limit, by target
+// name, as the daemon makes them: for EngineOptions.Limiters of an engine
+// that runs several rotations at once outside the daemon (a bulk
+// `rotatord rotate` with no daemon running).
+func Limiters(cfg *config.Config) map[string]*rate.Limiter {
+	lims := make(map[string]*rate.Limiter, len(cfg.Targets))
+	for _, t := range cfg.Targets {
+		lims[t.Name] = newLimiter(t.RateLimit)
+	}
+	return lims
+}
 
 // iamRateLimit makes every attempt of every IAM call wait for the target's
 // limiter, retries included, so that all workers together never exceed the

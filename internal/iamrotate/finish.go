@@ -66,8 +66,8 @@ func (ru *run) deliver(ctx context.Context) error {
 	if err := ru.acknowledge(ctx, p.N); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
-	if !ru.cfg().Graceful() {
-		// Strict: finish retires the old key right after the promotion, so
+	if _, revoke := ru.revoking(); !ru.cfg().Graceful() || revoke {
+		// Strict (or revoking): finish retires the old key right after the promotion, so
 		// every live replica's own sinks must hold the new one first.
 		if err := ru.waitReplicas(ctx, p.N); err != nil {
 			_ = ru.update(ctx, func(tx *state.Tx) error {
@@ -174,7 +174,7 @@ func (ru *run) promote(ctx context.Context) error {
 	// swept: the promotion must be durable first. Otherwise nothing happens
 	// outside the store before finish, which commits both.
 	record := ru.update
-	if old := ru.st.ByKeyID(ru.st.Journal.CurrentKeyID); ru.cfg().Graceful() && ru.st.Journal.CreateAttempts == 0 && old != nil {
+	if old := ru.st.ByKeyID(ru.st.Journal.CurrentKeyID); ru.cfg().Graceful() && !ru.st.Journal.Revoke && ru.st.Journal.CreateAttempts == 0 && old != nil {
 		record = func(_ context.Context, fn func(tx *state.Tx) error) error { return ru.deferChange(fn) }
 	}
 	err := record(ctx, func(tx *state.Tx) error {
@@ -210,15 +210,21 @@ func (ru *run) promote(ctx context.Context) error {
 func (ru *run) finish(ctx context.Context) error {
 	j := ru.st.Journal
 	old := ru.st.ByKeyID(j.CurrentKeyID)
+	_, revoke := ru.revoking()
 	// A rollback keeps the key it replaces valid, as a graceful rotation.
-	strict := !ru.cfg().Graceful() && !ru.rollingBack() && old != nil && old.State == state.Previous
-	if strict || j.CreateAttempts > 0 {
+	strict := !revoke && !ru.cfg().Graceful() && !ru.rollingBack() && old != nil && old.State == state.Previous
+	if strict || revoke || j.CreateAttempts > 0 {
 		c, err := ru.adminIAM()
 		if err != nil {
 			return fmt.Errorf("finish: %w", err)
 		}
 		if strict {
 			if err := ru.retireOld(ctx, c, old.AccessKeyID); err != nil {
+				return fmt.Errorf("finish: %w", err)
+			}
+		}
+		if revoke {
+			if err := ru.revokeOld(ctx, c, old.AccessKeyID); err != nil {
 				return fmt.Errorf("finish: %w", err)
 			}
 		}
@@ -236,6 +242,9 @@ func (ru *run) finish(ctx context.Context) error {
 			v := s.ByKeyID(j.CurrentKeyID)
 			retire(v, ru.now())
 			tx.Audit(j.RotationID, "key.retired", v.AccessKeyID, ru.cfg().Retire)
+		}
+		if revoke {
+			ru.recordRevoke(tx, j)
 		}
 		prune(s, ru.cfg().MaxVersions)
 		if !rollback { // the schedule still counts from the last rotation

@@ -112,8 +112,12 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 			return fmt.Errorf("retire previous key of %s: %w", name, err)
 		}
 	}
+	revoked := !prev.RevokeAt.IsZero()
 	c, err := ru.adminIAM()
-	if err == nil {
+	switch {
+	case err == nil && revoked:
+		err = ru.deleteRevoked(ctx, c, id)
+	case err == nil:
 		err = ru.retireOld(ctx, c, id)
 	}
 	if err != nil {
@@ -122,6 +126,10 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 	err = ru.update(ctx, func(tx *state.Tx) error {
 		if v := tx.Secret.ByKeyID(id); v != nil && v.State == state.Previous {
 			retire(v, ru.now())
+		}
+		if revoked {
+			tx.Audit("", "key.retired", id, "revoked: deleted after --revoke-after")
+			return nil
 		}
 		tx.Audit("", "key.retired", id, "grace period over ("+sec.Config.Retire+")")
 		return nil

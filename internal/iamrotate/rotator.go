@@ -71,6 +71,9 @@ type Spec struct {
 	// Replicas, if set, are the daemons sharing the store: no key is
 	// retired while a live one's host-local sinks lack its successor.
 	Replicas Replicas
+	// Revoke, if set, makes Rotate revoke the key it replaces (see
+	// Revoke); it is recorded in the rotation's journal.
+	Revoke *Revoke
 
 	// What the caller gives one call (Rotate, Refresh, RetirePrevious,
 	// Discover) to stop it, fence it, or learn how far it got. The zero
@@ -178,6 +181,10 @@ type Result struct {
 	OldKeyID, NewKeyID string
 	// Version is the new version's number.
 	Version int
+	// Skipped is true when Rotate did nothing: it was asked to revoke for
+	// a reason the secret's key was already revoked for (see Revoke);
+	// OldKeyID, NewKeyID and Version are then the current key's.
+	Skipped bool `json:",omitempty"`
 }
 
 // Rotate rotates the secret's key once: it continues the secret's open
@@ -192,6 +199,10 @@ func (r *Rotator) Rotate(ctx context.Context, sec Spec, manual bool) (*Result, e
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
 	}
 	res := &Result{}
+	if cur := ru.st.Current(); ru.revokedBefore() && cur != nil {
+		ru.log.Info("already revoked for this reason; nothing to do", "access_key_id", cur.AccessKeyID)
+		return &Result{Skipped: true, OldKeyID: cur.AccessKeyID, NewKeyID: cur.AccessKeyID, Version: cur.N}, nil
+	}
 	if ru.st.Journal != nil {
 		res.Resumed = true
 		ru.log = ru.log.With("rotation_id", ru.st.Journal.RotationID)
@@ -200,6 +211,9 @@ func (r *Rotator) Rotate(ctx context.Context, sec Spec, manual bool) (*Result, e
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
 	} else if err := ru.begin(ctx, manual); err != nil {
 		return nil, fmt.Errorf("rotate %s: %w", name, err)
+	}
+	if err := ru.markRevoke(ctx); err != nil {
+		return nil, fmt.Errorf("rotate %s: record revoke: %w", name, err)
 	}
 	res.RotationID = ru.st.Journal.RotationID
 	res.OldKeyID = ru.st.Journal.CurrentKeyID

@@ -79,7 +79,7 @@ func normalized(s *Secret) *Secret {
 	c.LastRotation, c.LastErrorAt = utc(c.LastRotation), utc(c.LastErrorAt)
 	for i := range c.Versions {
 		v := &c.Versions[i]
-		v.Created, v.Replaced, v.Retired = utc(v.Created), utc(v.Replaced), utc(v.Retired)
+		v.Created, v.Replaced, v.Retired, v.RevokeAt = utc(v.Created), utc(v.Replaced), utc(v.Retired), utc(v.RevokeAt)
 		if v.State == Retired {
 			v.Value = ""
 		}

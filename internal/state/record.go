@@ -30,13 +30,15 @@ type versionRecord struct {
 	State       string `json:"state"`
 	// Sealed is the value sealed by Sealer.Seal; absent when the value is
 	// empty or the version retired.
-	Sealed    []byte               `json:"sealed,omitempty"`
-	Created   time.Time            `json:"created,omitzero"`
-	Delivered map[string]time.Time `json:"delivered,omitempty"`
-	Committed map[string]time.Time `json:"committed,omitempty"`
-	Replaced  time.Time            `json:"replaced,omitzero"`
-	Retired   time.Time            `json:"retired,omitzero"`
-	Imported  bool                 `json:"imported,omitempty"`
+	Sealed     []byte               `json:"sealed,omitempty"`
+	Created    time.Time            `json:"created,omitzero"`
+	Delivered  map[string]time.Time `json:"delivered,omitempty"`
+	Committed  map[string]time.Time `json:"committed,omitempty"`
+	Replaced   time.Time            `json:"replaced,omitzero"`
+	Retired    time.Time            `json:"retired,omitzero"`
+	Imported   bool                 `json:"imported,omitempty"`
+	RevokeAt   time.Time            `json:"revoke_at,omitzero"`
+	RevokedFor string               `json:"revoked_for,omitempty"`
 }
 
 type journalRecord struct {
@@ -51,6 +53,9 @@ type journalRecord struct {
 	CreateAttempts   int       `json:"create_attempts,omitempty"`
 	DeliveryAttempts int       `json:"delivery_attempts,omitempty"`
 	NextDelivery     time.Time `json:"next_delivery,omitzero"`
+	Revoke           bool      `json:"revoke,omitempty"`
+	RevokeAfter      int64     `json:"revoke_after_ns,omitempty"`
+	RevokeReason     string    `json:"revoke_reason,omitempty"`
 }
 
 // eventRecord is an Event without its Seq, which is the record's key.
@@ -75,7 +80,7 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 		vr := versionRecord{
 			N: v.N, AccessKeyID: v.AccessKeyID, State: string(v.State),
 			Created: utc(v.Created), Replaced: utc(v.Replaced), Retired: utc(v.Retired),
-			Imported: v.Imported,
+			Imported: v.Imported, RevokeAt: utc(v.RevokeAt), RevokedFor: v.RevokedFor,
 		}
 		if v.State != Retired && !v.Value.IsZero() {
 			vr.Sealed = sl.Seal(s.Name, v.AccessKeyID, v.Value)
@@ -91,6 +96,7 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 			KeysAtInspect: slices.Clone(j.KeysAtInspect), NewKeyID: j.NewKeyID,
 			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
 			NextDelivery: utc(j.NextDelivery),
+			Revoke:       j.Revoke, RevokeAfter: int64(j.RevokeAfter), RevokeReason: j.RevokeReason,
 		}
 	}
 	return json.Marshal(r)
@@ -113,6 +119,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 			N: vr.N, AccessKeyID: vr.AccessKeyID, State: VersionState(vr.State),
 			Created: vr.Created, Replaced: vr.Replaced, Retired: vr.Retired,
 			Imported: vr.Imported, Delivered: vr.Delivered, Committed: vr.Committed,
+			RevokeAt: vr.RevokeAt, RevokedFor: vr.RevokedFor,
 		}
 		if len(vr.Sealed) > 0 {
 			val, err := sl.Open(r.Name, vr.AccessKeyID, vr.Sealed)
@@ -130,6 +137,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 			KeysAtInspect: j.KeysAtInspect, NewKeyID: j.NewKeyID,
 			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
 			NextDelivery: j.NextDelivery,
+			Revoke:       j.Revoke, RevokeAfter: time.Duration(j.RevokeAfter), RevokeReason: j.RevokeReason,
 		}
 	}
 	return s, nil

@@ -69,6 +69,14 @@ type Version struct {
 	// Imported marks a version rotatord did not create: the bootstrap key
 	// from the configuration.
 	Imported bool
+	// RevokeAt is when the key of a previous version that a revocation
+	// (rotate --revoke-previous) deactivated is to be deleted; zero
+	// otherwise. The daemon's retirement deletes it then.
+	RevokeAt time.Time
+	// RevokedFor is the reason given when a revocation retired this
+	// version's key; a rotation revoking for the same reason again finds
+	// its work done.
+	RevokedFor string
 }
 
 // Step is the last completed step of an open rotation.
@@ -125,6 +133,14 @@ type Journal struct {
 	// next may start.
 	DeliveryAttempts int
 	NextDelivery     time.Time
+	// Revoke marks an incident-response rotation (rotate
+	// --revoke-previous): once every sink holds the new key, the previous
+	// key is deactivated at once and deleted RevokeAfter later (0: at
+	// once), whatever the secret's mode; RevokeReason goes to the audit
+	// history.
+	Revoke       bool
+	RevokeAfter  time.Duration
+	RevokeReason string
 }
 
 // Secret is the state of one rotated secret.
