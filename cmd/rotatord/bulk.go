@@ -94,9 +94,9 @@ func selectSecrets(cfg *config.Config, names []string, folder string, all bool) 
 }
 
 // runBulk rotates req.names through b, req.parallel at a time, drawing
-// progress on bar (see progress), and returns one row per name in order.
+// progress on bar, and returns one row per name in order.
 // When ctx ends, no further rotation starts; those are "not started".
-func runBulk(ctx context.Context, b backend, req bulkRequest, bar io.Writer) []bulkRow {
+func runBulk(ctx context.Context, b backend, req bulkRequest, bar *progressBar) []bulkRow {
 	rows := make([]bulkRow, len(req.names))
 	todo := make(chan int)
 	var wg sync.WaitGroup
@@ -108,12 +108,12 @@ func runBulk(ctx context.Context, b backend, req bulkRequest, bar io.Writer) []b
 				rows[i] = rotateOne(ctx, b, req, req.names[i])
 				mu.Lock()
 				done++
-				progress(bar, done, len(req.names))
+				bar.set(done, len(req.names))
 				mu.Unlock()
 			}
 		})
 	}
-	progress(bar, 0, len(req.names))
+	bar.set(0, len(req.names))
 	next := 0
 feed:
 	for ; next < len(req.names); next++ {

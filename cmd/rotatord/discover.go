@@ -103,7 +103,7 @@ func (c *cli) discover(f discoverFlags) error {
 	}
 	opts.Managed = store.managed
 	opts.Logger = c.log
-	bar := newDiscoverProgress(c.stderr, isTerminal(c.stderr))
+	bar := newProgress(c.stderr, isTerminal(c.stderr), "reading users' keys")
 	opts.Progress = bar.set
 	keys, err := discover.Discover(c.ctx, client, opts)
 	bar.close()

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"io"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/rotatord/rotatord/internal/discover"
 )
@@ -72,39 +69,4 @@ func orNull(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// discoverProgress draws discover's progress on a terminal
-// (schollz/progressbar, cleared when done) and nothing elsewhere.
-type discoverProgress struct {
-	w   io.Writer
-	on  bool
-	bar *progressbar.ProgressBar
-}
-
-func newDiscoverProgress(w io.Writer, terminal bool) *discoverProgress {
-	return &discoverProgress{w: w, on: terminal}
-}
-
-// set is discover.Options.Progress: done of total users read.
-func (p *discoverProgress) set(done, total int) {
-	if !p.on {
-		return
-	}
-	if p.bar == nil {
-		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription("reading users' keys"), progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))
-	}
-	p.bar.ChangeMax(total)
-	_ = p.bar.Set(done) // a terminal write error only loses the bar
-}
-
-// close clears the bar, if one was drawn.
-func (p *discoverProgress) close() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-		_ = p.bar.Clear()
-	}
 }

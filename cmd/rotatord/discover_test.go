@@ -226,10 +226,10 @@ func TestDiscoverRotatedTarget(t *testing.T) {
 
 // The progress bar draws on a terminal (throttled: not every step) and is
 // cleared at the end; it writes nothing elsewhere.
-func TestDiscoverProgress(t *testing.T) {
+func TestProgress(t *testing.T) {
 	for _, terminal := range []bool{false, true} {
 		var buf bytes.Buffer
-		p := newDiscoverProgress(&buf, terminal)
+		p := newProgress(&buf, terminal, "reading users' keys")
 		p.set(0, 300)
 		p.set(150, 300)
 		p.set(300, 300)

@@ -162,7 +162,9 @@ func (c *cli) rotateBulk(args []string, f *rotateFlags) error {
 			// queues them and runs "workers" at once.
 			req.parallel = min(2*cfg.Workers, 32)
 		}
-		rows = runBulk(c.ctx, b, req, c.stderr)
+		bar := newProgress(c.stderr, isTerminal(c.stderr), "rotating")
+		rows = runBulk(c.ctx, b, req, bar)
+		bar.close()
 		return nil
 	})
 	if err != nil {
