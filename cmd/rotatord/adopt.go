@@ -9,6 +9,7 @@ import (
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/config/edit"
+	"github.com/rotatord/rotatord/internal/sink/file"
 )
 
 // adoptFlags are `rotatord adopt`'s flags: discover's target and filters,
@@ -96,8 +97,10 @@ func (c *cli) adopt(cmd *cobra.Command, f *adoptFlags) error {
 		return errUsage{fmt.Errorf("--folder: %w", err)}
 	}
 	for _, t := range f.secret.sinks {
-		if _, err := expandSink(t, "user"); err != nil {
+		if _, bad, err := expandSink(t, "user"); err != nil {
 			return err
+		} else if bad != "" {
+			return errUsage{fmt.Errorf("--sink %q: profile %q may only hold letters, digits and ._-", t, bad)}
 		}
 	}
 	cfg, err := c.loadConfig()
@@ -115,13 +118,19 @@ func (c *cli) adopt(cmd *cobra.Command, f *adoptFlags) error {
 	}
 	p := plan(cfg, f.target, folder, keys, sel)
 	var entries []adoptEntry
+	adopted := p.adopt[:0]
 	for _, a := range p.adopt {
-		e, err := f.entry(cmd, a)
-		if err != nil {
+		e, reason, err := f.entry(cmd, a)
+		switch {
+		case err != nil:
 			return err
+		case reason != "":
+			p.skipped = append(p.skipped, skipped{a.user, reason})
+			continue
 		}
-		entries = append(entries, e)
+		entries, adopted = append(entries, e), append(adopted, a)
 	}
+	p.adopt = adopted
 	if f.dryRun {
 		err = writeAdoptYAML(c.stdout, entries)
 	} else if len(entries) > 0 {
@@ -144,8 +153,9 @@ func (c *cli) adopt(cmd *cobra.Command, f *adoptFlags) error {
 // entry makes the fields of the secret that adopts a, in the order the
 // editor writes them (config.RotatedSecret's), so that --dry-run prints
 // what the file gets.
-func (f *adoptFlags) entry(cmd *cobra.Command, a adoptee) (adoptEntry, error) {
-	e := adoptEntry{name: a.name, fields: edit.Fields{
+// A user whose name the sinks cannot take gets a reason instead.
+func (f *adoptFlags) entry(cmd *cobra.Command, a adoptee) (e adoptEntry, reason string, err error) {
+	e = adoptEntry{name: a.name, fields: edit.Fields{
 		{Key: "target", Value: a.target},
 		{Key: "authentication_credentials", Value: config.UseTargetCreds},
 		{Key: "rotator_type", Value: config.RotatorAPIKey},
@@ -155,9 +165,12 @@ func (f *adoptFlags) entry(cmd *cobra.Command, a adoptee) (adoptEntry, error) {
 	u := f.secret
 	u.sinks = nil
 	for _, t := range f.secret.sinks {
-		s, err := expandSink(t, a.user)
+		s, bad, err := expandSink(t, a.user)
 		if err != nil {
-			return e, err
+			return e, "", err
+		}
+		if bad != "" {
+			return e, fmt.Sprintf("--sink %q would give it the profile %q, but a profile may only hold letters, digits and ._-; adopt it with another --sink", t, bad), nil
 		}
 		u.sinks = append(u.sinks, s)
 	}
@@ -167,17 +180,18 @@ func (f *adoptFlags) entry(cmd *cobra.Command, a adoptee) (adoptEntry, error) {
 		}
 		v, err := u.value(m.field)
 		if err != nil {
-			return e, err
+			return e, "", err
 		}
 		e.fields = append(e.fields, edit.Field{Key: m.field, Value: v})
 	}
-	return e, nil
+	return e, "", nil
 }
 
 // expandSink replaces {user} in a --sink template with user and checks
 // the result as secret create aws's --sink. Any other placeholder is a
-// usage error.
-func expandSink(tmpl, user string) (string, error) {
+// usage error. badProfile is the result's profile when it is not one a
+// file sink may have (a user name may hold +=,.@).
+func expandSink(tmpl, user string) (sink, badProfile string, err error) {
 	var b strings.Builder
 	rest := tmpl
 	for {
@@ -187,24 +201,30 @@ func expandSink(tmpl, user string) (string, error) {
 			break
 		}
 		if rest[i] == '}' {
-			return "", errUsage{fmt.Errorf("--sink %q: a } without its {; the only placeholder is {user}", tmpl)}
+			return "", "", errUsage{fmt.Errorf("--sink %q: a } without its {; the only placeholder is {user}", tmpl)}
 		}
 		j := strings.IndexByte(rest[i:], '}')
 		if j < 0 {
-			return "", errUsage{fmt.Errorf("--sink %q: a { without its }; the only placeholder is {user}", tmpl)}
+			return "", "", errUsage{fmt.Errorf("--sink %q: a { without its }; the only placeholder is {user}", tmpl)}
 		}
 		if ph := rest[i : i+j+1]; ph != "{user}" {
-			return "", errUsage{fmt.Errorf("--sink %q: unknown placeholder %s; the only placeholder is {user}", tmpl, ph)}
+			return "", "", errUsage{fmt.Errorf("--sink %q: unknown placeholder %s; the only placeholder is {user}", tmpl, ph)}
 		}
 		b.WriteString(rest[:i])
 		b.WriteString(user)
 		rest = rest[i+j+1:]
 	}
 	s := b.String()
-	if _, err := parseSink(s); err != nil {
-		return "", err
+	fs, err := parseSink(s)
+	if err != nil {
+		return "", "", err
 	}
-	return s, nil
+	for _, fl := range fs {
+		if p, _ := fl.Value.(string); fl.Key == "profile" && !file.ProfileName(p) {
+			return s, p, nil
+		}
+	}
+	return s, "", nil
 }
 
 // adoptEntry is one secret adopt adds: its name and fields in order.

@@ -21,7 +21,7 @@ import (
 // days old), dave (two keys, one old), erin (an old key a secret of the
 // file already holds), zed (an old key; the file has a secret /prod/zed
 // for erin), ivy (one old key, inactive) and "g,h" (a name no secret may
-// have); under /team-a/, frank (one old key). The configuration file
+// have) and ci@dep (a name no profile may have); under /team-a/, frank (one old key). The configuration file
 // has comments, which adopt must keep.
 func adoptWorld(t *testing.T) (w *world, original string, secrets []string) {
 	t.Helper()
@@ -45,7 +45,7 @@ func adoptWorld(t *testing.T) (w *world, original string, secrets []string) {
 		keyOf[user], secrets = k.AccessKeyID, append(secrets, k.SecretAccessKey)
 		return k.AccessKeyID
 	}
-	for _, u := range []string{"alice", "bob", "erin", "zed", "ivy", "g,h"} {
+	for _, u := range []string{"alice", "bob", "erin", "zed", "ivy", "g,h", "ci@dep"} {
 		seed(u, "/prod/", 200)
 	}
 	seed("carol", "/prod/", 5)
@@ -127,7 +127,7 @@ func TestAdopt(t *testing.T) {
 	}
 	for user, why := range map[string]string{
 		"dave": "has 2 access keys", "erin": "already managed by /prod/zed", "zed": "already has a secret /prod/zed",
-		"ivy": "is inactive", "g,h": "cannot be a secret name",
+		"ivy": "is inactive", "g,h": "cannot be a secret name", "ci@dep": `the profile "ci@dep"`,
 	} {
 		if !strings.Contains(dryErr, "  "+user+": ") || !strings.Contains(dryErr, why) {
 			t.Errorf("not adopted: %s should be listed with %q; got\n%s", user, why, dryErr)
@@ -138,9 +138,11 @@ func TestAdopt(t *testing.T) {
 			t.Errorf("%s is not selected, but adopt --dry-run names it:\n%s%s", user, dry, dryErr)
 		}
 	}
-	// Without --path-prefix, frank under /team-a/ is selected too.
-	if all := w.mustRun("adopt", "--folder", "/prod/", "--older-than", "90d", "--dry-run"); !strings.Contains(all, "- name: /prod/frank\n") {
-		t.Errorf("adopt without --path-prefix: frank missing from\n%s", all)
+	// Without --path-prefix, frank under /team-a/ is selected too, and
+	// without a sink, ci@dep is adopted.
+	if all := w.mustRun("adopt", "--folder", "/prod/", "--older-than", "90d", "--dry-run"); !strings.Contains(all, "- name: /prod/frank\n") ||
+		!strings.Contains(all, "- name: /prod/ci@dep\n") {
+		t.Errorf("adopt without --path-prefix and --sink: frank or ci@dep missing from\n%s", all)
 	}
 
 	out := w.mustRun(args...)
@@ -197,7 +199,7 @@ func TestAdoptUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"--sink", "file:/run/{name}.ini"}, {"--sink", "file:/run/{user.ini"}, {"--sink", "file:/run/}.ini"},
 		{"--sink", "s3:/x/{user}"}, {"--folder", "prod"}, {"--older-than", "ninety"}, {"--target", "staging"},
-		{"--grace-rotation", "maybe"}, {"extra"},
+		{"--grace-rotation", "maybe"}, {"--sink", "file:/run/x.ini,profile=a@b"}, {"extra"},
 	} {
 		out, errOut, code := w.run(append([]string{"adopt"}, args...)...)
 		if code != exitUsage || out != "" || !strings.Contains(errOut, "rotatord:") {
