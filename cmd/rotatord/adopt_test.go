@@ -251,3 +251,49 @@ func adoptedSinkKey(t *testing.T, w *world, user string) aws.Credentials {
 	}
 	return sc.Credentials
 }
+
+// TestAdoptRun adopts while `rotatord run` runs: the daemon reloads the
+// edited file by itself and schedules the new secrets, and each one's
+// first rotation, run by the daemon's schedule, delivers a new key that
+// authenticates.
+func TestAdoptRun(t *testing.T) {
+	w, _, _ := adoptWorld(t)
+	w.replaceConfig(w.runSettings("3s"))
+	original := readFile(t, w.cfg)
+	adopted := map[string]string{"alice": w.fake.Keys("alice")[0].ID, "bob": w.fake.Keys("bob")[0].ID}
+	p := w.startDaemon()
+	defer func() {
+		if t.Failed() {
+			w.mu.Lock()
+			t.Log(w.output.String())
+			w.mu.Unlock()
+		}
+	}()
+	sink := filepath.Join(w.dir, "sinks") + "/{user}.ini,profile={user}"
+	out := w.mustRun("adopt", "--folder", "/prod/", "--path-prefix", "/prod/", "--older-than", "90d",
+		"--sink", "file:"+sink, "--auto-rotate", "true", "--rotation-interval", "7")
+	if !strings.Contains(out, "added 2 secrets") {
+		t.Fatalf("adopt: got\n%s", out)
+	}
+	if got := readFile(t, w.cfg); !strings.HasPrefix(got, original) || !strings.Contains(got, "rotation_interval: 7\n") {
+		t.Fatalf("adopt did not append to the file's own text:\n%s", got)
+	}
+	// The adopted keys are 200 days old: due at once, at the next hour
+	// (catch_up: next-hour). The test has no hour to wait, so it asks for
+	// catch_up: immediate, an edit the daemon reloads by itself.
+	for user := range adopted {
+		p.waitMetric(`rotatord_next_rotation_timestamp_seconds{secret="/prod/`+user+`"}`, "the adopted secret to be scheduled", func(v float64) bool { return v > 0 })
+	}
+	w.replaceConfig(strings.ReplaceAll(readFile(t, w.cfg), "    rotation_interval: 7\n", "    rotation_interval: 7\n    catch_up: immediate\n"))
+	for user, old := range adopted {
+		p.waitMetric(`rotatord_rotations_total{result="success",secret="/prod/`+user+`"}`, "the adopted secret's first rotation",
+			func(v float64) bool { return v >= 1 })
+		k := adoptedSinkKey(t, w, user)
+		if arn, err := w.whoami(k); k.AccessKeyID == old || err != nil || !strings.HasSuffix(arn, ":user/prod/"+user) {
+			t.Errorf("%s: the sink holds %s, which authenticates as %q (%v); want a new key of %s", user, k.AccessKeyID, arn, err, user)
+		}
+	}
+	if code, _ := p.term(); code != 0 {
+		t.Errorf("rotatord run exited %d, want 0", code)
+	}
+}
