@@ -252,15 +252,28 @@ func adoptedSinkKey(t *testing.T, w *world, user string) aws.Credentials {
 	return sc.Credentials
 }
 
-// TestAdoptRun adopts while `rotatord run` runs: the daemon reloads the
-// edited file by itself and schedules the new secrets, and each one's
+// TestAdoptRun adopts, then starts `rotatord run`: each adopted secret's
 // first rotation, run by the daemon's schedule, delivers a new key that
-// authenticates.
+// authenticates, and the file keeps its own text.
 func TestAdoptRun(t *testing.T) {
 	w, _, _ := adoptWorld(t)
 	w.replaceConfig(w.runSettings("3s"))
 	original := readFile(t, w.cfg)
 	adopted := map[string]string{"alice": w.fake.Keys("alice")[0].ID, "bob": w.fake.Keys("bob")[0].ID}
+	sink := filepath.Join(w.dir, "sinks") + "/{user}.ini,profile={user}"
+	out := w.mustRun("adopt", "--folder", "/prod/", "--path-prefix", "/prod/", "--older-than", "90d",
+		"--sink", "file:"+sink, "--auto-rotate", "true", "--rotation-interval", "7")
+	if !strings.Contains(out, "added 2 secrets") {
+		t.Fatalf("adopt: got\n%s", out)
+	}
+	got := readFile(t, w.cfg)
+	if !strings.HasPrefix(got, original) || strings.Count(got, "    rotation_interval: 7\n") != 2 {
+		t.Fatalf("adopt did not append to the file's own text:\n%s", got)
+	}
+	// The adopted keys are 200 days old: due at once, at the next hour
+	// (catch_up: next-hour). The test has no hour to wait, so it asks for
+	// catch_up: immediate.
+	w.replaceConfig(strings.ReplaceAll(got, "    rotation_interval: 7\n", "    rotation_interval: 7\n    catch_up: immediate\n"))
 	p := w.startDaemon()
 	defer func() {
 		if t.Failed() {
@@ -269,22 +282,6 @@ func TestAdoptRun(t *testing.T) {
 			w.mu.Unlock()
 		}
 	}()
-	sink := filepath.Join(w.dir, "sinks") + "/{user}.ini,profile={user}"
-	out := w.mustRun("adopt", "--folder", "/prod/", "--path-prefix", "/prod/", "--older-than", "90d",
-		"--sink", "file:"+sink, "--auto-rotate", "true", "--rotation-interval", "7")
-	if !strings.Contains(out, "added 2 secrets") {
-		t.Fatalf("adopt: got\n%s", out)
-	}
-	if got := readFile(t, w.cfg); !strings.HasPrefix(got, original) || !strings.Contains(got, "rotation_interval: 7\n") {
-		t.Fatalf("adopt did not append to the file's own text:\n%s", got)
-	}
-	// The adopted keys are 200 days old: due at once, at the next hour
-	// (catch_up: next-hour). The test has no hour to wait, so it asks for
-	// catch_up: immediate, an edit the daemon reloads by itself.
-	for user := range adopted {
-		p.waitMetric(`rotatord_next_rotation_timestamp_seconds{secret="/prod/`+user+`"}`, "the adopted secret to be scheduled", func(v float64) bool { return v > 0 })
-	}
-	w.replaceConfig(strings.ReplaceAll(readFile(t, w.cfg), "    rotation_interval: 7\n", "    rotation_interval: 7\n    catch_up: immediate\n"))
 	for user, old := range adopted {
 		p.waitMetric(`rotatord_rotations_total{result="success",secret="/prod/`+user+`"}`, "the adopted secret's first rotation",
 			func(v float64) bool { return v >= 1 })
@@ -295,5 +292,8 @@ func TestAdoptRun(t *testing.T) {
 	}
 	if code, _ := p.term(); code != 0 {
 		t.Errorf("rotatord run exited %d, want 0", code)
+	}
+	if !strings.HasPrefix(readFile(t, w.cfg), original) {
+		t.Error("the daemon changed the file's own text")
 	}
 }
