@@ -105,7 +105,7 @@ func TestAdopt(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("adopt --dry-run: exit %d\n%s%s", code, dry, dryErr)
 	}
-	if got := readFile(t, w.cfg); got != original {
+	if got := adoptReadFile(t, w.cfg); got != original {
 		t.Fatalf("adopt --dry-run changed the file:\n%s", got)
 	}
 	alice := w.fake.Keys("alice")[0].ID
@@ -149,14 +149,14 @@ func TestAdopt(t *testing.T) {
 	if !strings.Contains(out, "adopted /prod/alice: user alice, key "+alice) || !strings.Contains(out, "added 2 secrets") {
 		t.Errorf("adopt: got\n%s", out)
 	}
-	indented := indentList(dry)
-	if got, want := readFile(t, w.cfg), original+indented; got != want {
+	indented := adoptIndent(dry)
+	if got, want := adoptReadFile(t, w.cfg), original+indented; got != want {
 		t.Errorf("adopt: the file is not the original plus the entries:\ngot\n%s\nwant\n%s", got, want)
 	}
 	// Adopting again adds nothing: the adopted keys are managed now.
-	before := readFile(t, w.cfg)
+	before := adoptReadFile(t, w.cfg)
 	_, again, code := w.run(args...)
-	if code != 0 || !strings.Contains(again, "alice: key "+alice+" is already managed by /prod/alice") || readFile(t, w.cfg) != before {
+	if code != 0 || !strings.Contains(again, "alice: key "+alice+" is already managed by /prod/alice") || adoptReadFile(t, w.cfg) != before {
 		t.Errorf("adopt again: exit %d, stderr\n%s", code, again)
 	}
 
@@ -181,7 +181,7 @@ func TestAdopt(t *testing.T) {
 			t.Errorf("%s: IAM holds %v after the rotation; want the new key, and the adopted %s only when graceful", user, ids, old)
 		}
 	}
-	if got := readFile(t, w.cfg); !strings.HasPrefix(got, original) {
+	if got := adoptReadFile(t, w.cfg); !strings.HasPrefix(got, original) {
 		t.Errorf("the rotations changed the file's original text:\n%s", got)
 	}
 	w.mu.Lock()
@@ -206,7 +206,7 @@ func TestAdoptUsage(t *testing.T) {
 			t.Errorf("adopt %q: exit %d, stdout %q, stderr %q; want 2 and a message", args, code, out, errOut)
 		}
 	}
-	if readFile(t, w.cfg) != original {
+	if adoptReadFile(t, w.cfg) != original {
 		t.Error("a refused adopt changed the file")
 	}
 	help := w.mustRun("adopt", "--help")
@@ -218,9 +218,9 @@ func TestAdoptUsage(t *testing.T) {
 	}
 }
 
-// indentList indents every line of a YAML list by two spaces, as the
+// adoptIndent indents every line of a YAML list by two spaces, as the
 // entries of secrets: are in the file.
-func indentList(s string) string {
+func adoptIndent(s string) string {
 	lines := strings.SplitAfter(s, "\n")
 	for i, l := range lines {
 		if l != "" {
@@ -230,7 +230,7 @@ func indentList(s string) string {
 	return strings.Join(lines, "")
 }
 
-func readFile(t *testing.T, path string) string {
+func adoptReadFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -258,7 +258,7 @@ func adoptedSinkKey(t *testing.T, w *world, user string) aws.Credentials {
 func TestAdoptRun(t *testing.T) {
 	w, _, _ := adoptWorld(t)
 	w.replaceConfig(w.runSettings("3s"))
-	original := readFile(t, w.cfg)
+	original := adoptReadFile(t, w.cfg)
 	adopted := map[string]string{"alice": w.fake.Keys("alice")[0].ID, "bob": w.fake.Keys("bob")[0].ID}
 	sink := filepath.Join(w.dir, "sinks") + "/{user}.ini,profile={user}"
 	out := w.mustRun("adopt", "--folder", "/prod/", "--path-prefix", "/prod/", "--older-than", "90d",
@@ -266,7 +266,7 @@ func TestAdoptRun(t *testing.T) {
 	if !strings.Contains(out, "added 2 secrets") {
 		t.Fatalf("adopt: got\n%s", out)
 	}
-	got := readFile(t, w.cfg)
+	got := adoptReadFile(t, w.cfg)
 	if !strings.HasPrefix(got, original) || strings.Count(got, "    rotation_interval: 7\n") != 2 {
 		t.Fatalf("adopt did not append to the file's own text:\n%s", got)
 	}
@@ -293,7 +293,7 @@ func TestAdoptRun(t *testing.T) {
 	if code, _ := p.term(); code != 0 {
 		t.Errorf("rotatord run exited %d, want 0", code)
 	}
-	if !strings.HasPrefix(readFile(t, w.cfg), original) {
+	if !strings.HasPrefix(adoptReadFile(t, w.cfg), original) {
 		t.Error("the daemon changed the file's own text")
 	}
 }
