@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/daemon"
@@ -68,14 +69,20 @@ terminal, never on a pipe or a file.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return c.discover(f) },
 	}
 	fl := cmd.Flags()
+	f.register(fl)
+	f.output = outputTable
+	fl.VarP(&f.output, "output", "o", "output `format`: table, json or yaml (see docs/discover.md)")
+	return cmd
+}
+
+// register adds the flags discover and adopt share: --target, --source
+// and the filters.
+func (f *discoverFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.target, "target", "", "the `target` whose account is listed (default: the only target)")
 	fl.StringVar(&f.source, "source", "auto", "where last use is read: auto, report or per-user")
 	fl.StringVar(&f.pathPrefix, "path-prefix", "/", "only users whose IAM path begins with this `path`")
 	fl.StringVar(&f.olderThan, "older-than", "", "only keys older than this `age` (90d, 36h)")
 	fl.BoolVar(&f.unmanaged, "unmanaged", false, "only keys that no rotatord secret manages")
-	f.output = outputTable
-	fl.VarP(&f.output, "output", "o", "output `format`: table, json or yaml (see docs/discover.md)")
-	return cmd
 }
 
 func (c *cli) discover(f discoverFlags) error {
@@ -87,33 +94,44 @@ func (c *cli) discover(f discoverFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.target == "" {
-		if len(cfg.Targets) != 1 {
-			return errUsage{fmt.Errorf("discover needs --target: the configuration has %d targets", len(cfg.Targets))}
-		}
-		f.target = cfg.Targets[0].Name
-	}
-	if cfg.TargetByName(f.target) == nil {
-		return errUsage{fmt.Errorf("no target %q in the configuration: name one of its targets: block", f.target)}
-	}
-	store := c.readStore(cfg, f.target)
-	client, err := daemon.TargetIAM(c.ctx, cfg, f.target, store.creds)
+	keys, err := c.discoverKeys(cfg, "discover", &f.target, &opts)
 	if err != nil {
 		return err
-	}
-	opts.Managed = store.managed
-	opts.Logger = c.log
-	bar := newProgress(c.stderr, isTerminal(c.stderr), "reading users' keys")
-	opts.Progress = bar.set
-	keys, err := discover.Discover(c.ctx, client, opts)
-	bar.close()
-	if err != nil {
-		return fmt.Errorf("discover the access keys of target %s: %w", f.target, err)
 	}
 	if f.output == outputTable {
 		return writeDiscoverTable(c, keys)
 	}
 	return writeDoc(c.stdout, f.output, newDiscoverDoc(f.target, opts, keys))
+}
+
+// discoverKeys resolves *target (the only target when empty; cmd names
+// the command in the message when there are several), fills opts's
+// Managed, Logger and Progress, and runs discover.Discover.
+func (c *cli) discoverKeys(cfg *config.Config, cmd string, target *string, opts *discover.Options) ([]discover.Key, error) {
+	if *target == "" {
+		if len(cfg.Targets) != 1 {
+			return nil, errUsage{fmt.Errorf("%s needs --target: the configuration has %d targets", cmd, len(cfg.Targets))}
+		}
+		*target = cfg.Targets[0].Name
+	}
+	if cfg.TargetByName(*target) == nil {
+		return nil, errUsage{fmt.Errorf("no target %q in the configuration: name one of its targets: block", *target)}
+	}
+	store := c.readStore(cfg, *target)
+	client, err := daemon.TargetIAM(c.ctx, cfg, *target, store.creds)
+	if err != nil {
+		return nil, err
+	}
+	opts.Managed = store.managed
+	opts.Logger = c.log
+	bar := newProgress(c.stderr, isTerminal(c.stderr), "reading users' keys")
+	opts.Progress = bar.set
+	keys, err := discover.Discover(c.ctx, client, *opts)
+	bar.close()
+	if err != nil {
+		return nil, fmt.Errorf("discover the access keys of target %s: %w", *target, err)
+	}
+	return keys, nil
 }
 
 // options checks the flags that need no configuration.

@@ -119,6 +119,7 @@ protection key or the access keys in its memory.`,
 		c.historyCommand(),
 		c.keygenCommand(),
 		c.discoverCommand(),
+		c.adoptCommand(),
 		c.stateCommand(),
 		c.demoCommand(),
 	)

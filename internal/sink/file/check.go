@@ -91,3 +91,8 @@ func validOwner(o string) bool {
 	user, group, hasGroup := strings.Cut(o, ":")
 	return ownerPartRe.MatchString(user) && (!hasGroup || ownerPartRe.MatchString(group))
 }
+
+// ProfileName reports whether s may be a file sink's profile: letters,
+// digits and ._-, at least one (`rotatord adopt` checks a {user} template
+// with it before it writes one sink per user).
+func ProfileName(s string) bool { return profileName(s) }
