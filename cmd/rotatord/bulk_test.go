@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 )
 
 // bulkWorld is a world with n graceful secrets /team-a/uNNN (one IAM user
@@ -145,18 +146,7 @@ func (w *bulkWorld) checkRate(perSecond, min int) {
 	if len(iam) < min {
 		w.t.Fatalf("%d IAM calls recorded, want at least %d", len(iam), min)
 	}
-	const window = 5 * time.Second
-	worst := 0
-	for i := range iam {
-		j := i
-		for j < len(iam) && iam[j].Sub(iam[i]) < window {
-			j++
-		}
-		worst = max(worst, j-i)
-	}
-	if limit := int(window/time.Second) * perSecond; worst > limit+perSecond/4 {
-		w.t.Errorf("%d IAM calls within %s, rate_limit is %d a second (%d)", worst, window, perSecond, limit)
-	}
+	worst := awstest.CheckRate(w.t, iam, perSecond)
 	took := iam[len(iam)-1].Sub(iam[0])
 	w.t.Logf("%d IAM calls in %s (%.1f/s), at most %d in any five seconds (rate_limit %d)",
 		len(iam), took.Round(time.Millisecond), float64(len(iam)-1)/took.Seconds(), worst, perSecond)

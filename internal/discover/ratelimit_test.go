@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rotatord/rotatord/internal/awsfake/awstest"
 	"github.com/rotatord/rotatord/internal/discover"
 )
 
@@ -29,18 +30,7 @@ func TestPerUserRateLimit(t *testing.T) {
 	if want := 1 + 22 + len(a.want); len(calls) != want { // ListUsers, ListAccessKeys per user, last use per key
 		t.Fatalf("%d IAM calls recorded, want %d", len(calls), want)
 	}
-	const window = 5 * time.Second
-	worst := 0
-	for i := range calls {
-		j := i
-		for j < len(calls) && calls[j].Sub(calls[i]) < window {
-			j++
-		}
-		worst = max(worst, j-i)
-	}
-	if limit := int(window/time.Second) * perSecond; worst > limit+perSecond/4 {
-		t.Errorf("%d IAM calls within %s, rate_limit is %d a second (%d)", worst, window, perSecond, limit)
-	}
+	worst := awstest.CheckRate(t, calls, perSecond)
 	took := calls[len(calls)-1].Sub(calls[0])
 	t.Logf("%d IAM calls in %s (%.2f/s), at most %d in any five seconds", len(calls), took.Round(time.Millisecond),
 		float64(len(calls)-1)/took.Seconds(), worst)
