@@ -25,23 +25,33 @@ func perUser(ctx context.Context, c *iam.Client, opts Options) ([]Key, error) {
 		}
 		users = append(users, page.Users...)
 	}
-	per := make([][]Key, len(users))
-	err := forEach(ctx, len(users), opts, func(i int) error {
+	return keysOf(ctx, len(users), opts, func(i int) ([]Key, error) {
 		u := users[i]
 		name := aws.ToString(u.UserName)
 		listed, err := listKeys(ctx, c, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var ks []Key
 		for _, m := range listed {
-			k := Key{User: name, Path: aws.ToString(u.Path), AccessKeyID: aws.ToString(m.AccessKeyId),
-				Status: string(m.Status), Created: aws.ToTime(m.CreateDate).UTC()}
+			k := newKey(name, aws.ToString(u.Path), m)
 			if err := lastUsed(ctx, c, &k); err != nil {
-				return err
+				return nil, err
 			}
-			per[i] = append(per[i], k)
+			ks = append(ks, k)
 		}
-		return nil
+		return ks, nil
+	})
+}
+
+// keysOf runs one(i) for each of n users, at most opts' parallelism at
+// once, and returns their keys in the users' order.
+func keysOf(ctx context.Context, n int, opts Options, one func(i int) ([]Key, error)) ([]Key, error) {
+	per := make([][]Key, n)
+	err := forEach(ctx, n, opts, func(i int) error {
+		ks, err := one(i)
+		per[i] = ks
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -51,6 +61,12 @@ func perUser(ctx context.Context, c *iam.Client, opts Options) ([]Key, error) {
 		keys = append(keys, ks...)
 	}
 	return keys, nil
+}
+
+// newKey is the row of one listed key of user, without its last use.
+func newKey(user, path string, m types.AccessKeyMetadata) Key {
+	return Key{User: user, Path: path, AccessKeyID: aws.ToString(m.AccessKeyId),
+		Status: string(m.Status), Created: aws.ToTime(m.CreateDate).UTC()}
 }
 
 // listKeys returns a user's access keys (all pages).

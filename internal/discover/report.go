@@ -55,34 +55,25 @@ func fromReport(ctx context.Context, c *iam.Client, opts Options) ([]Key, error)
 			users = append(users, u)
 		}
 	}
-	per := make([][]Key, len(users))
-	err = forEach(ctx, len(users), opts, func(i int) error {
+	return keysOf(ctx, len(users), opts, func(i int) ([]Key, error) {
 		u := users[i]
 		listed, err := listKeys(ctx, c, u.name)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var ks []Key
 		taken := make([]bool, len(u.slots))
 		for _, m := range sortedByCreation(listed) {
-			k := Key{User: u.name, Path: u.path, AccessKeyID: aws.ToString(m.AccessKeyId),
-				Status: string(m.Status), Created: aws.ToTime(m.CreateDate).UTC()}
+			k := newKey(u.name, u.path, m)
 			if s := matchSlot(u.slots, taken, k.Created); s >= 0 {
 				k.LastUsed, k.LastUsedService, k.LastUsedRegion = u.slots[s].lastUsed, u.slots[s].service, u.slots[s].region
 			} else if err := lastUsed(ctx, c, &k); err != nil {
-				return err
+				return nil, err
 			}
-			per[i] = append(per[i], k)
+			ks = append(ks, k)
 		}
-		return nil
+		return ks, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	var keys []Key
-	for _, ks := range per {
-		keys = append(keys, ks...)
-	}
-	return keys, nil
 }
 
 // matchSlot returns the first slot not yet taken whose key was created at
