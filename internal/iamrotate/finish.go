@@ -240,7 +240,7 @@ func (ru *run) finish(ctx context.Context) error {
 		s := tx.Secret
 		if strict {
 			v := s.ByKeyID(j.CurrentKeyID)
-			retire(v, ru.now())
+			retireAs(v, ru.cfg().Retire, ru.now())
 			tx.Audit(j.RotationID, "key.retired", v.AccessKeyID, ru.cfg().Retire)
 		}
 		if revoke {

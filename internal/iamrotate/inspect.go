@@ -109,9 +109,10 @@ func (ru *run) inspect(ctx context.Context) error {
 		}
 		for i := range s.Versions {
 			v := &s.Versions[i]
-			if v.State == state.Previous && findKey(keys, v.AccessKeyID) == nil {
+			if (v.State == state.Previous || v.State == state.Inactive) && findKey(keys, v.AccessKeyID) == nil {
+				what := string(v.State)
 				retire(v, now)
-				tx.Audit(j.RotationID, "key.gone", v.AccessKeyID, "previous key no longer in IAM")
+				tx.Audit(j.RotationID, "key.gone", v.AccessKeyID, what+" key no longer in IAM")
 			}
 		}
 		if drift != "" {
@@ -320,6 +321,19 @@ func (ru *run) chooseDoomed(keys []types.AccessKeyMetadata, currentID string) ([
 func retire(v *state.Version, now time.Time) {
 	v.State = state.Retired
 	v.Value = ""
+	v.Retired = now
+}
+
+// retireAs records the retirement of a version whose key retireOld has
+// just deactivated, and deleted unless the secret retires with deactivate:
+// a key only deactivated stays Inactive, its value sealed, so that a
+// rollback can reactivate it; a deleted one is Retired and wiped.
+func retireAs(v *state.Version, how string, now time.Time) {
+	if how != config.RetireDeactivate {
+		retire(v, now)
+		return
+	}
+	v.State = state.Inactive
 	v.Retired = now
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/sink"
 	"github.com/rotatord/rotatord/internal/state"
 )
@@ -125,7 +126,11 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 	}
 	err = ru.update(ctx, func(tx *state.Tx) error {
 		if v := tx.Secret.ByKeyID(id); v != nil && v.State == state.Previous {
-			retire(v, ru.now())
+			how := sec.Config.Retire
+			if revoked {
+				how = config.RetireDelete // deleteRevoked deleted it
+			}
+			retireAs(v, how, ru.now())
 		}
 		if revoked {
 			tx.Audit("", "key.retired", id, "revoked: deleted after --revoke-after")

@@ -86,6 +86,7 @@ func (ru *run) recordRevoke(tx *state.Tx, j *state.Journal) {
 		return
 	}
 	v.RevokeAt = ru.now().Add(j.RevokeAfter)
+	v.Value = "" // deactivated for good: no sink and no rollback needs it
 	tx.Audit(j.RotationID, "key.deactivated", v.AccessKeyID, "revoked: deleted at "+v.RevokeAt.UTC().Format(time.RFC3339))
 }
 

@@ -67,7 +67,7 @@ func (ru *run) rollingBack() bool {
 // beginRollback records a rollback from the current version to the
 // previous one, or refuses (recording why) when there is none to go back to.
 func (ru *run) beginRollback(ctx context.Context, reason string) error {
-	cur, prev := ru.st.Current(), ru.st.Previous()
+	cur, prev := ru.st.Current(), rollbackTarget(ru.st)
 	if cur == nil {
 		return fmt.Errorf("begin: %w: rotatord has never rotated this secret, so it has no previous key", ErrNoRollback)
 	}
@@ -99,35 +99,61 @@ func (ru *run) beginRollback(ctx context.Context, reason string) error {
 	return nil
 }
 
-// noRollbackReason says why the secret cannot roll back, or "" when its
-// previous version can become current again.
-func noRollbackReason(st *state.Secret, cfg *config.RotatedSecret) string {
-	prev := st.Previous()
-	if prev != nil && !prev.Value.IsZero() {
-		return ""
+// rollbackTarget is the version a rollback makes current again: the
+// previous one, or, when there is none, the version most recently replaced
+// if its key was only deactivated (Inactive); nil when there is neither.
+func rollbackTarget(st *state.Secret) *state.Version {
+	if prev := st.Previous(); prev != nil {
+		return prev
 	}
-	if prev != nil {
-		return fmt.Sprintf("the secret access key of previous version %d (%s) is not kept", prev.N, prev.AccessKeyID)
+	if last := lastReplaced(st); last != nil && last.State == state.Inactive {
+		return last
 	}
-	var last *state.Version // the version most recently replaced
+	return nil
+}
+
+// lastReplaced is the retired or inactive version most recently replaced.
+func lastReplaced(st *state.Secret) *state.Version {
+	var last *state.Version
 	for i := range st.Versions {
-		if v := &st.Versions[i]; v.State == state.Retired && !v.Replaced.IsZero() && (last == nil || v.Replaced.After(last.Replaced)) {
+		v := &st.Versions[i]
+		if (v.State == state.Retired || v.State == state.Inactive) && !v.Replaced.IsZero() && (last == nil || v.Replaced.After(last.Replaced)) {
 			last = v
 		}
 	}
-	if last == nil {
+	return last
+}
+
+// noRollbackReason says why the secret cannot roll back, or "" when its
+// previous version (or its last, only deactivated, one) can become current
+// again. A revoked key is never reinstated.
+func noRollbackReason(st *state.Secret, cfg *config.RotatedSecret) string {
+	t := rollbackTarget(st)
+	if t == nil {
+		t = lastReplaced(st)
+	}
+	if t == nil {
 		return fmt.Sprintf("version %d is the only version rotatord knows", st.Current().N)
 	}
-	how := "deleted in IAM (retire: delete)"
-	if cfg.Retire == config.RetireDeactivate {
-		how = "deactivated in IAM (retire: deactivate) and its secret access key discarded"
+	when := t.Retired.UTC().Format("2006-01-02 15:04:05 UTC")
+	switch {
+	case t.RevokedFor != "" || !t.RevokeAt.IsZero():
+		return fmt.Sprintf("version %d (%s) was revoked (rotate --revoke-previous: %s), and a revoked key is never reinstated",
+			t.N, t.AccessKeyID, t.RevokedFor)
+	case t.State == state.Retired && cfg.Retire == config.RetireDeactivate:
+		return fmt.Sprintf("version %d (%s) was retired on %s and its key deleted in IAM when a later rotation made room for a new key",
+			t.N, t.AccessKeyID, when)
+	case t.State == state.Retired:
+		mode := "grace_period is over"
+		if !cfg.Graceful() {
+			mode = "grace_rotation is off, which retires the old key at once"
+		}
+		return fmt.Sprintf("version %d (%s) was retired on %s: its key was deleted in IAM (retire: delete) because %s",
+			t.N, t.AccessKeyID, when, mode)
+	case t.Value.IsZero():
+		return fmt.Sprintf("the secret access key of %s version %d (%s) is no longer kept (max_versions)", t.State, t.N, t.AccessKeyID)
 	}
-	mode := "grace_period is over"
-	if !cfg.Graceful() {
-		mode = "grace_rotation is off, which retires the old key at once"
-	}
-	return fmt.Sprintf("version %d (%s) was retired on %s: its key was %s because %s",
-		last.N, last.AccessKeyID, last.Retired.UTC().Format("2006-01-02 15:04:05 UTC"), how, mode)
+	return ""
 }
 
 // refuse records a refused rollback in the audit history and returns the
@@ -156,7 +182,7 @@ func (ru *run) reinstate(ctx context.Context) error {
 		return fmt.Errorf("reinstate: %w", err)
 	}
 	v := ru.st.ByKeyID(j.NewKeyID)
-	if v == nil || v.Value.IsZero() || (v.State != state.Previous && v.State != state.Pending) {
+	if v == nil || v.Value.IsZero() || (v.State != state.Previous && v.State != state.Inactive && v.State != state.Pending) {
 		return fmt.Errorf("reinstate: %w: version of key %s is no longer the previous one in the store", ErrNoRollback, j.NewKeyID)
 	}
 	keys, err := ru.listKeys(ctx, c, user)
@@ -168,7 +194,7 @@ func (ru *run) reinstate(ctx context.Context) error {
 	case k == nil:
 		why := fmt.Sprintf("previous key %s of version %d no longer exists in IAM (deleted outside rotatord)", j.NewKeyID, v.N)
 		_ = ru.update(ctx, func(tx *state.Tx) error {
-			if v := tx.Secret.ByKeyID(j.NewKeyID); v != nil && v.State == state.Previous {
+			if v := tx.Secret.ByKeyID(j.NewKeyID); v != nil && (v.State == state.Previous || v.State == state.Inactive) {
 				retire(v, ru.now())
 			}
 			tx.Audit(j.RotationID, "key.gone", j.NewKeyID, "previous key no longer in IAM")

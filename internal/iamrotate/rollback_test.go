@@ -167,6 +167,94 @@ func TestRollbackReactivates(t *testing.T) {
 	}
 }
 
+// TestRollbackAfterStrictDeactivate: a strict rotation with retire:
+// deactivate keeps the old key's value sealed (Inactive), so a rollback
+// reactivates the key and delivers it again; the newer key stays valid as
+// the previous one. The next rotation deletes the inactive key to make room
+// and wipes its value, after which a rollback to it is refused.
+func TestRollbackAfterStrictDeactivate(t *testing.T) {
+	e := newEnv(t)
+	spec := e.spec(e.secretConfig(func(c *config.RotatedSecret) {
+		c.GraceRotation, c.Retire = false, config.RetireDeactivate
+	}))
+	e.mustRotate(spec)
+	newer := e.sinkKey("app")
+	e.wantRejected(e.app.AccessKeyID, e.app.SecretAccessKey)
+	if v := e.state("/team/app").ByKeyID(e.app.AccessKeyID); v == nil || v.State != state.Inactive || v.Value.IsZero() {
+		t.Fatalf("old version after a strict rotation with deactivate: %+v, want inactive with its value kept", v)
+	}
+	if _, err := e.rollback(spec, "consumer broke"); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	e.wantWorks(e.app.AccessKeyID, e.app.SecretAccessKey, "app")
+	e.wantWorks(newer.AccessKeyID, newer.SecretAccessKey, "app")
+	if got := e.sinkKey("app"); got.AccessKeyID != e.app.AccessKeyID {
+		t.Fatalf("sink holds %s, want the reactivated %s", got.AccessKeyID, e.app.AccessKeyID)
+	}
+	st := e.state("/team/app")
+	if st.Current().AccessKeyID != e.app.AccessKeyID || st.Previous() == nil || st.Previous().AccessKeyID != newer.AccessKeyID {
+		t.Fatalf("versions after rollback: %+v", st.Versions)
+	}
+	for _, k := range []string{"key.reactivated", "rollback.succeeded"} {
+		if !slices.Contains(e.kinds("/team/app"), k) {
+			t.Errorf("history %v lacks %s", e.kinds("/team/app"), k)
+		}
+	}
+
+	// Rotate twice: the first deletes the newer key to make room and
+	// deactivates the reinstated one; the second deletes that one.
+	e.mustRotate(spec)
+	third := e.sinkKey("app")
+	e.mustRotate(spec)
+	fourth := e.sinkKey("app")
+	if v := e.state("/team/app").ByKeyID(e.app.AccessKeyID); v == nil || v.State != state.Retired || !v.Value.IsZero() {
+		t.Fatalf("deleted key's version: %+v, want retired and wiped", v)
+	}
+	e.wantRejected(third.AccessKeyID, third.SecretAccessKey)
+	if _, err := e.rollback(spec, ""); err != nil {
+		t.Fatalf("rollback to the third key: %v", err)
+	}
+	e.wantWorks(third.AccessKeyID, third.SecretAccessKey, "app")
+	// A second rollback swaps back: the key the first replaced is the
+	// previous one and still valid.
+	if _, err := e.rollback(spec, ""); err != nil {
+		t.Fatalf("second rollback: %v", err)
+	}
+	if got := e.sinkKey("app"); got.AccessKeyID != fourth.AccessKeyID {
+		t.Fatalf("sink holds %s after two rollbacks, want %s", got.AccessKeyID, fourth.AccessKeyID)
+	}
+	e.wantWorks(third.AccessKeyID, third.SecretAccessKey, "app")
+	e.wantWorks(fourth.AccessKeyID, fourth.SecretAccessKey, "app")
+	e.scanForLeaks()
+}
+
+// TestRollbackRefusesRevoked: a key revoked by rotate --revoke-previous is
+// never reinstated, whether already deleted or still only deactivated
+// (waiting for --revoke-after), and whatever retire says.
+func TestRollbackRefusesRevoked(t *testing.T) {
+	for _, after := range []time.Duration{0, 24 * time.Hour} {
+		t.Run(after.String(), func(t *testing.T) {
+			e := newEnv(t)
+			spec := e.spec(e.secretConfig(func(c *config.RotatedSecret) { c.Retire = config.RetireDeactivate }))
+			spec.Revoke = &Revoke{After: after, Reason: "INC-7"}
+			e.mustRotate(spec)
+			spec.Revoke = nil
+			newer := e.sinkKey("app")
+			_, err := e.rollback(spec, "")
+			if !errors.Is(err, ErrNoRollback) || !strings.Contains(err.Error(), "revoked") || !strings.Contains(err.Error(), "INC-7") {
+				t.Fatalf("got %v, want ErrNoRollback naming the revocation", err)
+			}
+			e.wantRejected(e.app.AccessKeyID, e.app.SecretAccessKey)
+			if got := e.sinkKey("app"); got.AccessKeyID != newer.AccessKeyID {
+				t.Fatalf("sink holds %s after a refusal, want %s", got.AccessKeyID, newer.AccessKeyID)
+			}
+			if v := e.state("/team/app").ByKeyID(e.app.AccessKeyID); v == nil || !v.Value.IsZero() {
+				t.Fatalf("revoked version %+v keeps its secret access key", v)
+			}
+		})
+	}
+}
+
 // TestRollbackRefused: a strict rotation with retire: delete leaves
 // nothing to roll back to, nor does a secret rotatord never rotated; the
 // refusal says why, changes nothing, and is in the history.

@@ -37,11 +37,19 @@ var (
 // VersionState is where a version is in its life.
 type VersionState string
 
-// A version goes pending → current → previous → retired.
+// A version goes pending → current → previous → retired, or, with
+// retire: deactivate, previous (or current, in strict mode) → inactive →
+// retired.
 const (
 	Pending  VersionState = "pending"
 	Current  VersionState = "current"
 	Previous VersionState = "previous"
+	// Inactive: its key is deactivated in IAM (retire: deactivate) but not
+	// deleted. Its value stays sealed so that a rollback can reactivate the
+	// key and deliver it again; it is wiped when the key is deleted (the
+	// next rotation makes room) or found gone, and the version is then
+	// Retired. A revoked key is never Inactive: revocation wipes it.
+	Inactive VersionState = "inactive"
 	Retired  VersionState = "retired"
 )
 
@@ -54,7 +62,8 @@ type Version struct {
 	Created time.Time
 	State   VersionState
 	// Value is the secret access key. It is sealed at rest and empty once
-	// the version is retired or pruned past max_versions.
+	// the version is retired or pruned past max_versions (an Inactive
+	// version keeps it).
 	Value config.SecretValue
 	// Delivered maps a sink's ID to when that sink acknowledged this version.
 	Delivered map[string]time.Time
@@ -64,7 +73,7 @@ type Version struct {
 	// Replaced is when the version stopped being current.
 	Replaced time.Time
 	// Retired is when the version was retired (its key deleted or
-	// deactivated in IAM).
+	// deactivated in IAM: Retired or Inactive).
 	Retired time.Time
 	// Imported marks a version rotatord did not create: the bootstrap key
 	// from the configuration.

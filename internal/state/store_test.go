@@ -200,23 +200,40 @@ func TestList(t *testing.T) {
 	}
 }
 
+// TestRetiredValuesAreWiped: a retired version's value is never kept; an
+// inactive one (its key only deactivated, for rollback) is, sealed, also
+// after the file is reopened.
 func TestRetiredValuesAreWiped(t *testing.T) {
 	ctx := context.Background()
-	b, _ := openTemp(t)
+	b, path := openTemp(t)
 	put(t, b, &Secret{Name: "/a", Versions: []Version{
 		{N: 1, AccessKeyID: "AKIA1", State: Retired, Value: "must-go"},
-		{N: 2, AccessKeyID: "AKIA2", State: Previous, Value: "kept"},
-		{N: 3, AccessKeyID: "AKIA3", State: Current},
+		{N: 2, AccessKeyID: "AKIA2", State: Inactive, Value: "kept-inactive"},
+		{N: 3, AccessKeyID: "AKIA3", State: Previous, Value: "kept"},
+		{N: 4, AccessKeyID: "AKIA4", State: Current},
 	}})
-	s, err := b.Get(ctx, "/a")
+	check := func(b *Bolt) {
+		t.Helper()
+		s, err := b.Get(ctx, "/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []string{"", "kept-inactive", "kept", ""} {
+			if got := s.Versions[i].Value.Reveal(); got != want {
+				t.Errorf("version %d: got value %q, want %q", i+1, got, want)
+			}
+		}
+	}
+	check(b)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(path, testKey(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []string{"", "kept", ""} {
-		if got := s.Versions[i].Value.Reveal(); got != want {
-			t.Errorf("version %d: got value %q, want %q", i+1, got, want)
-		}
-	}
+	defer b.Close()
+	check(b)
 }
 
 func TestCancelledContext(t *testing.T) {
