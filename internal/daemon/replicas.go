@@ -74,9 +74,12 @@ func (r *replicaSet) ackedVersion(secret string) int {
 }
 
 // Lagging implements iamrotate.Replicas: the live replicas (heartbeat not
-// expired) of every host whose acknowledgement of secret is older than n.
-// A host that never acknowledged the secret (no file sink of it, or a
-// replica that has not written one yet) is not waited for.
+// expired) of every host whose acknowledgement of secret is not version n.
+// Not "older than n": after a rollback the current version's number is
+// below the one a lagging host still holds, and that host's key is the one
+// the next rotation deletes. A host that never acknowledged the secret (no
+// file sink of it, or a replica that has not written one yet) is not
+// waited for.
 func (r *replicaSet) Lagging(ctx context.Context, secret string, n int) ([]string, error) {
 	acks, err := r.store.Acks(ctx, secret)
 	if err != nil {
@@ -84,7 +87,7 @@ func (r *replicaSet) Lagging(ctx context.Context, secret string, n int) ([]strin
 	}
 	behind := map[string]bool{}
 	for _, a := range acks {
-		if a.Version < n {
+		if a.Version != n {
 			behind[a.Host] = true
 		}
 	}

@@ -66,9 +66,10 @@ func (ru *run) deliver(ctx context.Context) error {
 	if err := ru.acknowledge(ctx, p.N); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
-	if _, revoke := ru.revoking(); !ru.cfg().Graceful() || revoke {
+	if _, revoke := ru.revoking(); (!ru.cfg().Graceful() || revoke) && !ru.rollingBack() {
 		// Strict (or revoking): finish retires the old key right after the promotion, so
-		// every live replica's own sinks must hold the new one first.
+		// every live replica's own sinks must hold the new one first. A
+		// rollback retires nothing.
 		if err := ru.waitReplicas(ctx, p.N); err != nil {
 			_ = ru.update(ctx, func(tx *state.Tx) error {
 				tx.Secret.Journal.Step = state.StepDelivering

@@ -20,7 +20,8 @@ type Replicas interface {
 	// hold version n.
 	Acknowledge(ctx context.Context, secret string, n int) error
 	// Lagging returns the live replicas whose host-local sinks of secret
-	// hold a version older than n, by name; none when all caught up.
+	// hold a version other than n (older, or newer after a rollback), by
+	// name; none when all caught up.
 	Lagging(ctx context.Context, secret string, n int) ([]string, error)
 }
 

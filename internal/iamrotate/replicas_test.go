@@ -39,7 +39,7 @@ func (o *otherReplicas) Lagging(_ context.Context, _ string, n int) ([]string, e
 	defer o.mu.Unlock()
 	var out []string
 	for h, v := range o.acks {
-		if v < n && o.live[h] {
+		if v != n && o.live[h] {
 			out = append(out, h)
 		}
 	}
@@ -106,6 +106,38 @@ func TestGracefulWaitsForLaggingReplica(t *testing.T) {
 	e.mustRotate(spec)
 	if v := e.state("/team/app").Current().N; v != 4 {
 		t.Fatalf("current version %d with r1 gone, want 4", v)
+	}
+}
+
+// TestRotationAfterRollbackWaitsForReplica: after a rollback the current
+// version (1) is older than the one a lagging replica still holds (2), the
+// previous key the next rotation deletes to make room. That rotation waits
+// for the replica to hold version 1, then goes on.
+func TestRotationAfterRollbackWaitsForReplica(t *testing.T) {
+	e := newEnv(t)
+	o := newOtherReplicas()
+	spec := sharedSpec(e, e.secretConfig(), o)
+	e.mustRotate(spec) // v2 current, v1 previous
+	o.set("r1", 2, true)
+	if _, err := e.rollback(spec, ""); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	if cur := e.state("/team/app").Current(); cur.N != 1 || o.acked() != 1 {
+		t.Fatalf("after rollback: current version %d, this replica acknowledged %d; want 1 and 1", cur.N, o.acked())
+	}
+	before := e.keyIDs("app")
+	_, err := e.rotate(spec)
+	var lag *LagError
+	if !errors.As(err, &lag) || !slices.Equal(lag.Replicas, []string{"r1"}) || lag.Version != 1 {
+		t.Fatalf("rotate with r1 holding version 2: %v, want a LagError naming r1 and version 1", err)
+	}
+	if got := e.keyIDs("app"); !slices.Equal(got, before) {
+		t.Fatalf("keys changed while waiting: %v, was %v", got, before)
+	}
+	o.set("r1", 1, true)
+	e.mustRotate(spec)
+	if v := e.state("/team/app").Current().N; v != 3 {
+		t.Fatalf("current version %d after r1 caught up, want 3", v)
 	}
 }
 
