@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -307,6 +308,23 @@ func (d *Daemon) notify(e notify.Event) {
 		e.Time = d.now()
 	}
 	n.Send(context.Background(), e)
+}
+
+// notifyRotation turns a rotation's end into a notification.
+func (d *Daemon) notifyRotation(secret string, res *iamrotate.Result, err error) {
+	e := notify.Event{Secret: secret}
+	if res != nil {
+		e.RotationID, e.KeyID = res.RotationID, res.NewKeyID
+	}
+	switch {
+	case err == nil:
+		e.Kind = notify.RotationSucceeded
+	case errors.Is(err, iamrotate.ErrDeliveryPending):
+		e.Kind, e.Detail = notify.DeliveryFailed, err.Error()
+	default:
+		e.Kind, e.Detail = notify.RotationFailed, err.Error()
+	}
+	d.notify(e)
 }
 
 func (d *Daemon) rotatorOptions() iamrotate.Options {

@@ -78,7 +78,7 @@ func (d *Daemon) startSecret(rs *config.RotatedSecret, st *state.Secret, now tim
 		return job{secret: rs.Name, kind: jobRotate}, true
 	case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
 		return job{secret: rs.Name, kind: jobDiscover}, true
-	case st != nil && rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now):
+	case st != nil && catchUpNow(rs, st, now):
 		d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
 		return job{secret: rs.Name, kind: jobRotate}, true
 	case st != nil && st.Current() != nil:
@@ -262,6 +262,14 @@ func (d *Daemon) runJob(ctx context.Context, j job, awsDone func()) jobResult {
 		_, err = eng.Refresh(ctx, j.secret)
 	case jobRollback:
 		res, err = eng.Rollback(ctx, j.secret, j.reason)
+	case jobRotate:
+		if j.ifDue {
+			if err := eng.stillDue(ctx, rs); err != nil {
+				d.log.Info("no longer due; skipped", "secret", j.secret)
+				return jobResult{}
+			}
+		}
+		fallthrough
 	default:
 		start := time.Now()
 		res, err = eng.rotateWith(ctx, j.secret, j.manual, j.revoke, awsDone)
@@ -371,26 +379,9 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 	}
 	now := d.now()
 	d.register(cur, st, now)
-	if j.kind == jobDiscover && err == nil && st != nil && cur.CatchUp == config.CatchUpImmediate && schedule.Overdue(cur, st.LastRotation, now) {
+	if j.kind == jobDiscover && err == nil && st != nil && catchUpNow(cur, st, now) {
 		d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
 		return &job{secret: rs.Name, kind: jobRotate}
 	}
 	return nil
-}
-
-// notifyRotation turns a rotation's end into a notification.
-func (d *Daemon) notifyRotation(secret string, res *iamrotate.Result, err error) {
-	e := notify.Event{Secret: secret}
-	if res != nil {
-		e.RotationID, e.KeyID = res.RotationID, res.NewKeyID
-	}
-	switch {
-	case err == nil:
-		e.Kind = notify.RotationSucceeded
-	case errors.Is(err, iamrotate.ErrDeliveryPending):
-		e.Kind, e.Detail = notify.DeliveryFailed, err.Error()
-	default:
-		e.Kind, e.Detail = notify.RotationFailed, err.Error()
-	}
-	d.notify(e)
 }

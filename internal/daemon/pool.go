@@ -34,7 +34,11 @@ type job struct {
 	reason string
 	// revoke, if set, makes a rotation revoke the key it replaces.
 	revoke *iamrotate.Revoke
-	done   chan<- jobResult
+	// ifDue makes a rotation look at the store first and do nothing when
+	// the secret is no longer due (a catch-up queued by a reload while
+	// another job of the secret was finishing its rotation).
+	ifDue bool
+	done  chan<- jobResult
 }
 
 // errBusy: a job for this secret is already queued or running.

@@ -66,8 +66,15 @@ func (d *Daemon) applyDelta(ctx context.Context, old, next *config.Config, delta
 			d.claims.saw(st.UserARN, rs.Name)
 		}
 		d.register(rs, st, now)
-		if rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()) {
+		switch {
+		case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
 			d.submit(job{secret: name, kind: jobDiscover})
+		case st != nil && st.Journal == nil && catchUpNow(rs, st, now):
+			// As at start-up: a reload that makes an overdue secret
+			// catch_up: immediate (or adds one) rotates it now, not at
+			// the next rotation hour.
+			d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
+			d.submit(job{secret: name, kind: jobRotate, ifDue: true})
 		}
 	}
 	for _, name := range append(append([]string(nil), delta.Added...), append(delta.Rescheduled, delta.Changed...)...) {
@@ -130,4 +137,10 @@ func unchangeable(old, next *config.Config) error {
 		return fmt.Errorf("%s: %s", next.File, strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// catchUpNow reports whether a secret missed its rotation (schedule.Overdue)
+// and catches up at once (catch_up: immediate).
+func catchUpNow(rs *config.RotatedSecret, st *state.Secret, now time.Time) bool {
+	return rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now)
 }

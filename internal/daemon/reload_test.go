@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -101,4 +102,58 @@ func sameIDs(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// TestReloadCatchUpImmediate: a reload that turns two overdue secrets
+// (waiting for the next rotation hour, catch_up: next-hour) to catch_up:
+// immediate rotates both at once, as a start would; a second reload with
+// the same setting rotates neither again.
+func TestReloadCatchUpImmediate(t *testing.T) {
+	w := newWorld(t)
+	names := []string{"a", "b"}
+	for _, u := range names {
+		k := w.user(u)
+		if err := w.fake.SetKeyCreateDate(k.AccessKeyID, t0.AddDate(0, 0, -40)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := func(hour int, extra ...string) string {
+		out := w.header("")
+		for _, u := range names {
+			out += w.secretYAML(u, append([]string{"auto_rotate: true", "rotation_interval: 30", fmt.Sprintf("rotation_hour: %d", hour)}, extra...)...)
+		}
+		return out
+	}
+	w.start(cfg(3))
+	w.idle() // the key ages are discovered: both overdue, due at 03:00
+	if n := w.fake.Calls("CreateAccessKey"); n != 0 {
+		t.Fatalf("%d keys created before the rotation hour with catch_up: next-hour", n)
+	}
+	w.file("rotatord.yaml", cfg(3, "catch_up: immediate"))
+	w.d.reload(context.Background(), "test")
+	w.idle()
+	if n := w.fake.Calls("CreateAccessKey"); n != 2 {
+		t.Fatalf("%d keys created after the reload to catch_up: immediate, want 2 (one per overdue secret)", n)
+	}
+	for _, u := range names {
+		if v := w.state("/app/" + u).Current(); v == nil || v.N != 2 {
+			t.Errorf("%s: current version %v after the reload, want 2", u, v)
+		}
+	}
+	w.file("rotatord.yaml", cfg(4, "catch_up: immediate"))
+	w.d.reload(context.Background(), "test")
+	w.idle()
+	if got := testutil.ToFloat64(w.d.metrics.reloadOK); got != 1 {
+		t.Fatalf("second reload refused (metric %v)", got)
+	}
+	if n := w.fake.Calls("CreateAccessKey"); n != 2 {
+		t.Fatalf("%d keys created after a second reload, want still 2", n)
+	}
+	// A catch-up queued just as another job finished the rotation looks
+	// at the store first and does nothing.
+	w.d.submit(job{secret: "/app/a", kind: jobRotate, ifDue: true})
+	w.idle()
+	if n := w.fake.Calls("CreateAccessKey"); n != 2 {
+		t.Fatalf("%d keys created by a catch-up of a secret no longer due, want still 2", n)
+	}
 }
