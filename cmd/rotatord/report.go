@@ -89,6 +89,10 @@ type versionDoc struct {
 	// Imported: the bootstrap key from the configuration, not created by
 	// rotatord.
 	Imported bool `json:"imported" yaml:"imported"`
+	// RevokeAt: when a key revoked with --revoke-after is to be deleted.
+	RevokeAt *string `json:"revoke_at" yaml:"revoke_at"`
+	// RevokedFor: the --reason of the revocation that retired it.
+	RevokedFor string `json:"revoked_for" yaml:"revoked_for"`
 	// DeliveredTo are the IDs of the sinks that took it, sorted.
 	DeliveredTo []string `json:"delivered_to" yaml:"delivered_to"`
 }
@@ -179,7 +183,8 @@ func newVersionDoc(v *state.Version) versionDoc {
 	doc := versionDoc{
 		Version: v.N, AccessKeyID: v.AccessKeyID, State: string(v.State),
 		Created: rfc3339(v.Created), Replaced: rfc3339(v.Replaced), Retired: rfc3339(v.Retired),
-		Imported: v.Imported, DeliveredTo: make([]string, 0, len(v.Delivered)),
+		Imported: v.Imported, RevokeAt: rfc3339(v.RevokeAt), RevokedFor: v.RevokedFor,
+		DeliveredTo: make([]string, 0, len(v.Delivered)),
 	}
 	for id := range v.Delivered {
 		doc.DeliveredTo = append(doc.DeliveredTo, id)
