@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // DefaultRotationTimezone is the zone of rotation_hour and
@@ -60,8 +61,35 @@ func (k *checker) timezone(path, name string) {
 	if !k.given(path) {
 		return
 	}
-	if _, err := LoadZone(name); err != nil {
+	_, err := LoadZone(name)
+	if err == nil {
+		return
+	}
+	if fixed := zoneCase(name); fixed != "" {
+		k.errorf(path, "%s is not a time zone (names are case-sensitive); write %s", quote(name), fixed)
+	} else {
 		k.errorf(path, "%s is not a time zone (%v); write an IANA name such as Europe/Berlin, America/New_York or UTC (timedatectl list-timezones lists them)",
 			quote(name), err)
 	}
+}
+
+// zoneCase returns name with each word capitalized (america/new_york →
+// America/New_York), or in capitals (utc → UTC), when that is a zone
+// LoadZone knows and name is not; else "".
+func zoneCase(name string) string {
+	b := []byte(strings.ToLower(name))
+	for i := range b {
+		if i == 0 || strings.IndexByte("/_-", b[i-1]) >= 0 {
+			b[i] = byte(unicode.ToUpper(rune(b[i])))
+		}
+	}
+	for _, fixed := range []string{string(b), strings.ToUpper(name)} {
+		if fixed == name {
+			continue
+		}
+		if _, err := LoadZone(fixed); err == nil {
+			return fixed
+		}
+	}
+	return ""
 }
