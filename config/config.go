@@ -72,9 +72,12 @@ type Config struct {
 	ControlSocket string `yaml:"control_socket"`
 	// ShutdownTimeout bounds how long SIGTERM waits for running rotations
 	// to finish before stopping them at their next step.
-	ShutdownTimeout Duration        `yaml:"shutdown_timeout"`
-	Targets         []Target        `yaml:"targets"`
-	Secrets         []RotatedSecret `yaml:"secrets"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// RotationTimezone is the secrets' rotation_timezone where they give
+	// none: an IANA time zone name such as Europe/Berlin; default UTC.
+	RotationTimezone string          `yaml:"rotation_timezone"`
+	Targets          []Target        `yaml:"targets"`
+	Secrets          []RotatedSecret `yaml:"secrets"`
 	// Notify are the webhooks that receive rotatord's events.
 	Notify []Notify `yaml:"notify"`
 
@@ -197,8 +200,14 @@ type RotatedSecret struct {
 	GraceRotation    bool   `yaml:"grace_rotation"`
 	AutoRotate       bool   `yaml:"auto_rotate"`
 	RotationInterval int    `yaml:"rotation_interval"` // days, 1..365
-	RotationHour     int    `yaml:"rotation_hour"`     // UTC, 0..23
+	RotationHour     int    `yaml:"rotation_hour"`     // 0..23, wall clock of RotationTimezone
 	RotationSchedule string `yaml:"rotation_schedule"` // cron expression; replaces interval+hour
+	// RotationTimezone is the IANA time zone (Europe/Berlin) whose wall
+	// clock and calendar days rotation_hour, rotation_interval,
+	// rotation_schedule, grace_period and notify_before count in; the
+	// top-level rotation_timezone when not given, UTC by default.
+	// Location returns it loaded.
+	RotationTimezone string `yaml:"rotation_timezone"`
 	CatchUp          string `yaml:"catch_up"`
 	DeleteProtection bool   `yaml:"delete_protection"`
 

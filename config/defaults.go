@@ -21,6 +21,9 @@ func setDefaults(c *Config, col *collector) {
 	if !col.given("shutdown_timeout") {
 		c.ShutdownTimeout = Duration(DefaultShutdownTimeout)
 	}
+	if !col.given("rotation_timezone") {
+		c.RotationTimezone = DefaultRotationTimezone
+	}
 	for i := range c.Targets {
 		targetDefaults(&c.Targets[i], indexPath("targets", i), col)
 	}
@@ -34,7 +37,7 @@ func setDefaults(c *Config, col *collector) {
 		orString(&st.Region, DefaultRegion)
 	}
 	for i := range c.Secrets {
-		secretDefaults(&c.Secrets[i], indexPath("secrets", i), col)
+		secretDefaults(&c.Secrets[i], indexPath("secrets", i), c.RotationTimezone, col)
 	}
 	for i := range c.Notify {
 		n, path := &c.Notify[i], indexPath("notify", i)
@@ -64,7 +67,9 @@ func targetDefaults(t *Target, path string, col *collector) {
 	}
 }
 
-func secretDefaults(s *RotatedSecret, path string, col *collector) {
+// secretDefaults fills in a secret's defaults; zone is the file's
+// rotation_timezone, which the secret inherits unless it gives its own.
+func secretDefaults(s *RotatedSecret, path, zone string, col *collector) {
 	s.Name = CanonicalName(s.Name)
 	orString(&s.RotatorType, RotatorAPIKey)
 	if s.RotatorType == RotatorTarget {
@@ -76,6 +81,9 @@ func secretDefaults(s *RotatedSecret, path string, col *collector) {
 		s.GraceRotation = true
 	}
 	orString(&s.CatchUp, CatchUpNextHour)
+	if !col.given(path + ".rotation_timezone") {
+		s.RotationTimezone = zone
+	}
 	if !col.given(path + ".verify_timeout") {
 		s.VerifyTimeout = Duration(DefaultVerifyTimeout)
 	}

@@ -154,7 +154,7 @@ func secretsChunk(col *collector, c *Config, seq *fastyaml.Seq, reused []bool, f
 		}
 		d.value(n, path, reflect.ValueOf(s).Elem())
 		secretPaths(s, dir)
-		secretDefaults(s, path, col)
+		secretDefaults(s, path, c.RotationTimezone, col)
 		k.secret(i)
 		clear(col.pos) // later messages find them again
 		c.items.sigs[i].clean = len(col.errs)+len(col.warns) == problems

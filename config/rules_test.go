@@ -114,7 +114,7 @@ func TestScheduleRules(t *testing.T) {
 		{"hour 23", head + secret + "    rotation_hour: 23\n", ""},
 		{"cron bad", head + secret + "    rotation_schedule: '61 * * * *'\n", `secrets[0].rotation_schedule: "61 * * * *" is not a cron expression`},
 		{"cron every without duration", head + secret + "    rotation_schedule: '@every'\n", "secrets[0].rotation_schedule:"},
-		{"cron tz", head + secret + "    rotation_schedule: 'TZ=UTC'\n", "time zone prefixes are not supported"},
+		{"cron tz", head + secret + "    rotation_schedule: 'TZ=UTC'\n", "starts with a time zone prefix, which rotatord does not read; name the zone in rotation_timezone"},
 		{"auto rotate needs when", head + secret + "    auto_rotate: true\n", "secrets[0].auto_rotate: true needs rotation_interval"},
 		{"catch up enum", head + secret + "    catch_up: now\n", `secrets[0].catch_up: "now" is not one of next-hour, immediate`},
 		{"verify timeout low", head + secret + "    verify_timeout: 500ms\n", "secrets[0].verify_timeout: 500ms is out of range 1s..1h"},

@@ -66,6 +66,7 @@ func (k *checker) top() {
 	if t := c.ShutdownTimeout.D(); t < time.Second || t > time.Hour {
 		k.errorf("shutdown_timeout", "%s is out of range 1s..1h", t)
 	}
+	k.timezone("rotation_timezone", c.RotationTimezone)
 	k.listen(c.Listen)
 	if k.path("control_socket", c.ControlSocket) && len(c.ControlSocket) > maxSocketPath {
 		k.errorf("control_socket", "is %d bytes long; a unix socket path must be at most %d bytes", len(c.ControlSocket), maxSocketPath)

@@ -13,12 +13,13 @@ import (
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseSchedule parses a rotation_schedule as Parse does: five fields or a
-// descriptor (@daily, @every 12h). Its times are in UTC, as rotation_hour's
-// are, whatever the machine's time zone; time zone prefixes (CRON_TZ=) are
-// rejected.
+// descriptor (@daily, @every 12h). A *cron.SpecSchedule it returns has
+// Location UTC, whatever the machine's time zone: internal/schedule reads
+// its fields as the wall clock of the secret's rotation_timezone. Time
+// zone prefixes (CRON_TZ=) are rejected; rotation_timezone names the zone.
 func ParseSchedule(spec string) (cron.Schedule, error) {
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
-		return nil, fmt.Errorf("time zone prefixes are not supported; schedules run in UTC")
+		return nil, fmt.Errorf("time zone prefixes are not supported; set rotation_timezone instead")
 	}
 	s, err := parseCron(spec)
 	if ss, ok := s.(*cron.SpecSchedule); ok {
@@ -38,13 +39,18 @@ func parseCron(spec string) (s cron.Schedule, err error) {
 }
 
 // schedule checks auto_rotate, rotation_interval, rotation_hour,
-// rotation_schedule, catch_up and verify_timeout.
+// rotation_schedule, rotation_timezone, catch_up and verify_timeout.
 func (k *checker) schedule(s *RotatedSecret, path string) {
 	if s.RotationInterval != 0 {
 		k.intRange(path+".rotation_interval", s.RotationInterval, 1, 365, "days")
 	}
-	k.intRange(path+".rotation_hour", s.RotationHour, 0, 23, "(hour of the day, UTC)")
-	if s.RotationSchedule != "" {
+	k.intRange(path+".rotation_hour", s.RotationHour, 0, 23, "(hour of the day in rotation_timezone)")
+	k.timezone(path+".rotation_timezone", s.RotationTimezone)
+	switch {
+	case strings.HasPrefix(s.RotationSchedule, "TZ=") || strings.HasPrefix(s.RotationSchedule, "CRON_TZ="):
+		k.errorf(path+".rotation_schedule", "%s starts with a time zone prefix, which rotatord does not read; name the zone in rotation_timezone (an IANA name such as Europe/Berlin) and write only the five fields here",
+			quote(s.RotationSchedule))
+	case s.RotationSchedule != "":
 		if _, err := ParseSchedule(s.RotationSchedule); err != nil {
 			k.errorf(path+".rotation_schedule", "%s is not a cron expression%s; write five fields (minute hour day month weekday) such as \"0 3 * * MON\", or @daily, or @every 720h",
 				quote(s.RotationSchedule), safeErr(err))

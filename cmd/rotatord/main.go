@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	_ "time/tzdata" // rotation_timezone's zones, in a container without /usr/share/zoneinfo
 
 	_ "github.com/rotatord/rotatord/internal/sink/kinds" // the sink types a configuration may name
 )

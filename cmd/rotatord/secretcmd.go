@@ -35,6 +35,7 @@ the flag's -file form (--api-key-file FILE, --access-key-file FILE).`
 // product names them. Only the flags given are written.
 type secretFlags struct {
 	name, target, auth, rotator, apiID string
+	timezone                           string
 	key                                keyInput
 	grace, auto, protect               boolFlag
 	interval, hour                     int
@@ -51,6 +52,7 @@ var secretFields = []struct{ flag, field string }{
 	{"auto-rotate", "auto_rotate"},
 	{"rotation-interval", "rotation_interval"},
 	{"rotation-hour", "rotation_hour"},
+	{"rotation-timezone", "rotation_timezone"},
 	{"delete-protection", "delete_protection"},
 	{"sink", "sinks"},
 }
@@ -66,7 +68,8 @@ func (f *secretFlags) register(cmd *cobra.Command) {
 	fs.Var(&f.grace, "grace-rotation", "graceful rotation: keep the previous key valid until the next rotation")
 	fs.Var(&f.auto, "auto-rotate", "rotate on the schedule of --rotation-interval and --rotation-hour")
 	fs.IntVar(&f.interval, "rotation-interval", 0, "days between rotations, 1..365")
-	fs.IntVar(&f.hour, "rotation-hour", 0, "hour of the day (UTC, 0..23) at which the rotation runs")
+	fs.IntVar(&f.hour, "rotation-hour", 0, "hour of the day (0..23, in --rotation-timezone) at which the rotation runs")
+	fs.StringVar(&f.timezone, "rotation-timezone", "", "IANA time zone (such as Europe/Berlin) of --rotation-hour and of the days of --rotation-interval; default: the file's rotation_timezone, else UTC")
 	fs.Var(&f.protect, "delete-protection", "refuse to delete the secret while true")
 	fs.StringArrayVar(&f.sinks, "sink", nil, "deliver each new key to `SINK`, a file written file:PATH[,format=aws-credentials|env|json][,profile=P][,mode=0600][,owner=USER]; repeat for more (on update, the given sinks replace the old ones)")
 }
@@ -90,6 +93,8 @@ func (f *secretFlags) value(field string) (any, error) {
 		return f.interval, nil
 	case "rotation_hour":
 		return f.hour, nil
+	case "rotation_timezone":
+		return f.timezone, nil
 	case "delete_protection":
 		return bool(f.protect), nil
 	}

@@ -146,8 +146,8 @@ func TestSecretCreate(t *testing.T) {
 			args := append([]string{"secret", "create", "aws", "-c", cfg,
 				"--name", "team/x", "--target-name", "prod", "--authentication-credentials", "use-user-creds",
 				"--rotator-type", "api-key", "--api-id", "AKIAFAKENEWKEY000003", "--grace-rotation", "false",
-				"--auto-rotate", "true", "--rotation-interval", "30", "--rotation-hour", "3", "--delete-protection", "false",
-				"--sink", "file:app.ini,format=aws-credentials,profile=app,mode=0600"}, tt.key...)
+				"--auto-rotate", "true", "--rotation-interval", "30", "--rotation-hour", "3", "--rotation-timezone", "Europe/Berlin",
+				"--delete-protection", "false", "--sink", "file:app.ini,format=aws-credentials,profile=app,mode=0600"}, tt.key...)
 			stdout, stderr, code := runEditCLI(t, tt.stdin, args...)
 			if code != exitOK {
 				t.Fatalf("exit code %d; stderr:\n%s", code, stderr)
@@ -171,6 +171,7 @@ func TestSecretCreate(t *testing.T) {
     auto_rotate: true
     rotation_interval: 30
     rotation_hour: 3
+    rotation_timezone: Europe/Berlin
     delete_protection: false
     sinks:
       - type: file
@@ -208,6 +209,9 @@ func TestSecretUpdateAndDelete(t *testing.T) {
 		{[]string{"secret", "update", "aws", "--name", "team/protected", "--delete-protection", "false", "--api-key", cliKey1},
 			exitOK, "updated delete_protection, secret_access_key_file of secret /team/protected in " + cfg, ""},
 		{[]string{"secret", "update", "aws", "--name", "team/protected", "--api-key", cliKey2}, exitOK, "updated secret_access_key_file", ""},
+		{[]string{"secret", "update", "aws", "--name", "team/protected", "--rotation-timezone", "Mars/Olympus"}, exitUsage, "",
+			`secrets[0].rotation_timezone: "Mars/Olympus" is not a time zone (unknown time zone); write an IANA name such as Europe/Berlin`},
+		{[]string{"secret", "update", "aws", "--name", "team/protected", "--rotation-timezone", "America/Sao_Paulo"}, exitOK, "updated rotation_timezone", ""},
 		{[]string{"secret", "delete", "team/protected"}, exitOK,
 			"removed secret /team/protected from " + cfg + " and its key file " + filepath.Join(dir, "secrets/team/protected.secret"), ""},
 		{[]string{"secret", "delete", "team/protected"}, exitUsage, "", "has no secret /team/protected"},

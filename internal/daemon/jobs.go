@@ -155,7 +155,7 @@ func (d *Daemon) scheduleReminders(rs *config.RotatedSecret, next, now time.Time
 	}
 	name := rs.Name
 	for _, days := range rs.NotifyBefore {
-		at := next.AddDate(0, 0, -days)
+		at := schedule.RemindAt(rs, next, days)
 		if !at.After(now) {
 			continue
 		}

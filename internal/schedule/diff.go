@@ -59,8 +59,8 @@ func Diff(old, new *config.Config) Delta {
 // Fingerprint identifies the fields that decide when a secret rotates:
 // two secrets with the same fingerprint have the same schedule.
 func Fingerprint(s *config.RotatedSecret) string {
-	return fmt.Sprintf("%t|%d|%d|%q|%s|%t|%d|%s", s.AutoRotate, s.RotationInterval, s.RotationHour,
-		s.RotationSchedule, s.CatchUp, s.GraceRotation, s.GracePeriod, s.GraceTiming)
+	return fmt.Sprintf("%t|%d|%d|%q|%s|%t|%d|%s|%s", s.AutoRotate, s.RotationInterval, s.RotationHour,
+		s.RotationSchedule, s.CatchUp, s.GraceRotation, s.GracePeriod, s.GraceTiming, s.RotationTimezone)
 }
 
 // sameSchedule is Fingerprint(a) == Fingerprint(b), without building the
@@ -69,7 +69,8 @@ func sameSchedule(a, b *config.RotatedSecret) bool {
 	return a.AutoRotate == b.AutoRotate && a.RotationInterval == b.RotationInterval &&
 		a.RotationHour == b.RotationHour && a.RotationSchedule == b.RotationSchedule &&
 		a.CatchUp == b.CatchUp && a.GraceRotation == b.GraceRotation &&
-		a.GracePeriod == b.GracePeriod && a.GraceTiming == b.GraceTiming
+		a.GracePeriod == b.GracePeriod && a.GraceTiming == b.GraceTiming &&
+		a.RotationTimezone == b.RotationTimezone
 }
 
 // sameSecret reports whether a and b are equal but for their positions in

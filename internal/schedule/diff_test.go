@@ -14,12 +14,14 @@ func TestDiff(t *testing.T) {
 		return config.RotatedSecret{Name: name, Target: "t", AutoRotate: true, RotationInterval: interval,
 			Sinks: []config.Sink{{Type: "file", Spec: &file.Config{Path: "/x/" + name}, Pos: config.Pos{Line: interval}}}}
 	}
-	old := &config.Config{Targets: []config.Target{{Name: "t"}}, Secrets: []config.RotatedSecret{sec("same", 30), sec("moved", 30), sec("gone", 30), sec("resched", 30), sec("changed", 30)}}
+	old := &config.Config{Targets: []config.Target{{Name: "t"}}, Secrets: []config.RotatedSecret{sec("same", 30), sec("moved", 30), sec("gone", 30), sec("resched", 30), sec("changed", 30), sec("zone", 30)}}
 	moved := sec("moved", 30)
 	moved.Pos, moved.Sinks[0].Pos = config.Pos{Line: 99}, config.Pos{Line: 100}
 	changed := sec("changed", 30)
 	changed.Sinks = append(changed.Sinks, config.Sink{Type: "file", Spec: &file.Config{Path: "/y"}})
-	next := &config.Config{Targets: []config.Target{{Name: "t"}}, Secrets: []config.RotatedSecret{sec("same", 30), moved, sec("resched", 7), changed, sec("new", 30)}}
+	zone := sec("zone", 30)
+	zone.RotationTimezone = "Europe/Berlin"
+	next := &config.Config{Targets: []config.Target{{Name: "t"}}, Secrets: []config.RotatedSecret{sec("same", 30), moved, sec("resched", 7), changed, sec("new", 30), zone}}
 	d := Diff(old, next)
 	check := func(what string, got, want []string) {
 		if !slices.Equal(got, want) {
@@ -28,7 +30,7 @@ func TestDiff(t *testing.T) {
 	}
 	check("Added", d.Added, []string{"new"})
 	check("Removed", d.Removed, []string{"gone"})
-	check("Rescheduled", d.Rescheduled, []string{"resched"})
+	check("Rescheduled", d.Rescheduled, []string{"resched", "zone"})
 	check("Changed", d.Changed, []string{"changed"})
 	if old.Secrets[1].Sinks[0].Pos.Line != 30 {
 		t.Errorf("Diff modified the old configuration")

@@ -31,9 +31,9 @@ var (
 	_ Lifecycle = (*cron.Cron)(nil)
 )
 
-// New returns robfig/cron's own runner, in UTC (rotation_hour is UTC). The
-// daemon uses Timer, which scales; this one stays for comparison
-// (BenchmarkCronReschedule).
+// New returns robfig/cron's own runner, in UTC (the schedules For returns
+// give instants; each reads its own zone). The daemon uses Timer, which
+// scales; this one stays for comparison (BenchmarkCronReschedule).
 func New() *cron.Cron { return cron.New(cron.WithLocation(time.UTC)) }
 
 // Once is a schedule that fires a single time, at At.
