@@ -24,7 +24,7 @@ type adoptFlags struct {
 
 // adoptSecretFlags are the flags of `secret create aws` that adopt
 // takes, with the same definitions.
-var adoptSecretFlags = []string{"grace-rotation", "auto-rotate", "rotation-interval", "rotation-hour", "delete-protection", "sink"}
+var adoptSecretFlags = []string{"grace-rotation", "auto-rotate", "rotation-interval", "rotation-hour", "rotation-timezone", "catch-up", "delete-protection", "sink"}
 
 func (c *cli) adoptCommand() *cobra.Command {
 	var f adoptFlags
@@ -57,8 +57,11 @@ reason, and nothing is guessed:
 --sink takes a template: {user} becomes the IAM user's name, as in
   --sink 'file:/run/rotatord/{user}.ini,profile={user}'
 Any other {placeholder} is refused. --grace-rotation, --auto-rotate,
---rotation-interval, --rotation-hour and --delete-protection are written
-to every new secret when given, as by rotatord secret create aws.
+--rotation-interval, --rotation-hour, --rotation-timezone, --catch-up and
+--delete-protection are written to every new secret when given, as by
+rotatord secret create aws. Adopted keys are often long overdue: with
+--catch-up immediate their first rotation runs as soon as the daemon has
+read the new file, not at the next rotation hour.
 
 --dry-run prints the YAML entries it would add to secrets: on standard
 output and changes nothing.

@@ -261,19 +261,17 @@ func TestAdoptRun(t *testing.T) {
 	original := adoptReadFile(t, w.cfg)
 	adopted := map[string]string{"alice": w.fake.Keys("alice")[0].ID, "bob": w.fake.Keys("bob")[0].ID}
 	sink := filepath.Join(w.dir, "sinks") + "/{user}.ini,profile={user}"
+	// The adopted keys are 200 days old: due at once. The test has no
+	// hour to wait for, so it asks for catch_up: immediate.
 	out := w.mustRun("adopt", "--folder", "/prod/", "--path-prefix", "/prod/", "--older-than", "90d",
-		"--sink", "file:"+sink, "--auto-rotate", "true", "--rotation-interval", "7")
+		"--sink", "file:"+sink, "--auto-rotate", "true", "--rotation-interval", "7", "--catch-up", "immediate")
 	if !strings.Contains(out, "added 2 secrets") {
 		t.Fatalf("adopt: got\n%s", out)
 	}
 	got := adoptReadFile(t, w.cfg)
-	if !strings.HasPrefix(got, original) || strings.Count(got, "    rotation_interval: 7\n") != 2 {
+	if !strings.HasPrefix(got, original) || strings.Count(got, "    rotation_interval: 7\n    catch_up: immediate\n") != 2 {
 		t.Fatalf("adopt did not append to the file's own text:\n%s", got)
 	}
-	// The adopted keys are 200 days old: due at once, at the next hour
-	// (catch_up: next-hour). The test has no hour to wait, so it asks for
-	// catch_up: immediate.
-	w.replaceConfig(strings.ReplaceAll(got, "    rotation_interval: 7\n", "    rotation_interval: 7\n    catch_up: immediate\n"))
 	p := w.startDaemon()
 	defer func() {
 		if t.Failed() {

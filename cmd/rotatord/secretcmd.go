@@ -35,7 +35,7 @@ the flag's -file form (--api-key-file FILE, --access-key-file FILE).`
 // product names them. Only the flags given are written.
 type secretFlags struct {
 	name, target, auth, rotator, apiID string
-	timezone                           string
+	timezone, catchUp                  string
 	key                                keyInput
 	grace, auto, protect               boolFlag
 	interval, hour                     int
@@ -53,6 +53,7 @@ var secretFields = []struct{ flag, field string }{
 	{"rotation-interval", "rotation_interval"},
 	{"rotation-hour", "rotation_hour"},
 	{"rotation-timezone", "rotation_timezone"},
+	{"catch-up", "catch_up"},
 	{"delete-protection", "delete_protection"},
 	{"sink", "sinks"},
 }
@@ -70,6 +71,7 @@ func (f *secretFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.interval, "rotation-interval", 0, "days between rotations, 1..365")
 	fs.IntVar(&f.hour, "rotation-hour", 0, "hour of the day (0..23, in --rotation-timezone) at which the rotation runs")
 	fs.StringVar(&f.timezone, "rotation-timezone", "", "IANA time zone (such as Europe/Berlin) of --rotation-hour and of the days of --rotation-interval; default: the file's rotation_timezone, else UTC")
+	fs.StringVar(&f.catchUp, "catch-up", "", "when a key found overdue (older than --rotation-interval) rotates: next-hour (at the next --rotation-hour, the default) or immediate")
 	fs.Var(&f.protect, "delete-protection", "refuse to delete the secret while true")
 	fs.StringArrayVar(&f.sinks, "sink", nil, "deliver each new key to `SINK`, a file written file:PATH[,format=aws-credentials|env|json][,profile=P][,mode=0600][,owner=USER]; repeat for more (on update, the given sinks replace the old ones)")
 }
@@ -95,6 +97,8 @@ func (f *secretFlags) value(field string) (any, error) {
 		return f.hour, nil
 	case "rotation_timezone":
 		return f.timezone, nil
+	case "catch_up":
+		return f.catchUp, nil
 	case "delete_protection":
 		return bool(f.protect), nil
 	}
