@@ -1,0 +1,97 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/control"
+	"github.com/rotatord/rotatord/internal/schedule"
+	"github.com/rotatord/rotatord/internal/state"
+)
+
+var (
+	_ control.Planner = (*Offline)(nil)
+	_ control.Planner = (*backend)(nil)
+)
+
+// factsOf is what the schedule of a secret depends on in its state (nil:
+// none). register and the plan both build their entries from it.
+func factsOf(st *state.Secret) schedule.Facts {
+	var f schedule.Facts
+	if st == nil {
+		return f
+	}
+	f.Last, f.Failed = st.LastRotation, st.LastError != ""
+	if p := st.Previous(); p != nil {
+		f.Previous, f.Replaced, f.RevokeAt = true, p.Replaced, p.RevokeAt
+	}
+	// LEAD (usage-aware retirement): a retirement held because the
+	// previous key is still in use sets f.HeldSince and f.NextLook here
+	// from st's "held since / next look"; schedule.EntriesFor then makes
+	// the retire entry a look at NextLook (register schedules it, the
+	// plan lists it as retirement-look, reason held).
+	return f
+}
+
+// Plan implements control.Planner for the offline view and the running
+// daemon: every configured secret under q.Folder projected with
+// schedule.Project from its stored facts. The offline view plans what a
+// daemon started now would do (startJob); the running daemon what its
+// schedule holds, an open rotation at its entry's time.
+func (v *view) Plan(ctx context.Context, q control.PlanQuery) (*control.Plan, error) {
+	if q.Days < 1 || q.Days > control.MaxPlanDays {
+		return nil, fmt.Errorf("plan: days must be 1..%d, not %d", control.MaxPlanDays, q.Days)
+	}
+	cfg := v.cfg()
+	now := v.now().UTC()
+	p := &control.Plan{From: now, To: now.AddDate(0, 0, q.Days), Running: v.next != nil, Items: []control.PlanItem{}}
+	for i := range cfg.Secrets {
+		rs := &cfg.Secrets[i]
+		if q.Folder != "" && !config.InFolder(rs.Name, q.Folder) {
+			continue
+		}
+		st, err := v.store.Get(ctx, rs.Name)
+		switch {
+		case err == nil:
+		case errors.Is(err, state.ErrNotFound):
+			st = nil
+		default:
+			return nil, fmt.Errorf("plan %s: %w", rs.Name, err)
+		}
+		items, truncated, err := v.planSecret(rs, st, p.From, p.To)
+		if err != nil {
+			return nil, fmt.Errorf("plan %s: %w", rs.Name, err)
+		}
+		for _, it := range items {
+			p.Items = append(p.Items, control.PlanItem{At: it.At, Secret: rs.Name, Kind: it.Kind, Reason: it.Reason, Due: it.Due, Days: it.Days})
+		}
+		if truncated {
+			p.Truncated = append(p.Truncated, rs.Name)
+		}
+	}
+	// Stable: at one time, the file's order, then each secret's own.
+	sort.SliceStable(p.Items, func(i, j int) bool { return p.Items[i].At.Before(p.Items[j].At) })
+	return p, nil
+}
+
+// planSecret projects one secret from now to to.
+func (v *view) planSecret(rs *config.RotatedSecret, st *state.Secret, now, to time.Time) ([]schedule.Item, bool, error) {
+	w := schedule.Window{From: now, To: to}
+	if v.next == nil {
+		if kind, reason, ok := startJob(rs, st, now); ok && kind == jobRotate {
+			w.Start = reason
+		}
+	} else if st != nil && st.Journal != nil {
+		// The running daemon finishes an open rotation (a pending
+		// delivery) at its entry's time.
+		if at, ok := v.next(rs.Name); ok && at.After(now) {
+			w.From = at
+		}
+		w.Start = schedule.ReasonResume
+	}
+	return schedule.Project(rs, factsOf(st), w)
+}
