@@ -133,7 +133,7 @@ func planWhy(it control.PlanItem) string {
 	case schedule.ReasonRevoke:
 		return "rotate --revoke-after ends"
 	case schedule.ReasonHeld:
-		return "previous key was still in use"
+		return "the previous key was still in use: looks again"
 	case schedule.ReasonMakeRoom:
 		return "graceful: room for the new key"
 	case schedule.ReasonStrict:

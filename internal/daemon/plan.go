@@ -29,11 +29,15 @@ func factsOf(st *state.Secret) schedule.Facts {
 	if p := st.Previous(); p != nil {
 		f.Previous, f.Replaced, f.RevokeAt = true, p.Replaced, p.RevokeAt
 	}
-	// LEAD (usage-aware retirement): a retirement held because the
-	// previous key is still in use sets f.HeldSince and f.NextLook here
-	// from st's "held since / next look"; schedule.EntriesFor then makes
-	// the retire entry a look at NextLook (register schedules it, the
-	// plan lists it as retirement-look, reason held).
+	// LEAD (usage-aware retirement): feed the held retirement here, e.g.
+	//	if h := st.Held; h != nil {
+	//		f.HeldSince, f.NextLook, f.HeldRotation = h.Since, h.NextLook, h.Rotation
+	//	}
+	// schedule.EntriesFor then does what holdRotation and heldLook do in
+	// register (a held make-room moves the rotation to the look; any
+	// other hold makes the retire entry a look at NextLook), so register
+	// can drop them, and the plan lists the look (rotation, reason held;
+	// or retirement-look, reason held).
 	return f
 }
 

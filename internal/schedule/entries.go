@@ -27,8 +27,12 @@ type Facts struct {
 	// HeldSince and NextLook describe a retirement held because the
 	// previous key is still in use (retire_when: unused): held since
 	// HeldSince, looked at again at NextLook. Zero when nothing is held.
-	HeldSince time.Time
-	NextLook  time.Time
+	// HeldRotation: the hold is a rotation's make-room (graceful: the
+	// user cannot hold a third key), so the rotation itself waits for
+	// the look.
+	HeldSince    time.Time
+	NextLook     time.Time
+	HeldRotation bool
 }
 
 // Why a rotation or retirement happens (Entries, Item).
@@ -39,10 +43,10 @@ const (
 	ReasonOverdue    = "overdue"     // the last attempt failed; tried again at the next rotation hour
 	ReasonUnknownAge = "unknown-age" // the key's age is unknown until the daemon asks IAM; due at the next rotation hour unless younger
 	ReasonResume     = "resume"      // an open rotation is finished
+	ReasonHeld       = "held"        // rotation: waits for the previous key still in use and looks again; retirement-look: a held retirement is looked at again
 
 	ReasonGracePeriod = "grace-period" // grace_period days after the key was replaced
 	ReasonRevoke      = "revoke"       // rotate --revoke-previous --revoke-after
-	ReasonHeld        = "held"         // a held retirement is looked at again
 	ReasonMakeRoom    = "make-room"    // graceful: the next rotation deletes the older key
 	ReasonStrict      = "strict"       // strict: the rotation retires the key it replaces
 
@@ -83,7 +87,17 @@ type Entries struct {
 func EntriesFor(s *config.RotatedSecret, f Facts, now time.Time) (Entries, error) {
 	var e Entries
 	sch, err := For(s, f.Last)
-	if sch != nil {
+	held := !f.NextLook.IsZero()
+	switch {
+	case sch != nil && held && f.HeldRotation:
+		// A look missed while the daemon was down runs at once.
+		at := f.NextLook
+		if !at.After(now) {
+			at = now.Add(time.Second)
+		}
+		e.Rotate, e.Next, e.Reason = Once{At: at}, at, ReasonHeld
+		e.Reminders = Reminders(s, e.Next, now)
+	case sch != nil:
 		e.Rotate, e.Next, e.Reason = sch, sch.Next(now), rotateReason(s, f, now)
 		e.Reminders = Reminders(s, e.Next, now)
 	}
@@ -97,7 +111,7 @@ func EntriesFor(s *config.RotatedSecret, f Facts, now time.Time) (Entries, error
 			e.Retire, e.RetireReason = at, reason
 		}
 	}
-	if !f.NextLook.IsZero() {
+	if held && (!f.HeldRotation || sch == nil) {
 		// A held retirement replaces the one it held.
 		e.Retire, e.RetireReason = f.NextLook, ReasonHeld
 	}

@@ -46,6 +46,12 @@ func TestProject(t *testing.T) {
 			Facts{Last: day(1, 3), Previous: true, Replaced: day(1, 3), HeldSince: day(1, 3), NextLook: day(2, 3)}, "", 5, []Item{
 				{At: day(2, 3), Kind: KindLook, Reason: ReasonHeld},
 			}},
+		{"a rotation held by its make-room waits for the look", nil,
+			Facts{Last: time.Date(2026, 2, 1, 3, 0, 0, 0, time.UTC), Previous: true, Replaced: time.Date(2026, 2, 1, 3, 0, 0, 0, time.UTC),
+				HeldSince: day(1, 3), NextLook: day(2, 3), HeldRotation: true}, "", 5, []Item{
+				{At: day(2, 3), Kind: KindRotation, Reason: ReasonHeld},
+				{At: day(2, 3), Kind: KindRetirement, Reason: ReasonMakeRoom},
+			}},
 		{"strict with cron", func(s *config.RotatedSecret) { s.GraceRotation, s.RotationSchedule = false, "0 4 * * MON" }, Facts{}, "", 8, []Item{
 			{At: day(2, 4), Kind: KindRotation, Reason: ReasonCron},
 			{At: day(2, 4), Kind: KindRetirement, Reason: ReasonStrict},
