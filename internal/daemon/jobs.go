@@ -84,26 +84,6 @@ func (d *Daemon) startSecret(rs *config.RotatedSecret, st *state.Secret, now tim
 	return job{secret: rs.Name, kind: kind}, true
 }
 
-// startJob is the job a secret needs when a daemon starts, and for a
-// rotation its reason (schedule.ReasonResume or ReasonCatchUp): an open
-// rotation is finished, a secret of unknown age is discovered, an overdue
-// one with catch_up: immediate rotates, and the others get their current
-// key written to any sink that lost it (a tmpfs, a new pod's volume). The
-// plan (plan.go) asks it too.
-func startJob(rs *config.RotatedSecret, st *state.Secret, now time.Time) (kind jobKind, reason string, ok bool) {
-	switch {
-	case st != nil && st.Journal != nil:
-		return jobRotate, schedule.ReasonResume, true
-	case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
-		return jobDiscover, "", true
-	case st != nil && rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now):
-		return jobRotate, schedule.ReasonCatchUp, true
-	case st != nil && st.Current() != nil:
-		return jobRefresh, "", true
-	}
-	return 0, "", false
-}
-
 // register replaces the secret's schedule entries with those
 // schedule.EntriesFor gives for its configuration and state (nil:
 // unknown): the rotation, its rotation.upcoming reminders, the previous

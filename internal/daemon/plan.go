@@ -1,5 +1,10 @@
 package daemon
 
+// What a secret gets, decided once for the daemon and its plan: the facts
+// its schedule depends on (factsOf, for register and the plan alike), the
+// job it needs at start-up (startJob, for startSecret and the offline
+// plan), and the plan itself (view.Plan, over schedule.Project).
+
 import (
 	"context"
 	"errors"
@@ -39,6 +44,26 @@ func factsOf(st *state.Secret) schedule.Facts {
 	// can drop them, and the plan lists the look (rotation, reason held;
 	// or retirement-look, reason held).
 	return f
+}
+
+// startJob is the job a secret needs when a daemon starts, and for a
+// rotation its reason (schedule.ReasonResume or ReasonCatchUp): an open
+// rotation is finished, a secret of unknown age is discovered, an overdue
+// one with catch_up: immediate rotates, and the others get their current
+// key written to any sink that lost it (a tmpfs, a new pod's volume). The
+// plan (plan.go) asks it too.
+func startJob(rs *config.RotatedSecret, st *state.Secret, now time.Time) (kind jobKind, reason string, ok bool) {
+	switch {
+	case st != nil && st.Journal != nil:
+		return jobRotate, schedule.ReasonResume, true
+	case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
+		return jobDiscover, "", true
+	case st != nil && rs.CatchUp == config.CatchUpImmediate && schedule.Overdue(rs, st.LastRotation, now):
+		return jobRotate, schedule.ReasonCatchUp, true
+	case st != nil && st.Current() != nil:
+		return jobRefresh, "", true
+	}
+	return 0, "", false
 }
 
 // Plan implements control.Planner for the offline view and the running
