@@ -238,3 +238,37 @@ func (n *notifyReceiver) kind(k string) []map[string]any {
 	}
 	return out
 }
+
+// TestPlanPendingDelivery: a rotation left open by a sink that cannot take
+// the key is, in the running daemon's plan, finished at its delivery
+// retry (reason resume, the strict retirement with it), then the schedule
+// goes on from that rotation.
+func TestPlanPendingDelivery(t *testing.T) {
+	w := newWorld(t)
+	w.user("app")
+	cfg := w.header("") + strings.Replace(w.secretYAML("app", "auto_rotate: true", `rotation_schedule: "@daily"`, "grace_rotation: false"),
+		"path: app.ini", "path: later/app.ini", 1)
+	w.start(cfg)
+	w.advance(t0.Add(14 * time.Hour)) // midnight: the rotation's delivery fails
+	if st := w.state("/app/app"); st.Journal == nil {
+		t.Fatal("no rotation left open")
+	}
+	retryAt := w.next("/app/app")
+	p, err := w.d.backend().Plan(context.Background(), control.PlanQuery{Days: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	midnight := t0.Add(14 * time.Hour).AddDate(0, 0, 1)
+	want := []string{
+		line(retryAt, "/app/app", "rotation resume"), line(retryAt, "/app/app", "retirement strict"),
+		line(midnight, "/app/app", "rotation cron"), line(midnight, "/app/app", "retirement strict"),
+		line(midnight.AddDate(0, 0, 1), "/app/app", "rotation cron"), line(midnight.AddDate(0, 0, 1), "/app/app", "retirement strict"),
+	}
+	var got []string
+	for _, it := range p.Items {
+		got = append(got, line(it.At, it.Secret, it.Kind+" "+it.Reason))
+	}
+	if !p.Running || !slices.Equal(got, want) {
+		t.Errorf("plan (running %v):\n%s\nwant:\n%s", p.Running, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
