@@ -258,7 +258,7 @@ func TestPlanPendingDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	midnight := t0.Add(14 * time.Hour).AddDate(0, 0, 1)
+	midnight := t0.Add(14*time.Hour).AddDate(0, 0, 1)
 	want := []string{
 		line(retryAt, "/app/app", "rotation resume"), line(retryAt, "/app/app", "retirement strict"),
 		line(midnight, "/app/app", "rotation cron"), line(midnight, "/app/app", "retirement strict"),
