@@ -19,6 +19,7 @@ type backend interface {
 	control.Reader
 	control.Operator
 	control.Revoker
+	control.Planner
 }
 
 // withBackend runs fn against the running daemon, through its control

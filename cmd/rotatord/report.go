@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/rotatord/rotatord/internal/control"
+	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -212,6 +213,49 @@ func newHistoryDoc(s *state.Secret, events []state.Event) historyDoc {
 			Seq: e.Seq, Time: rfc3339(e.Time), RotationID: optional(e.RotationID),
 			Kind: e.Kind, KeyID: optional(e.KeyID), Detail: optional(e.Detail),
 		})
+	}
+	return doc
+}
+
+// planDoc is `rotatord plan -o json|yaml` (docs/output.md).
+type planDoc struct {
+	Folder *string `json:"folder" yaml:"folder"`
+	Days   int     `json:"days" yaml:"days"`
+	From   *string `json:"from" yaml:"from"`
+	To     *string `json:"to" yaml:"to"`
+	// Source is "daemon" (the running daemon's schedule) or "store" (no
+	// daemon ran: as one started now would act).
+	Source    string        `json:"source" yaml:"source"`
+	Items     []planItemDoc `json:"items" yaml:"items"`
+	Truncated []string      `json:"truncated" yaml:"truncated"`
+}
+
+// planItemDoc is one item of planDoc.
+type planItemDoc struct {
+	At     *string `json:"at" yaml:"at"`
+	Secret string  `json:"secret" yaml:"secret"`
+	Kind   string  `json:"kind" yaml:"kind"`
+	Reason string  `json:"reason" yaml:"reason"`
+	// Due and DaysBefore are a reminder's; null otherwise.
+	Due        *string `json:"due" yaml:"due"`
+	DaysBefore *int    `json:"days_before" yaml:"days_before"`
+	// UID is the item's iCalendar UID, the same from run to run.
+	UID string `json:"uid" yaml:"uid"`
+}
+
+func newPlanDoc(folder string, days int, p *control.Plan) planDoc {
+	doc := planDoc{Folder: optional(folder), Days: days, From: rfc3339(p.From), To: rfc3339(p.To),
+		Source: "store", Items: make([]planItemDoc, 0, len(p.Items)), Truncated: append([]string{}, p.Truncated...)}
+	if p.Running {
+		doc.Source = "daemon"
+	}
+	for _, it := range p.Items {
+		d := planItemDoc{At: rfc3339(it.At), Secret: it.Secret, Kind: it.Kind, Reason: it.Reason, Due: rfc3339(it.Due), UID: itemUID(it)}
+		if it.Kind == schedule.KindReminder {
+			n := it.Days
+			d.DaysBefore = &n
+		}
+		doc.Items = append(doc.Items, d)
 	}
 	return doc
 }

@@ -1,7 +1,7 @@
 // Package control is the CLI's way into a running daemon: a small HTTP+JSON
 // protocol on a unix socket. It holds what a daemon offers the CLI (Reader:
 // list, status, history; Operator: rotate, roll back, reveal; Revoker:
-// rotate and revoke the previous key), the Server that serves
+// rotate and revoke the previous key; Planner: the plan), the Server that serves
 // them on the socket (created mode 0600, a socket left by a daemon that is
 // gone replaced, connections capped), the Client the CLI speaks to it
 // with, which refuses a socket served by another user (ErrUntrusted, by

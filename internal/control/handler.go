@@ -27,6 +27,7 @@ var endpoints = map[string]endpoint{
 	pathReveal:  {http.MethodGet, (*Server).reveal},
 
 	pathRollback: {http.MethodPost, (*Server).rollback},
+	pathPlan:     {http.MethodGet, (*Server).plan},
 }
 
 // ServeHTTP implements http.Handler: it routes, calls r or o, writes

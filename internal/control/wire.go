@@ -21,6 +21,8 @@ const (
 	pathReveal  = "/v1/reveal"  // GET ?name=&version=: revealedVersion
 	// pathRollback is POST ?name=&reason=: iamrotate.Result.
 	pathRollback = "/v1/rollback"
+	// pathPlan is GET ?days=[&folder=]: Plan.
+	pathPlan = "/v1/plan"
 )
 
 // Error codes: how a sentinel crosses the socket.

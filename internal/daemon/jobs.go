@@ -72,35 +72,31 @@ func (d *Daemon) startup(ctx context.Context) error {
 // and returns the job it needs at start-up, if any.
 func (d *Daemon) startSecret(rs *config.RotatedSecret, st *state.Secret, now time.Time) (job, bool) {
 	d.register(rs, st, now)
+	kind, reason, ok := startJob(rs, st, now)
 	switch {
-	case st != nil && st.Journal != nil:
+	case !ok:
+		return job{}, false
+	case reason == schedule.ReasonResume:
 		d.log.Info("resuming a rotation left open", "secret", rs.Name, "step", st.Journal.Step)
-		return job{secret: rs.Name, kind: jobRotate}, true
-	case rs.AutoRotate && rs.RotationSchedule == "" && (st == nil || st.LastRotation.IsZero()):
-		return job{secret: rs.Name, kind: jobDiscover}, true
-	case st != nil && catchUpNow(rs, st, now):
+	case reason == schedule.ReasonCatchUp:
 		d.log.Info("overdue; rotating now (catch_up: immediate)", "secret", rs.Name)
-		return job{secret: rs.Name, kind: jobRotate}, true
-	case st != nil && st.Current() != nil:
-		// A sink on a tmpfs (or a new pod's volume) may have lost it.
-		return job{secret: rs.Name, kind: jobRefresh}, true
 	}
-	return job{}, false
+	return job{secret: rs.Name, kind: kind}, true
 }
 
-// register replaces the secret's schedule entries according to its
-// configuration and state (nil: unknown). Entries of secrets that do not
-// rotate automatically are removed.
+// register replaces the secret's schedule entries with those
+// schedule.EntriesFor gives for its configuration and state (nil:
+// unknown): the rotation, its rotation.upcoming reminders, the previous
+// key's retirement. The plan (plan.go) projects the same entries.
 func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.Time) {
-	var last, created time.Time
-	var prev *state.Version
+	var created time.Time
 	if st != nil {
-		last, prev = st.LastRotation, st.Previous()
 		if cur := st.Current(); cur != nil {
 			created = cur.Created
 		}
 	}
-	sch, err := schedule.For(rs, last)
+	f := factsOf(st)
+	en, err := schedule.EntriesFor(rs, f, now)
 	if err != nil {
 		d.log.Error("cannot schedule", "secret", rs.Name, "err", err) // validation prevents this
 	}
@@ -112,24 +108,18 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 		d.entries[name] = e
 	}
 	old, oldRetire := e.id, e.retireID
-	e.id, e.retireID, e.next, e.last = 0, 0, time.Time{}, last
+	e.id, e.retireID, e.next, e.last = 0, 0, time.Time{}, f.Last
 	if !created.IsZero() {
 		e.keyCreated = created
 	}
-	if sch != nil {
-		e.id = d.runner.Schedule(sch, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
-		e.next = sch.Next(now)
+	if en.Rotate != nil {
+		e.id = d.runner.Schedule(en.Rotate, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
+		e.next = en.Next
 	}
-	e.upcoming = d.scheduleReminders(rs, e.next, now, e.upcoming)
-	retireAt, retire := time.Time{}, false
-	if prev != nil {
-		retireAt, retire = schedule.RetireAt(rs, prev.Replaced)
-		if at := prev.RevokeAt; !at.IsZero() && (!retire || at.Before(retireAt)) {
-			retireAt, retire = at, true // rotate --revoke-previous --revoke-after
-		}
-	}
-	if retire && retireAt.After(now) {
-		e.retireID = d.runner.Schedule(schedule.Once{At: retireAt}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRetire}) }))
+	e.upcoming = d.scheduleReminders(name, en.Reminders, e.upcoming)
+	retire := !en.Retire.IsZero()
+	if retire && en.Retire.After(now) {
+		e.retireID = d.runner.Schedule(schedule.Once{At: en.Retire}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRetire}) }))
 	}
 	d.mu.Unlock()
 	for _, id := range []cron.EntryID{old, oldRetire} {
@@ -137,32 +127,22 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 			d.runner.Remove(id)
 		}
 	}
-	if retire && !retireAt.After(now) {
+	if retire && !en.Retire.After(now) {
 		d.submit(job{secret: name, kind: jobRetire})
 	}
 }
 
-// scheduleReminders replaces the secret's rotation.upcoming entries: one
-// per notify_before day that is still ahead of its next rotation. d.mu is
-// held.
-func (d *Daemon) scheduleReminders(rs *config.RotatedSecret, next, now time.Time, old []cron.EntryID) []cron.EntryID {
+// scheduleReminders replaces the secret's rotation.upcoming entries with
+// one per reminder. d.mu is held.
+func (d *Daemon) scheduleReminders(name string, rems []schedule.Reminder, old []cron.EntryID) []cron.EntryID {
 	for _, id := range old {
 		d.runner.Remove(id)
 	}
 	var ids []cron.EntryID
-	if next.IsZero() {
-		return nil
-	}
-	name := rs.Name
-	for _, days := range rs.NotifyBefore {
-		at := schedule.RemindAt(rs, next, days)
-		if !at.After(now) {
-			continue
-		}
-		due, before := next, days
-		ids = append(ids, d.runner.Schedule(schedule.Once{At: at}, cron.FuncJob(func() {
-			d.notify(notify.Event{Kind: notify.RotationUpcoming, Secret: name, Due: due,
-				Detail: fmt.Sprintf("rotation due in %d days", before)})
+	for _, r := range rems {
+		ids = append(ids, d.runner.Schedule(schedule.Once{At: r.At}, cron.FuncJob(func() {
+			d.notify(notify.Event{Kind: notify.RotationUpcoming, Secret: name, Due: r.Due,
+				Detail: fmt.Sprintf("rotation due in %d days", r.Days)})
 		})))
 	}
 	return ids
