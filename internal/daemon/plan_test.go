@@ -38,8 +38,8 @@ func TestPlanMatchesDaemon(t *testing.T) {
 	w.file("notify.secret", "notify-hmac")
 	notifyCfg := fmt.Sprintf("notify:\n  - {url: %q, hmac_secret_file: notify.secret, events: [rotation.upcoming]}\n", n.srv.URL)
 	cfg := w.header(notifyCfg) +
-		w.secretYAML("iv", "auto_rotate: true", "rotation_interval: 30", "rotation_hour: 3", "grace_period: 2", "notify_before: [7, 1]") +
-		w.secretYAML("cr", "auto_rotate: true", `rotation_schedule: "0 4 1,15 * *"`, "grace_rotation: false", "notify_before: [2]") +
+		w.secretYAML("iv", "auto_rotate: true", "rotation_interval: 30", "rotation_hour: 3", "grace_period: 2", "notify_before: [7, 1]", "rotation_timezone: Europe/Berlin") +
+		w.secretYAML("cr", "auto_rotate: true", `rotation_schedule: "0 4 1,15 * *"`, "grace_rotation: false", "notify_before: [2]", "rotation_timezone: Australia/Lord_Howe") +
 		w.secretYAML("imm", "auto_rotate: true", "rotation_interval: 45", "rotation_hour: 5", "catch_up: immediate") +
 		w.secretYAML("bf", "auto_rotate: true", "rotation_interval: 20", "rotation_hour: 6", "grace_period: 5", "grace_timing: before") +
 		w.secretYAML("gr", "auto_rotate: true", "rotation_interval: 60", "rotation_hour: 7")
