@@ -91,8 +91,14 @@ func TestStrictRotation(t *testing.T) {
 						t.Fatalf("rotation %d: IAM keys %v, want %s inactive and %s", i, keys, prev.AccessKeyID, res.NewKeyID)
 					}
 				}
-				if pv := e.state("/team/app").ByKeyID(prev.AccessKeyID); pv.State != state.Retired || !pv.Value.IsZero() {
-					t.Fatalf("rotation %d: old version is %s with value kept=%v, want retired and wiped", i, pv.State, !pv.Value.IsZero())
+				// Deleted: retired and wiped. Only deactivated: inactive, its
+				// value kept for a rollback until the key is deleted.
+				want, kept := state.Retired, false
+				if tt.retire == config.RetireDeactivate {
+					want, kept = state.Inactive, true
+				}
+				if pv := e.state("/team/app").ByKeyID(prev.AccessKeyID); pv.State != want || pv.Value.IsZero() == kept {
+					t.Fatalf("rotation %d: old version is %s with value kept=%v, want %s and kept=%v", i, pv.State, !pv.Value.IsZero(), want, kept)
 				}
 				prev = got
 			}
