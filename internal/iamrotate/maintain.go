@@ -103,8 +103,11 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 		return fmt.Errorf("retire previous key of %s: %w", name, err)
 	}
 	prev := ru.st.Previous()
-	if prev == nil || ru.st.Journal != nil {
+	if ru.st.Journal != nil {
 		return nil
+	}
+	if prev == nil {
+		return ru.dropStaleHold(ctx)
 	}
 	id := prev.AccessKeyID
 	if cur := ru.st.Current(); cur != nil {
@@ -114,7 +117,14 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 	}
 	revoked := !prev.RevokeAt.IsZero()
 	c, err := ru.adminIAM()
+	var hold *state.Hold
+	forced := false
+	if err == nil && !revoked {
+		hold, forced, err = ru.checkUse(ctx, c, prev, false)
+	}
 	switch {
+	case err == nil && hold != nil:
+		return ru.holdPrevious(ctx, hold)
 	case err == nil && revoked:
 		err = ru.deleteRevoked(ctx, c, id)
 	case err == nil:
@@ -127,6 +137,7 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 		if v := tx.Secret.ByKeyID(id); v != nil && v.State == state.Previous {
 			retire(v, ru.now())
 		}
+		ru.settleHold(tx, "", id, forced)
 		if revoked {
 			tx.Audit("", "key.retired", id, "revoked: deleted after --revoke-after")
 			return nil

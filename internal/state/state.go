@@ -165,34 +165,6 @@ type Secret struct {
 	Held *Hold
 }
 
-// Hold is a held retirement: the replaced key KeyID was used after its
-// successor reached every sink, or IAM cannot prove yet that it was not
-// (its last-use information lags). The key stays valid in IAM while held.
-type Hold struct {
-	KeyID string
-	// Since is when the retirement was first held; retire_max_wait counts
-	// from it.
-	Since time.Time
-	// LastUsed, Service and Region are IAM's last use of the key at the
-	// last look; LastUsed is zero for a key IAM shows as never used.
-	LastUsed time.Time
-	Service  string
-	Region   string
-	// Unsettled is true when IAM shows no use after the successor's
-	// delivery but that delivery is too recent for IAM to show one yet.
-	Unsettled bool
-	// NextLook is when the daemon asks IAM again.
-	NextLook time.Time
-	// Notified is when retirement.held was last sent (once, then daily).
-	Notified time.Time
-	// Rotation is true when a rotation's make-room found the key in use:
-	// the rotation waits for it (the user cannot hold a third key).
-	Rotation bool
-	// Kept is true once retire_max_wait has passed and retire_on_timeout:
-	// keep keeps the key.
-	Kept bool
-}
-
 // Current returns the current version, or nil.
 func (s *Secret) Current() *Version {
 	return s.find(func(v *Version) bool { return v.State == Current })
