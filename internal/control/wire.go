@@ -138,7 +138,15 @@ func (r *revealedVersion) version() *state.Version {
 func utcStatus(s SecretStatus) SecretStatus {
 	s.LastRotation = s.LastRotation.UTC()
 	s.NextRotation = s.NextRotation.UTC()
+	if s.Held != nil {
+		s.Held = utcHold(*s.Held)
+	}
 	return s
+}
+
+func utcHold(h state.Hold) *state.Hold {
+	h.Since, h.LastUsed, h.NextLook, h.Notified = h.Since.UTC(), h.LastUsed.UTC(), h.NextLook.UTC(), h.Notified.UTC()
+	return &h
 }
 
 func utcDetail(d *SecretDetail) *SecretDetail {
@@ -173,6 +181,9 @@ func utcSecret(s *state.Secret) *state.Secret {
 		j.Started = j.Started.UTC()
 		j.NextDelivery = j.NextDelivery.UTC()
 		c.Journal = &j
+	}
+	if s.Held != nil {
+		c.Held = utcHold(*s.Held)
 	}
 	return &c
 }

@@ -317,11 +317,7 @@ func (d *Daemon) rotatorOptions() iamrotate.Options {
 	if o.Logger == nil {
 		o.Logger = d.log
 	}
-	o.Observe = func(e state.Event) {
-		if e.Kind == "drift.detected" {
-			d.notify(notify.Event{Kind: notify.DriftDetected, Secret: e.Secret, RotationID: e.RotationID, KeyID: e.KeyID, Detail: e.Detail, Time: e.Time})
-		}
-	}
+	o.Observe = d.notifyAudit
 	return o
 }
 

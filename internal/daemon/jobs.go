@@ -72,6 +72,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 // and returns the job it needs at start-up, if any.
 func (d *Daemon) startSecret(rs *config.RotatedSecret, st *state.Secret, now time.Time) (job, bool) {
 	d.register(rs, st, now)
+	d.metrics.holds(rs.Name, st)
 	switch {
 	case st != nil && st.Journal != nil:
 		d.log.Info("resuming a rotation left open", "secret", rs.Name, "step", st.Journal.Step)
@@ -117,8 +118,9 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 		e.keyCreated = created
 	}
 	if sch != nil {
-		e.id = d.runner.Schedule(sch, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
-		e.next = sch.Next(now)
+		rot := holdRotation(sch, st, now) // a held rotation runs at its next look
+		e.id = d.runner.Schedule(rot, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
+		e.next = rot.Next(now)
 	}
 	e.upcoming = d.scheduleReminders(rs, e.next, now, e.upcoming)
 	retireAt, retire := time.Time{}, false
@@ -127,6 +129,9 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 		if at := prev.RevokeAt; !at.IsZero() && (!retire || at.Before(retireAt)) {
 			retireAt, retire = at, true // rotate --revoke-previous --revoke-after
 		}
+	}
+	if at, ok := heldLook(st, sch != nil); ok {
+		retireAt, retire = at, true // retire_when: unused looks again
 	}
 	if retire && retireAt.After(now) {
 		e.retireID = d.runner.Schedule(schedule.Once{At: retireAt}, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRetire}) }))
@@ -307,6 +312,8 @@ func (d *Daemon) runJob(ctx context.Context, j job, awsDone func()) jobResult {
 		return jobResult{res: res, err: err}
 	case errors.Is(err, ErrNotDue):
 		d.log.Info("another replica rotated this secret; skipped", "secret", j.secret)
+	case errors.Is(err, iamrotate.ErrRetirementHeld):
+		d.log.Info("rotation waits for a key still in use", "secret", j.secret, "err", err)
 	case err != nil:
 		d.log.Error("job failed", "secret", j.secret, "job", j.kind.String(), "err", err)
 	}
@@ -354,6 +361,7 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 	if errors.Is(gerr, state.ErrNotFound) {
 		st = nil
 	}
+	d.metrics.holds(rs.Name, st)
 	if errors.Is(err, iamrotate.ErrDeliveryPending) && st != nil && st.Journal != nil {
 		d.retryDelivery(rs.Name, st.Journal.DeliveryAttempts)
 		return nil
@@ -365,7 +373,7 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 		return nil
 	case j.kind == jobRefresh: // the schedule is unchanged
 		return nil
-	case j.kind == jobRetire:
+	case j.kind == jobRetire && (st == nil || st.Held == nil):
 		d.dropRetireEntry(rs.Name)
 		return nil
 	}
@@ -376,21 +384,4 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 		return &job{secret: rs.Name, kind: jobRotate}
 	}
 	return nil
-}
-
-// notifyRotation turns a rotation's end into a notification.
-func (d *Daemon) notifyRotation(secret string, res *iamrotate.Result, err error) {
-	e := notify.Event{Secret: secret}
-	if res != nil {
-		e.RotationID, e.KeyID = res.RotationID, res.NewKeyID
-	}
-	switch {
-	case err == nil:
-		e.Kind = notify.RotationSucceeded
-	case errors.Is(err, iamrotate.ErrDeliveryPending):
-		e.Kind, e.Detail = notify.DeliveryFailed, err.Error()
-	default:
-		e.Kind, e.Detail = notify.RotationFailed, err.Error()
-	}
-	d.notify(e)
 }

@@ -63,13 +63,15 @@ func (ru *run) lastUse(ctx context.Context, c *iam.Client, id string) (u keyUse,
 // checkUse decides whether the retirement of v, a key that a newer one
 // replaced, is held (retire_when: unused). It returns the hold to record,
 // or nil to retire the key now; forced is true when a hold ran past
-// retire_max_wait and the key is retired anyway. It only reads.
+// retire_max_wait while the key was in use and it is retired anyway. It
+// only reads.
 //
-// The key is in use if IAM's last use is after v was replaced (the commit
-// that made its successor current, once every sink held it). It is not yet
-// proven unused while IAM may still not show a use after that: until the
-// usage lag has passed since the replacement, or since the end of IAM's
-// 15-minute coalescing after a use shortly before it.
+// IAM's last use of the key after v was replaced (the commit that made its
+// successor current, once every sink held it) proves a consumer still has
+// it. Its absence proves nothing until IAM would show a newer use: the
+// usage lag after the later of the replacement and the end of IAM's
+// 15-minute coalescing of the last use. The key is retired once that time
+// has passed with no newer use shown.
 func (ru *run) checkUse(ctx context.Context, c *iam.Client, v *state.Version, rotation bool) (hold *state.Hold, forced bool, err error) {
 	if ru.cfg().RetireWhen != config.RetireWhenUnused {
 		return nil, false, nil
@@ -96,10 +98,10 @@ func (ru *run) checkUse(ctx context.Context, c *iam.Client, v *state.Version, ro
 		settled = u.at.Add(usageCoalescing)
 	}
 	settled = settled.Add(ru.r.opts.UsageLag)
-	unsettled := !inUse && now.Before(settled)
-	if !inUse && !unsettled {
+	if !now.Before(settled) {
 		return nil, false, nil
 	}
+	unsettled := !inUse
 	h := &state.Hold{KeyID: v.AccessKeyID, Since: now, LastUsed: u.at, Service: u.service, Region: u.region,
 		Unsettled: unsettled, Rotation: rotation}
 	if prev != nil {
@@ -113,7 +115,7 @@ func (ru *run) checkUse(ctx context.Context, c *iam.Client, v *state.Version, ro
 		h.Kept = true
 	}
 	next := now.Add(ru.r.opts.LookEvery)
-	if unsettled && settled.Before(next) {
+	if settled.Before(next) {
 		next = settled
 	}
 	if !h.Kept && deadline.Before(next) {
