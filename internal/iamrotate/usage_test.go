@@ -1,0 +1,106 @@
+package iamrotate
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rotatord/rotatord/config"
+)
+
+// TestUsageWindow: with the default usage lag (4h), the previous key of a
+// graceful secret is retired only once IAM would show a use after its
+// replacement and shows none; a use after the replacement holds it; a use
+// within IAM's 15-minute coalescing before the replacement pushes the
+// window on; the hold's next look is when the window ends, or in an hour.
+func TestUsageWindow(t *testing.T) {
+	const never = time.Duration(-1 << 62)
+	for _, tt := range []struct {
+		name      string
+		used, at  time.Duration // relative to the replacement; never: no use
+		held, use bool          // held; held because seen in use
+		nextLook  time.Duration // relative to the replacement, when held
+	}{
+		{"never used, lag not over", never, 3 * time.Hour, true, false, 4 * time.Hour},
+		{"never used, lag over", never, 4 * time.Hour, false, false, 0},
+		{"used before, lag not over", -time.Hour, time.Hour, true, false, 2 * time.Hour},
+		{"used before, lag over", -time.Hour, 4*time.Hour + time.Second, false, false, 0},
+		{"used just before, coalescing not over", -5 * time.Minute, 4*time.Hour + time.Second, true, false, 4*time.Hour + 10*time.Minute},
+		{"used just before, coalescing over", -5 * time.Minute, 4*time.Hour + 10*time.Minute, false, false, 0},
+		{"used after", time.Hour, 2 * time.Hour, true, true, 3 * time.Hour},
+		{"used after, quiet since", time.Hour, 5*time.Hour + 15*time.Minute, false, false, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.secretConfig(func(c *config.RotatedSecret) {
+				c.RetireWhen, c.RetireMaxWait, c.RetireOnTimeout = config.RetireWhenUnused, config.Duration(14*24*time.Hour), config.RetireOnTimeoutRetire
+			})
+			s := e.spec(c)
+			old := e.app.AccessKeyID
+			e.mustRotate(s)
+			replaced := e.state(c.Name).Previous().Replaced
+			var used time.Time
+			if tt.used != never {
+				used = replaced.Add(tt.used)
+			}
+			if err := e.fake.SetLastUsed(old, used, "s3", "eu-west-1"); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.mu.Lock()
+			e.clock.t = replaced.Add(tt.at)
+			e.clock.mu.Unlock()
+			if err := e.rot.RetirePrevious(context.Background(), s); err != nil {
+				t.Fatal(err)
+			}
+			st := e.state(c.Name)
+			inIAM := slices.Contains(e.keyIDs("app"), old)
+			if held := st.Held != nil; held != tt.held || inIAM != tt.held {
+				t.Fatalf("held %+v, key in IAM %v; want held %v", st.Held, inIAM, tt.held)
+			}
+			if !tt.held {
+				return
+			}
+			h := st.Held
+			if h.Unsettled == tt.use || h.KeyID != old {
+				t.Errorf("hold %+v: want in use %v", h, tt.use)
+			}
+			if want := replaced.Add(tt.nextLook); !h.NextLook.Equal(want) {
+				t.Errorf("next look %s, want %s", h.NextLook, want)
+			}
+		})
+	}
+}
+
+// TestHeldRotationChangesNothing: a graceful rotation whose make-room
+// would delete a key in use closes without a change in IAM, keeps the
+// current key and reports ErrRetirementHeld, not a failure.
+func TestHeldRotationChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	c := e.secretConfig(func(c *config.RotatedSecret) {
+		c.RetireWhen, c.RetireMaxWait, c.RetireOnTimeout = config.RetireWhenUnused, config.Duration(14*24*time.Hour), config.RetireOnTimeoutRetire
+	})
+	s := e.spec(c)
+	old := e.app.AccessKeyID
+	first := e.mustRotate(s)
+	_ = e.clock.Sleep(context.Background(), 5*time.Hour)
+	if err := e.fake.SetLastUsed(old, e.clock.Now(), "s3", "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	before := e.keyIDs("app")
+	_, err := e.rotate(s)
+	if err == nil || !errors.Is(err, ErrRetirementHeld) {
+		t.Fatalf("rotate: %v; want ErrRetirementHeld", err)
+	}
+	st := e.state(c.Name)
+	if got := e.keyIDs("app"); !slices.Equal(got, before) {
+		t.Fatalf("IAM keys %v, want unchanged %v", got, before)
+	}
+	if st.Journal != nil || st.LastError != "" || st.Current().AccessKeyID != first.NewKeyID {
+		t.Fatalf("journal %+v, last error %q, current %s; want closed, no failure, %s", st.Journal, st.LastError, st.Current().AccessKeyID, first.NewKeyID)
+	}
+	if st.Held == nil || !st.Held.Rotation || st.Held.Service != "s3" {
+		t.Fatalf("held %+v; want the rotation waiting on the key used in s3", st.Held)
+	}
+}
