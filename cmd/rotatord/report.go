@@ -70,12 +70,16 @@ type retirementDoc struct {
 	RotationWaits bool `json:"rotation_waits" yaml:"rotation_waits"`
 }
 
+// reportNow is the clock that "2 h ago" in a held retirement's summary
+// counts from (tests fix it).
+var reportNow = time.Now
+
 func newRetirementDoc(h *state.Hold) *retirementDoc {
 	if h == nil {
 		return nil
 	}
 	d := &retirementDoc{
-		Summary: h.Describe(time.Now()), KeyID: h.KeyID, Since: rfc3339(h.Since), LastUsed: rfc3339(h.LastUsed),
+		Summary: h.Describe(reportNow()), KeyID: h.KeyID, Since: rfc3339(h.Since), LastUsed: rfc3339(h.LastUsed),
 		WaitingForIAM: h.Unsettled, NextLook: rfc3339(h.NextLook), Kept: h.Kept, RotationWaits: h.Rotation,
 	}
 	if !h.LastUsed.IsZero() {

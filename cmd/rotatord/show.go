@@ -121,7 +121,7 @@ func printStatus(w io.Writer, d *control.SecretDetail) {
 		fmt.Fprintf(tw, "last error:\t%s\n", d.LastError)
 	}
 	if h := d.Held; h != nil {
-		fmt.Fprintf(tw, "held:\t%s\nheld key:\t%s since %s, next look %s\n", h.Describe(time.Now()), h.KeyID, stamp(h.Since), stamp(h.NextLook))
+		fmt.Fprintf(tw, "held:\t%s\nheld key:\t%s since %s, next look %s\n", h.Describe(reportNow()), h.KeyID, stamp(h.Since), stamp(h.NextLook))
 	}
 	if d.Replicas != nil {
 		held := "none"
@@ -322,7 +322,7 @@ func notFound(name string, err error) error {
 // eu-west-1, 2 h ago)").
 func stateText(r control.SecretStatus) string {
 	if r.State == "held" && r.Held != nil {
-		return "held: " + r.Held.Describe(time.Now())
+		return "held: " + r.Held.Describe(reportNow())
 	}
 	return r.State
 }
