@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/state"
 )
 
 // TestUsageWindow: with the default usage lag (4h), the previous key of a
@@ -102,5 +104,53 @@ func TestHeldRotationChangesNothing(t *testing.T) {
 	}
 	if st.Held == nil || !st.Held.Rotation || st.Held.Service != "s3" {
 		t.Fatalf("held %+v; want the rotation waiting on the key used in s3", st.Held)
+	}
+}
+
+// TestHoldAfterStop: a strict rotation stopped right after its promotion
+// (before finish asks IAM) resumes by asking IAM then: the old key, used
+// since, is held, not retired; a stop after the hold's commit leaves the
+// hold, and the key is retired only once its use has stopped.
+func TestHoldAfterStop(t *testing.T) {
+	e := newEnv(t)
+	c := e.secretConfig(func(c *config.RotatedSecret) {
+		c.GraceRotation = false
+		c.RetireWhen, c.RetireMaxWait, c.RetireOnTimeout = config.RetireWhenUnused, config.Duration(14*24*time.Hour), config.RetireOnTimeoutRetire
+	})
+	s := e.spec(c)
+	old := e.app.AccessKeyID
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopping := New(stoppingStore{Bolt: e.store, at: state.StepPromoted, cancel: cancel, once: &sync.Once{}}, e.rot.opts)
+	if _, err := stopping.Rotate(ctx, s, true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped run: got %v, want context.Canceled", err)
+	}
+	if st := e.state(c.Name); st.Journal == nil || st.Journal.Step != state.StepPromoted {
+		t.Fatalf("journal %+v, want open at promoted", st.Journal)
+	}
+	// While rotatord was down, a consumer kept using the old key.
+	_ = e.clock.Sleep(context.Background(), 30*time.Minute)
+	if err := e.fake.SetLastUsed(old, e.clock.Now(), "s3", "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rot.Rotate(context.Background(), s, true); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	st := e.state(c.Name)
+	if st.Journal != nil || st.Held == nil || st.Held.Unsettled || st.Held.KeyID != old {
+		t.Fatalf("after the resumed finish: journal %+v, held %+v; want closed and the old key held in use", st.Journal, st.Held)
+	}
+	e.wantWorks(old, e.app.SecretAccessKey, "app")
+	// A look while it is still in use keeps it; after the window it goes.
+	if err := e.rot.RetirePrevious(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	e.wantWorks(old, e.app.SecretAccessKey, "app")
+	_ = e.clock.Sleep(context.Background(), DefaultUsageLag+usageCoalescing)
+	if err := e.rot.RetirePrevious(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(e.keyIDs("app"), old) || e.state(c.Name).Held != nil {
+		t.Fatalf("after the window: IAM %v, held %+v; want the old key deleted and no hold", e.keyIDs("app"), e.state(c.Name).Held)
 	}
 }
