@@ -106,8 +106,8 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 	if ru.st.Journal != nil {
 		return nil
 	}
-	if prev == nil {
-		return ru.dropStaleHold(ctx)
+	if prev == nil || ru.st.Held != nil && ru.st.Held.KeyID != prev.AccessKeyID {
+		return ru.dropStaleHold(ctx) // never retire a key before its time for a stale look
 	}
 	id := prev.AccessKeyID
 	if cur := ru.st.Current(); cur != nil {
