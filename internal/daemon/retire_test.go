@@ -303,6 +303,11 @@ func TestRetireMaxWait(t *testing.T) {
 					if n := w.audits(name, "retirement.forced"); n != 1 {
 						t.Fatalf("%d retirement.forced events, want 1", n)
 					}
+					// Once when the use was seen, again a day later.
+					if n := w.audits(name, "retirement.held"); n != 2 {
+						t.Fatalf("%d retirement.held events over two days, want 2 (once, then daily)", n)
+					}
+					eventually(t, "two retirement.held notifications", func() bool { return w.n.count("retirement.held") == 2 })
 					return
 				}
 			}
