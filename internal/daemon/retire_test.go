@@ -10,12 +10,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/rotatord/rotatord/internal/awsfake"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
-// usageWindow is the tests' IAM last-use lag and look interval.
-func usageWindow(lag, look time.Duration) func(*Options) {
-	return func(o *Options) { o.Rotator.UsageLag, o.Rotator.LookEvery = lag, look }
+// usageWindow is the tests' IAM last-use lag, quiet span and look
+// interval.
+func usageWindow(lag, quiet, look time.Duration) func(*Options) {
+	return func(o *Options) { o.Rotator.UsageLag, o.Rotator.UsageQuiet, o.Rotator.LookEvery = lag, quiet, look }
 }
 
 // heldWorld is a world with a notify receiver, for retire_when: unused.
@@ -24,8 +26,8 @@ type heldWorld struct {
 	n *notifyReceiver
 }
 
-func newHeldWorld(t *testing.T) (*heldWorld, string) {
-	w := newWorld(t)
+func newHeldWorld(t *testing.T, opts ...awsfake.Option) (*heldWorld, string) {
+	w := newWorld(t, opts...)
 	n := newNotifyReceiver(t, "notify-hmac")
 	w.file("notify.secret", "notify-hmac")
 	return &heldWorld{w, n}, w.header(fmt.Sprintf("notify:\n  - {url: %q, hmac_secret_file: notify.secret}\n", n.srv.URL))
@@ -96,7 +98,7 @@ func TestRetireWhenUnusedGraceful(t *testing.T) {
 	old := w.user("app")
 	const name = "/app/app"
 	w.start(head+w.secretYAML("app", "auto_rotate: true", "rotation_interval: 1", "rotation_hour: 3", "retire_when: unused"),
-		usageWindow(time.Minute, time.Hour))
+		usageWindow(time.Minute, 10*time.Minute, time.Hour))
 	w.idle()
 	first := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 	w.advance(first)
@@ -167,7 +169,7 @@ func TestRetireWhenUnusedStrict(t *testing.T) {
 	w, head := newHeldWorld(t)
 	old := w.user("app")
 	const name = "/app/app"
-	w.start(head+w.secretYAML("app", "grace_rotation: false", "retire_when: unused"), usageWindow(time.Minute, time.Hour))
+	w.start(head+w.secretYAML("app", "grace_rotation: false", "retire_when: unused"), usageWindow(time.Minute, 10*time.Minute, time.Hour))
 	w.idle()
 	res, err := w.d.backend().Rotate(context.Background(), name)
 	if err != nil {
@@ -219,7 +221,7 @@ func TestRetireWhenUnusedGracePeriod(t *testing.T) {
 	w, head := newHeldWorld(t)
 	old := w.user("app")
 	const name = "/app/app"
-	w.start(head+w.secretYAML("app", "grace_period: 1", "retire_when: unused"), usageWindow(time.Minute, time.Hour))
+	w.start(head+w.secretYAML("app", "grace_period: 1", "retire_when: unused"), usageWindow(time.Minute, 10*time.Minute, time.Hour))
 	w.idle()
 	if _, err := w.d.backend().Rotate(context.Background(), name); err != nil {
 		t.Fatal(err)
@@ -274,7 +276,7 @@ func TestRetireMaxWait(t *testing.T) {
 			if tt.mode == "rotation_interval: 1" {
 				more = append(more, "auto_rotate: true", "rotation_hour: 3")
 			}
-			w.start(head+w.secretYAML("app", more...), usageWindow(12*time.Hour, 12*time.Hour))
+			w.start(head+w.secretYAML("app", more...), usageWindow(12*time.Hour, time.Hour, 12*time.Hour))
 			w.idle()
 			if _, err := w.d.backend().Rotate(context.Background(), name); err != nil {
 				t.Fatal(err)
@@ -322,5 +324,58 @@ func TestRetireMaxWait(t *testing.T) {
 				t.Fatalf("%d retirement.forced events with keep, want 0", n)
 			}
 		})
+	}
+}
+
+// TestRetireWhenUnusedLaggingIAM: IAM shows a use only an hour after it
+// (awsfake's last-used delay, the rotator's usage lag). A consumer that
+// keeps calling STS with the old key of a strict secret every 30 minutes
+// never loses it, although IAM never shows its latest calls; the hold is
+// announced once; after the consumer stops, the key goes once IAM has
+// shown no use for the quiet span (2h), not before.
+func TestRetireWhenUnusedLaggingIAM(t *testing.T) {
+	const lag, quiet = time.Hour, 2 * time.Hour
+	w, head := newHeldWorld(t, awsfake.WithLastUsedDelay(lag))
+	old := w.user("app")
+	const name = "/app/app"
+	w.start(head+w.secretYAML("app", "grace_rotation: false", "retire_when: unused"), usageWindow(lag, quiet, time.Hour))
+	w.idle()
+	if _, err := w.d.backend().Rotate(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	w.idle()
+	var last time.Time
+	for range 12 {
+		w.advance(w.clock.Now().Add(30 * time.Minute))
+		if _, err := w.whoami(old); err != nil {
+			t.Fatalf("at %s the consumer lost its key: %v", w.clock.Now(), err)
+		}
+		last = w.clock.Now()
+	}
+	h := w.held(name)
+	if h.Unsettled || h.Service != "sts" || h.Region != "us-east-1" || !h.LastUsed.Before(last) {
+		t.Fatalf("held %+v; want in use with sts in us-east-1, IAM behind the last call at %s", h, last)
+	}
+	if n := w.audits(name, "retirement.held"); n != 1 {
+		t.Fatalf("%d retirement.held events, want 1", n)
+	}
+	if now, total := w.heldMetrics(); now != 1 || total != 1 {
+		t.Fatalf("metrics: held %v, total %v; want 1 and 1", now, total)
+	}
+	// The consumer switched.
+	gone := time.Time{}
+	for range 12 {
+		w.advance(w.clock.Now().Add(30 * time.Minute))
+		if !slices.Contains(w.keyIDs("app"), old.AccessKeyID) {
+			gone = w.clock.Now()
+			break
+		}
+	}
+	earliest := last.Add(15*time.Minute + lag + quiet)
+	if gone.IsZero() || gone.Before(earliest) || gone.After(earliest.Add(time.Hour)) {
+		t.Fatalf("the old key went at %v; want between %s and an hour later", gone, earliest)
+	}
+	if now, total := w.heldMetrics(); now != 0 || total != 1 {
+		t.Fatalf("metrics after: held %v, total %v; want 0 and 1", now, total)
 	}
 }

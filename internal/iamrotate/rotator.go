@@ -140,6 +140,9 @@ type Options struct {
 	// use (retire_when: unused). Default DefaultUsageLag (4h); tests
 	// against awsfake's WithLastUsedDelay set a small one.
 	UsageLag time.Duration
+	// UsageQuiet is how long IAM must show no use of a replaced key before
+	// it counts as unused. Default DefaultUsageQuiet (24h).
+	UsageQuiet time.Duration
 	// LookEvery is how often a held retirement is looked at again.
 	// Default DefaultLookEvery (1h).
 	LookEvery time.Duration
@@ -178,6 +181,9 @@ func New(store Store, opts Options) *Rotator {
 	}
 	if opts.UsageLag <= 0 {
 		opts.UsageLag = DefaultUsageLag
+	}
+	if opts.UsageQuiet <= 0 {
+		opts.UsageQuiet = DefaultUsageQuiet
 	}
 	if opts.LookEvery <= 0 {
 		opts.LookEvery = DefaultLookEvery

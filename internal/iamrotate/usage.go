@@ -29,6 +29,11 @@ const DefaultUsageLag = 4 * time.Hour
 // show.
 const usageCoalescing = 15 * time.Minute
 
+// DefaultUsageQuiet is how long IAM must have shown no use of a replaced
+// key, after its replacement, before the key counts as unused: a consumer
+// that uses the key at least once a day (a nightly job) shows in it.
+const DefaultUsageQuiet = 24 * time.Hour
+
 // DefaultLookEvery is how often a held retirement is looked at again.
 const DefaultLookEvery = time.Hour
 
@@ -63,15 +68,16 @@ func (ru *run) lastUse(ctx context.Context, c *iam.Client, id string) (u keyUse,
 // checkUse decides whether the retirement of v, a key that a newer one
 // replaced, is held (retire_when: unused). It returns the hold to record,
 // or nil to retire the key now; forced is true when a hold ran past
-// retire_max_wait while the key was in use and it is retired anyway. It
-// only reads.
+// retire_max_wait before the key was proven unused and it is retired
+// anyway. It only reads.
 //
 // IAM's last use of the key after v was replaced (the commit that made its
 // successor current, once every sink held it) proves a consumer still has
-// it. Its absence proves nothing until IAM would show a newer use: the
-// usage lag after the later of the replacement and the end of IAM's
-// 15-minute coalescing of the last use. The key is retired once that time
-// has passed with no newer use shown.
+// it. Its absence proves nothing until IAM has shown no use for the quiet
+// span: IAM would show a use made from the later of the replacement and
+// the end of its 15-minute coalescing of the last use, and it shows a use
+// only the usage lag after it was made. The key is retired once lag and
+// quiet span have passed since that start with no newer use shown.
 func (ru *run) checkUse(ctx context.Context, c *iam.Client, v *state.Version, rotation bool) (hold *state.Hold, forced bool, err error) {
 	if ru.cfg().RetireWhen != config.RetireWhenUnused {
 		return nil, false, nil
@@ -97,7 +103,7 @@ func (ru *run) checkUse(ctx context.Context, c *iam.Client, v *state.Version, ro
 	if !u.at.IsZero() && u.at.Add(usageCoalescing).After(settled) {
 		settled = u.at.Add(usageCoalescing)
 	}
-	settled = settled.Add(ru.r.opts.UsageLag)
+	settled = settled.Add(ru.r.opts.UsageQuiet + ru.r.opts.UsageLag)
 	if !now.Before(settled) {
 		return nil, false, nil
 	}
@@ -110,7 +116,7 @@ func (ru *run) checkUse(ctx context.Context, c *iam.Client, v *state.Version, ro
 	deadline := h.Since.Add(ru.cfg().RetireMaxWait.D())
 	if !now.Before(deadline) {
 		if ru.cfg().RetireOnTimeout != config.RetireOnTimeoutKeep {
-			return nil, inUse, nil
+			return nil, true, nil
 		}
 		h.Kept = true
 	}
@@ -140,13 +146,14 @@ func (ru *run) recordHold(tx *state.Tx, rotationID string, h *state.Hold) {
 }
 
 // settleHold records the end of the hold on key id, which was just
-// retired ("": none was): forced (retire_max_wait passed while it was in use) sends
-// retirement.forced. It also drops a hold whose key is no longer a
-// previous version (rolled back to, revoked, or gone from IAM).
+// retired ("": none was): forced (retire_max_wait passed before it was
+// proven unused) sends retirement.forced. It also drops a hold whose key
+// is no longer a previous version (rolled back to, revoked, or gone from
+// IAM).
 func (ru *run) settleHold(tx *state.Tx, rotationID, id string, forced bool) {
 	s := tx.Secret
 	if forced {
-		what := "retire_max_wait passed while the key was still in use"
+		what := "retire_max_wait passed before the key was proven unused"
 		if h := s.Held; h != nil && h.KeyID == id && !h.LastUsed.IsZero() {
 			what += fmt.Sprintf(" (last used %s in %s, %s)", h.LastUsed.Format(time.RFC3339), h.Service, h.Region)
 		}

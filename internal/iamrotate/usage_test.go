@@ -12,11 +12,12 @@ import (
 	"github.com/rotatord/rotatord/internal/state"
 )
 
-// TestUsageWindow: with the default usage lag (4h), the previous key of a
-// graceful secret is retired only once IAM would show a use after its
-// replacement and shows none; a use after the replacement holds it; a use
-// within IAM's 15-minute coalescing before the replacement pushes the
-// window on; the hold's next look is when the window ends, or in an hour.
+// TestUsageWindow: with the default usage lag (4h) and quiet span (24h),
+// the previous key of a graceful secret is retired only once IAM has shown
+// no use for a day since its replacement (or since its last use); a use
+// after the replacement holds it; a use within IAM's 15-minute coalescing
+// before the replacement pushes the window on; the hold's next look is
+// when the window ends, or in an hour.
 func TestUsageWindow(t *testing.T) {
 	const never = time.Duration(-1 << 62)
 	for _, tt := range []struct {
@@ -25,14 +26,15 @@ func TestUsageWindow(t *testing.T) {
 		held, use bool          // held; held because seen in use
 		nextLook  time.Duration // relative to the replacement, when held
 	}{
-		{"never used, lag not over", never, 3 * time.Hour, true, false, 4 * time.Hour},
-		{"never used, lag over", never, 4 * time.Hour, false, false, 0},
-		{"used before, lag not over", -time.Hour, time.Hour, true, false, 2 * time.Hour},
-		{"used before, lag over", -time.Hour, 4*time.Hour + time.Second, false, false, 0},
-		{"used just before, coalescing not over", -5 * time.Minute, 4*time.Hour + time.Second, true, false, 4*time.Hour + 10*time.Minute},
-		{"used just before, coalescing over", -5 * time.Minute, 4*time.Hour + 10*time.Minute, false, false, 0},
+		{"never used, window not over", never, 3 * time.Hour, true, false, 4 * time.Hour},
+		{"never used, window over", never, 28 * time.Hour, false, false, 0},
+		{"used before, window not over", -time.Hour, time.Hour, true, false, 2 * time.Hour},
+		{"used before, window over", -time.Hour, 28 * time.Hour, false, false, 0},
+		{"used just before, coalescing not over", -5 * time.Minute, 28 * time.Hour, true, false, 28*time.Hour + 10*time.Minute},
+		{"used just before, coalescing over", -5 * time.Minute, 28*time.Hour + 10*time.Minute, false, false, 0},
 		{"used after", time.Hour, 2 * time.Hour, true, true, 3 * time.Hour},
-		{"used after, quiet since", time.Hour, 5*time.Hour + 15*time.Minute, false, false, 0},
+		{"used after, still in the window", time.Hour, 29 * time.Hour, true, true, 29*time.Hour + 15*time.Minute},
+		{"used after, quiet since", time.Hour, 29*time.Hour + 15*time.Minute, false, false, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -146,7 +148,7 @@ func TestHoldAfterStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.wantWorks(old, e.app.SecretAccessKey, "app")
-	_ = e.clock.Sleep(context.Background(), DefaultUsageLag+usageCoalescing)
+	_ = e.clock.Sleep(context.Background(), DefaultUsageLag+DefaultUsageQuiet+usageCoalescing)
 	if err := e.rot.RetirePrevious(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
