@@ -36,6 +36,8 @@ var (
 	ErrDeliveryPending = iamrotate.ErrDeliveryPending
 	// ErrNoRollback: see iamrotate.ErrNoRollback.
 	ErrNoRollback = iamrotate.ErrNoRollback
+	// ErrRetirementHeld: see iamrotate.ErrRetirementHeld.
+	ErrRetirementHeld = iamrotate.ErrRetirementHeld
 )
 
 // SecretStatus is one row of `rotatord list`.

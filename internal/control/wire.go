@@ -32,6 +32,7 @@ const (
 	codeBusy            = "busy"
 	codeInternal        = "internal"
 	codeBadRequest      = "bad_request"
+	codeRetirementHeld  = "retirement_held"
 )
 
 // errorBody is the JSON of every failed request. Result is set by rotate
@@ -53,6 +54,7 @@ var codes = []struct {
 	{codeDeliveryPending, ErrDeliveryPending, http.StatusConflict},
 	{codeNoRollback, ErrNoRollback, http.StatusConflict},
 	{codeBusy, ErrBusy, http.StatusConflict},
+	{codeRetirementHeld, ErrRetirementHeld, http.StatusConflict},
 }
 
 // codeOf returns the code and HTTP status for an error of a Reader or

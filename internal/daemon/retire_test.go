@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rotatord/rotatord/internal/awsfake"
+	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -127,6 +129,11 @@ func TestRetireWhenUnusedGraceful(t *testing.T) {
 	if now, total := w.heldMetrics(); now != 1 || total != 1 {
 		t.Fatalf("metrics: held %v, total %v; want 1 and 1", now, total)
 	}
+	// An operator's rotate is told why it waits.
+	if _, err := w.d.backend().Rotate(context.Background(), name); !errors.Is(err, iamrotate.ErrRetirementHeld) || !strings.Contains(err.Error(), old.AccessKeyID) {
+		t.Fatalf("rotate while held: %v; want ErrRetirementHeld naming %s", err, old.AccessKeyID)
+	}
+	w.idle()
 
 	// Still in use at the next look: still held, no second notice.
 	if err := w.fake.SetLastUsed(old.AccessKeyID, second.Add(5*time.Minute), "s3", "eu-west-1"); err != nil {
