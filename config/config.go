@@ -31,6 +31,12 @@ const (
 	RetireDelete     = "delete"
 	RetireDeactivate = "deactivate"
 
+	RetireWhenAlways = "always"
+	RetireWhenUnused = "unused"
+
+	RetireOnTimeoutRetire = "retire"
+	RetireOnTimeoutKeep   = "keep"
+
 	NotifyJSON  = "json"
 	NotifySlack = "slack"
 )
@@ -57,6 +63,11 @@ const (
 	DefaultVerifyTimeout     = 60 * time.Second
 	DefaultMaxVersions       = 10
 	DefaultWebhookTimeout    = 10 * time.Second
+	// DefaultRetireMaxWait bounds how long retire_when: unused holds a
+	// replaced key's retirement while a consumer still uses it.
+	DefaultRetireMaxWait = 14 * 24 * time.Hour
+	// MaxRetireMaxWait is the longest retire_max_wait.
+	MaxRetireMaxWait = 365 * 24 * time.Hour
 )
 
 // Config is a whole rotatord configuration file.
@@ -216,7 +227,16 @@ type RotatedSecret struct {
 	GracePeriod      int      `yaml:"grace_period"` // days; 0: until the next rotation
 	GraceTiming      string   `yaml:"grace_timing"`
 	Retire           string   `yaml:"retire"`
-	MaxVersions      int      `yaml:"max_versions"`
+	// RetireWhen is "always" (a replaced key is retired on schedule) or
+	// "unused" (IAM's last use of the key is asked first, and its
+	// retirement is held while a consumer still uses it after the new key
+	// reached every sink). RetireMaxWait bounds the hold (only with
+	// unused); after it the key is retired anyway, unless RetireOnTimeout
+	// is "keep".
+	RetireWhen      string   `yaml:"retire_when"`
+	RetireMaxWait   Duration `yaml:"retire_max_wait"`
+	RetireOnTimeout string   `yaml:"retire_on_timeout"`
+	MaxVersions     int      `yaml:"max_versions"`
 
 	// NotifyBefore are the days before a due rotation at which a
 	// rotation.upcoming event is sent (the reference's "rotation event in").

@@ -89,6 +89,13 @@ func secretDefaults(s *RotatedSecret, path, zone string, col *collector) {
 	}
 	orString(&s.GraceTiming, GraceTimingAfter)
 	orString(&s.Retire, RetireDelete)
+	orString(&s.RetireWhen, RetireWhenAlways)
+	if s.RetireWhen == RetireWhenUnused {
+		if !col.given(path + ".retire_max_wait") {
+			s.RetireMaxWait = Duration(DefaultRetireMaxWait)
+		}
+		orString(&s.RetireOnTimeout, RetireOnTimeoutRetire)
+	}
 	if !col.given(path + ".max_versions") {
 		s.MaxVersions = DefaultMaxVersions
 	}

@@ -10,10 +10,17 @@ const (
 	EventDeliveryFailed    = "delivery.failed"
 	EventDriftDetected     = "drift.detected"
 	EventRotationUpcoming  = "rotation.upcoming"
+	// EventRetirementHeld: retire_when: unused found the replaced key
+	// still in use and holds its retirement (sent once, then daily).
+	EventRetirementHeld = "retirement.held"
+	// EventRetirementForced: retire_max_wait passed and the key still in
+	// use was retired anyway.
+	EventRetirementForced = "retirement.forced"
 )
 
 // events lists every event, in the order messages name them.
-var events = []string{EventRotationSucceeded, EventRotationFailed, EventDeliveryFailed, EventDriftDetected, EventRotationUpcoming}
+var events = []string{EventRotationSucceeded, EventRotationFailed, EventDeliveryFailed, EventDriftDetected, EventRotationUpcoming,
+	EventRetirementHeld, EventRetirementForced}
 
 // Wants reports whether the webhook receives event: Events lists it, or
 // Events is empty (all events).

@@ -74,7 +74,7 @@ var common = func() map[string]string {
 	}
 	for _, w := range []string{"true", "false", "0", "1", "2", "3", "7", "30", "60", "90",
 		UseUserCreds, UseTargetCreds, RotatorAPIKey, RotatorTarget, CatchUpImmediate, CatchUpNextHour,
-		GraceTimingAfter, GraceTimingBefore, RetireDelete, RetireDeactivate,
+		GraceTimingAfter, GraceTimingBefore, RetireDelete, RetireDeactivate, RetireWhenAlways, RetireWhenUnused,
 		"aws-credentials", "env", "json", "template", "default", "0600", "0640", "0400"} { // and each sink kind's (RegisterSink)
 		m[w] = w
 	}

@@ -171,7 +171,7 @@ func TestDecodeRules(t *testing.T) {
 		{"float as int", head + secret + "    rotation_hour: 3.5\n", "secrets[0].rotation_hour: 3.5 is not an integer"},
 		{"huge int", head + secret + "    rotation_hour: 99999999999999999999\n", "secrets[0].rotation_hour: 99999999999999999999 is not an integer"},
 		{"bool word", head + secret + "    auto_rotate: maybe\n", `secrets[0].auto_rotate: "maybe" is not true or false`},
-		{"duration word", head + secret + "    verify_timeout: a minute\n", `secrets[0].verify_timeout: "a minute" is not a duration such as 90s or 2m`},
+		{"duration word", head + secret + "    verify_timeout: a minute\n", `secrets[0].verify_timeout: "a minute" is not a duration such as 90s, 2m or 14d`},
 		{"list for string", head + secret + "    user_name: [a, b]\n", "secrets[0].user_name: expected a string, got a list"},
 		{"mapping for list", "version: 1\ntargets: {name: prod}\n", `targets: expected a list, got a mapping; start each entry with "- "`},
 		{"scalar for mapping", "version: 1\nstate: /var/lib/rotatord\n", `state: expected a mapping of fields, got "/var/lib/rotatord"`},

@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -224,9 +223,9 @@ func (d *decoder) duration(n *yaml.Node, path string, v reflect.Value) {
 		d.fail(n, path, show(n)+" has no unit; write it as "+n.Value+"s, for seconds")
 		return
 	}
-	dur, err := time.ParseDuration(n.Value)
+	dur, err := ParseDuration(n.Value)
 	if err != nil {
-		d.fail(n, path, show(n)+" is not a duration such as 90s or 2m")
+		d.fail(n, path, show(n)+" is not a duration such as 90s, 2m or 14d")
 		return
 	}
 	v.SetInt(int64(dur))

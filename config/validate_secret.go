@@ -19,6 +19,7 @@ func (k *checker) secret(i int) {
 	}
 	k.schedule(s, path)
 	k.grace(s, path)
+	k.retireWhen(s, path)
 	k.notifyBefore(s, path)
 	for j := range s.Sinks {
 		if p := indexPath(path+".sinks", j); !k.failed(p) {

@@ -18,7 +18,7 @@ type Duration time.Duration
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // MarshalYAML implements yaml.Marshaler.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+func (d Duration) MarshalYAML() (any, error) { return FormatDuration(time.Duration(d)), nil }
 
 // FileMode is a file permission written in octal, such as "0600".
 type FileMode os.FileMode

@@ -142,7 +142,7 @@ func checkReadOutputs(t *testing.T, w *world, s *state.Secret, keys []string, re
 	if x := list.Secrets[1]; x.State != "new" || x.LastRotation != nil || x.KeyID == nil {
 		t.Errorf("list: /team-a/x is %s, want new, never rotated, with its key id", show(x))
 	}
-	for _, field := range []string{`"next_rotation": null`, `"folder": null`, `"held_by": null`} {
+	for _, field := range []string{`"next_rotation": null`, `"folder": null`, `"held_by": null`, `"retirement_held": null`} {
 		if !strings.Contains(raw, field) {
 			t.Errorf("list -o json lacks %s:\n%s", field, raw)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/schedule"
@@ -44,6 +45,48 @@ type secretRow struct {
 	LastError *string `json:"last_error" yaml:"last_error"`
 	// HeldBy is the replica holding the secret's lease, on a shared store.
 	HeldBy *string `json:"held_by" yaml:"held_by"`
+	// RetirementHeld is the replaced key whose retirement retire_when:
+	// unused holds; null when none is.
+	RetirementHeld *retirementDoc `json:"retirement_held" yaml:"retirement_held"`
+}
+
+// retirementDoc is a held retirement.
+type retirementDoc struct {
+	// Summary is the text list and status show.
+	Summary string  `json:"summary" yaml:"summary"`
+	KeyID   string  `json:"key_id" yaml:"key_id"`
+	Since   *string `json:"since" yaml:"since"`
+	// LastUsed, Service and Region are IAM's last use of the key (null:
+	// never used).
+	LastUsed *string `json:"last_used" yaml:"last_used"`
+	Service  *string `json:"service" yaml:"service"`
+	Region   *string `json:"region" yaml:"region"`
+	// WaitingForIAM: no use after the replacement shows yet, but IAM's
+	// last-use data may still lag.
+	WaitingForIAM bool    `json:"waiting_for_iam" yaml:"waiting_for_iam"`
+	NextLook      *string `json:"next_look" yaml:"next_look"`
+	// Kept: retire_max_wait passed and retire_on_timeout: keep keeps it.
+	Kept bool `json:"kept" yaml:"kept"`
+	// RotationWaits: the secret's rotation waits for the key.
+	RotationWaits bool `json:"rotation_waits" yaml:"rotation_waits"`
+}
+
+// reportNow is the clock that "2 h ago" in a held retirement's summary
+// counts from (tests fix it).
+var reportNow = time.Now
+
+func newRetirementDoc(h *state.Hold) *retirementDoc {
+	if h == nil {
+		return nil
+	}
+	d := &retirementDoc{
+		Summary: h.Describe(reportNow()), KeyID: h.KeyID, Since: rfc3339(h.Since), LastUsed: rfc3339(h.LastUsed),
+		WaitingForIAM: h.Unsettled, NextLook: rfc3339(h.NextLook), Kept: h.Kept, RotationWaits: h.Rotation,
+	}
+	if !h.LastUsed.IsZero() {
+		d.Service, d.Region = optional(h.Service), optional(h.Region)
+	}
+	return d
 }
 
 // statusDoc is `rotatord status NAME -o json|yaml`.
@@ -141,6 +184,7 @@ func newSecretRow(r control.SecretStatus) secretRow {
 		LastRotation: rfc3339(r.LastRotation), NextRotation: rfc3339(r.NextRotation),
 		Manual:    r.Target != "" && r.NextRotation.IsZero(),
 		LastError: optional(r.LastError), HeldBy: optional(r.Holder),
+		RetirementHeld: newRetirementDoc(r.Held),
 	}
 }
 

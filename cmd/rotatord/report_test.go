@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,21 @@ func TestReportGoldens(t *testing.T) {
 		Journal:      &state.Journal{RotationID: "r2", Started: at(2, 2), Step: state.StepDelivering, NewKeyID: "AKIAPENPENPENPEN0003", DeliveryAttempts: 2, NextDelivery: at(2, 4)},
 	}
 	row := control.SecretStatus{Name: s.Name, Target: "prod", KeyID: "AKIACURCURCURCUR0002", State: "delivering", LastRotation: at(1, 3), NextRotation: at(30, 3), LastError: "deliver: sink file:/run/rotatord/app.ini#app: permission denied", Holder: "host-b"}
+	held := control.SecretStatus{Name: "/team-a/held", Target: "prod", KeyID: "AKIACURCURCURCUR0005", State: "held", LastRotation: at(2, 3),
+		Held: &state.Hold{KeyID: "AKIAOLDOLDOLDOLD0004", Since: at(2, 3), LastUsed: at(2, 3).Add(-10 * time.Minute), Service: "s3", Region: "eu-west-1",
+			NextLook: at(2, 4), Notified: at(2, 3), Rotation: true}}
+	reportNow = func() time.Time { return at(2, 5) }
+	t.Cleanup(func() { reportNow = time.Now })
+	var table, status strings.Builder
+	if err := printList(&table, []control.SecretStatus{held}); err != nil {
+		t.Fatal(err)
+	}
+	printStatus(&status, &control.SecretDetail{SecretStatus: held})
+	for _, out := range []string{table.String(), status.String()} {
+		if !regexp.MustCompile(`held: +previous key still in use \(s3, eu-west-1, 2 h ago\)`).MatchString(out) {
+			t.Errorf("list and status name the held key's use:\n%s", out)
+		}
+	}
 	detail := &control.SecretDetail{
 		SecretStatus: row, Secret: s, LeaseExpires: at(2, 5), Replicas: []string{"host-a", "host-b"},
 		Sinks: []control.SinkStatus{{ID: "file:/run/rotatord/app.ini#app", Current: at(1, 3)}},
@@ -117,7 +133,7 @@ func TestReportGoldens(t *testing.T) {
 		doc    any
 		secret bool
 	}{
-		{"list", newListDoc("/team-a/", []control.SecretStatus{row, {Name: "/team-a/gone", State: "not configured"}}), false},
+		{"list", newListDoc("/team-a/", []control.SecretStatus{row, held, {Name: "/team-a/gone", State: "not configured"}}), false},
 		{"list-empty", newListDoc("/team-c/", nil), false},
 		{"status", newStatusDoc(detail), false},
 		{"get", newGetDoc(s.Name, &s.Versions[1], false), false},

@@ -79,7 +79,7 @@ func printList(w io.Writer, rows []control.SecretStatus) error {
 		if r.Target != "" && r.NextRotation.IsZero() {
 			next = "manual"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Name, dash(r.Target), dash(r.KeyID), r.State,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Name, dash(r.Target), dash(r.KeyID), stateText(r),
 			stamp(r.LastRotation), next, short(r.LastError))
 		if shared {
 			fmt.Fprintf(tw, "\t%s", dash(r.Holder))
@@ -119,6 +119,9 @@ func printStatus(w io.Writer, d *control.SecretDetail) {
 		d.Name, dash(d.Target), d.State, dash(d.KeyID), stamp(d.LastRotation), stamp(d.NextRotation))
 	if d.LastError != "" {
 		fmt.Fprintf(tw, "last error:\t%s\n", d.LastError)
+	}
+	if h := d.Held; h != nil {
+		fmt.Fprintf(tw, "held:\t%s\nheld key:\t%s since %s, next look %s\n", h.Describe(reportNow()), h.KeyID, stamp(h.Since), stamp(h.NextLook))
 	}
 	if d.Replicas != nil {
 		held := "none"
@@ -312,4 +315,14 @@ func notFound(name string, err error) error {
 		return fmt.Errorf("%s has no state yet: it was never rotated (`rotatord rotate %s` rotates it now)", name, name)
 	}
 	return err
+}
+
+// stateText is the STATE column: the state word, and for a held
+// retirement why it is held ("held: previous key still in use (s3,
+// eu-west-1, 2 h ago)").
+func stateText(r control.SecretStatus) string {
+	if r.State == "held" && r.Held != nil {
+		return "held: " + r.Held.Describe(reportNow())
+	}
+	return r.State
 }

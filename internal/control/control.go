@@ -36,6 +36,8 @@ var (
 	ErrDeliveryPending = iamrotate.ErrDeliveryPending
 	// ErrNoRollback: see iamrotate.ErrNoRollback.
 	ErrNoRollback = iamrotate.ErrNoRollback
+	// ErrRetirementHeld: see iamrotate.ErrRetirementHeld.
+	ErrRetirementHeld = iamrotate.ErrRetirementHeld
 )
 
 // SecretStatus is one row of `rotatord list`.
@@ -43,8 +45,8 @@ type SecretStatus struct {
 	Name   string `json:"name"`
 	Target string `json:"target"` // "" for state of a secret no longer configured
 	KeyID  string `json:"key_id"`
-	// State is one of: new, ok, failed, queued, running, delivering,
-	// rotating (STEP), not configured.
+	// State is one of: new, ok, held, failed, queued, running,
+	// delivering, rotating (STEP), not configured.
 	State        string    `json:"state"`
 	LastRotation time.Time `json:"last_rotation"`
 	// NextRotation is zero for a secret that is not rotated automatically.
@@ -53,6 +55,9 @@ type SecretStatus struct {
 	// Holder is the replica holding the secret's lease now, on a store
 	// several replicas share; "" when none does.
 	Holder string `json:"holder,omitempty"`
+	// Held is the retirement of a replaced key that retire_when: unused
+	// holds (State is then "held" unless a job runs); nil when none is.
+	Held *state.Hold `json:"held,omitempty"`
 }
 
 // SinkStatus is one sink's delivery state for the current and pending

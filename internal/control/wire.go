@@ -34,6 +34,7 @@ const (
 	codeBusy            = "busy"
 	codeInternal        = "internal"
 	codeBadRequest      = "bad_request"
+	codeRetirementHeld  = "retirement_held"
 )
 
 // errorBody is the JSON of every failed request. Result is set by rotate
@@ -55,6 +56,7 @@ var codes = []struct {
 	{codeDeliveryPending, ErrDeliveryPending, http.StatusConflict},
 	{codeNoRollback, ErrNoRollback, http.StatusConflict},
 	{codeBusy, ErrBusy, http.StatusConflict},
+	{codeRetirementHeld, ErrRetirementHeld, http.StatusConflict},
 }
 
 // codeOf returns the code and HTTP status for an error of a Reader or
@@ -140,7 +142,15 @@ func (r *revealedVersion) version() *state.Version {
 func utcStatus(s SecretStatus) SecretStatus {
 	s.LastRotation = s.LastRotation.UTC()
 	s.NextRotation = s.NextRotation.UTC()
+	if s.Held != nil {
+		s.Held = utcHold(*s.Held)
+	}
 	return s
+}
+
+func utcHold(h state.Hold) *state.Hold {
+	h.Since, h.LastUsed, h.NextLook, h.Notified = h.Since.UTC(), h.LastUsed.UTC(), h.NextLook.UTC(), h.Notified.UTC()
+	return &h
 }
 
 func utcDetail(d *SecretDetail) *SecretDetail {
@@ -175,6 +185,9 @@ func utcSecret(s *state.Secret) *state.Secret {
 		j.Started = j.Started.UTC()
 		j.NextDelivery = j.NextDelivery.UTC()
 		c.Journal = &j
+	}
+	if s.Held != nil {
+		c.Held = utcHold(*s.Held)
 	}
 	return &c
 }

@@ -77,7 +77,7 @@ func (v *view) List(ctx context.Context) ([]control.SecretStatus, error) {
 func (v *view) status(cfg *config.Config, rs *config.RotatedSecret, st *state.Secret) control.SecretStatus {
 	s := control.SecretStatus{State: stateWord(st)}
 	if st != nil {
-		s.Name, s.LastRotation, s.LastError = st.Name, st.LastRotation, st.LastError
+		s.Name, s.LastRotation, s.LastError, s.Held = st.Name, st.LastRotation, st.LastError, st.Held
 		if cur := st.Current(); cur != nil {
 			s.KeyID = cur.AccessKeyID
 		}
@@ -119,6 +119,8 @@ func stateWord(st *state.Secret) string {
 		return "rolling back (" + string(st.Journal.Step) + ")"
 	case st.Journal != nil:
 		return "rotating (" + string(st.Journal.Step) + ")"
+	case st.Held != nil:
+		return "held"
 	case st.LastError != "":
 		return "failed"
 	default:

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -310,23 +309,6 @@ func (d *Daemon) notify(e notify.Event) {
 	n.Send(context.Background(), e)
 }
 
-// notifyRotation turns a rotation's end into a notification.
-func (d *Daemon) notifyRotation(secret string, res *iamrotate.Result, err error) {
-	e := notify.Event{Secret: secret}
-	if res != nil {
-		e.RotationID, e.KeyID = res.RotationID, res.NewKeyID
-	}
-	switch {
-	case err == nil:
-		e.Kind = notify.RotationSucceeded
-	case errors.Is(err, iamrotate.ErrDeliveryPending):
-		e.Kind, e.Detail = notify.DeliveryFailed, err.Error()
-	default:
-		e.Kind, e.Detail = notify.RotationFailed, err.Error()
-	}
-	d.notify(e)
-}
-
 func (d *Daemon) rotatorOptions() iamrotate.Options {
 	o := d.opts.Rotator
 	if o.Now == nil {
@@ -335,11 +317,7 @@ func (d *Daemon) rotatorOptions() iamrotate.Options {
 	if o.Logger == nil {
 		o.Logger = d.log
 	}
-	o.Observe = func(e state.Event) {
-		if e.Kind == "drift.detected" {
-			d.notify(notify.Event{Kind: notify.DriftDetected, Secret: e.Secret, RotationID: e.RotationID, KeyID: e.KeyID, Detail: e.Detail, Time: e.Time})
-		}
-	}
+	o.Observe = d.notifyAudit
 	return o
 }
 

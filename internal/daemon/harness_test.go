@@ -44,10 +44,10 @@ type world struct {
 	socket string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...awsfake.Option) *world {
 	t.Helper()
 	clock := schedule.NewManual(t0)
-	fake, url := awsfaketest.Start(t, awsfake.WithClock(clock.Now))
+	fake, url := awsfaketest.Start(t, append([]awsfake.Option{awsfake.WithClock(clock.Now)}, opts...)...)
 	sock, err := os.MkdirTemp("", "rd")
 	if err != nil {
 		t.Fatal(err)

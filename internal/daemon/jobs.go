@@ -72,6 +72,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 // and returns the job it needs at start-up, if any.
 func (d *Daemon) startSecret(rs *config.RotatedSecret, st *state.Secret, now time.Time) (job, bool) {
 	d.register(rs, st, now)
+	d.metrics.holds(rs.Name, st)
 	kind, reason, ok := startJob(rs, st, now)
 	switch {
 	case !ok:
@@ -295,6 +296,8 @@ func (d *Daemon) runJob(ctx context.Context, j job, awsDone func()) jobResult {
 		return jobResult{res: res, err: err}
 	case errors.Is(err, ErrNotDue):
 		d.log.Info("another replica rotated this secret; skipped", "secret", j.secret)
+	case errors.Is(err, iamrotate.ErrRetirementHeld):
+		d.log.Info("rotation waits for a key still in use", "secret", j.secret, "err", err)
 	case err != nil:
 		d.log.Error("job failed", "secret", j.secret, "job", j.kind.String(), "err", err)
 	}
@@ -342,6 +345,7 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 	if errors.Is(gerr, state.ErrNotFound) {
 		st = nil
 	}
+	d.metrics.holds(rs.Name, st)
 	if errors.Is(err, iamrotate.ErrDeliveryPending) && st != nil && st.Journal != nil {
 		d.retryDelivery(rs.Name, st.Journal.DeliveryAttempts)
 		return nil
@@ -353,7 +357,7 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 		return nil
 	case j.kind == jobRefresh: // the schedule is unchanged
 		return nil
-	case j.kind == jobRetire:
+	case j.kind == jobRetire && (st == nil || st.Held == nil):
 		d.dropRetireEntry(rs.Name)
 		return nil
 	}

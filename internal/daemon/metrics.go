@@ -22,13 +22,14 @@ type metrics struct {
 	// leases counts what replicas sharing the store did to this one's
 	// jobs; no secret label, to keep the series few.
 	leases *prometheus.CounterVec
+	held   *heldMetrics
 }
 
 func newMetrics(d *Daemon) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		rotations: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rotatord_rotations_total", Help: "Rotations run, by secret and result (success, failed, delivery_pending).",
+			Name: "rotatord_rotations_total", Help: "Rotations run, by secret and result (success, failed, delivery_pending, held: waiting for a key still in use).",
 		}, []string{"secret", "result"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "rotatord_rotation_duration_seconds", Help: "How long rotations take.",
@@ -45,7 +46,8 @@ func newMetrics(d *Daemon) *metrics {
 			Help: "Jobs on a shared store that another replica decided: held_elsewhere (its lease was taken), rotated_elsewhere (it rotated the secret first), lost (this replica lost the lease mid-rotation; its writes were refused).",
 		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases,
+	m.held = newHeldMetrics()
+	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases, m.held.now, m.held.total,
 		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reloadOK.Set(1)
@@ -59,6 +61,8 @@ func (m *metrics) rotated(secret string, err error, took time.Duration) {
 	switch {
 	case errors.Is(err, iamrotate.ErrDeliveryPending):
 		result = "delivery_pending"
+	case errors.Is(err, iamrotate.ErrRetirementHeld):
+		result = "held"
 	case err != nil:
 		result = "failed"
 	}
@@ -81,6 +85,7 @@ func (m *metrics) leaseOutcome(err error) {
 // forget drops a removed secret's series.
 func (m *metrics) forget(secret string) {
 	m.rotations.DeletePartialMatch(prometheus.Labels{"secret": secret})
+	m.holds(secret, nil)
 }
 
 func (m *metrics) reloaded(ok bool) {

@@ -34,15 +34,12 @@ func factsOf(st *state.Secret) schedule.Facts {
 	if p := st.Previous(); p != nil {
 		f.Previous, f.Replaced, f.RevokeAt = true, p.Replaced, p.RevokeAt
 	}
-	// LEAD (usage-aware retirement): feed the held retirement here, e.g.
-	//	if h := st.Held; h != nil {
-	//		f.HeldSince, f.NextLook, f.HeldRotation = h.Since, h.NextLook, h.Rotation
-	//	}
-	// schedule.EntriesFor then does what holdRotation and heldLook do in
-	// register (a held make-room moves the rotation to the look; any
-	// other hold makes the retire entry a look at NextLook), so register
-	// can drop them, and the plan lists the look (rotation, reason held;
-	// or retirement-look, reason held).
+	if h := st.Held; h != nil {
+		// retire_when: unused. schedule.EntriesFor moves a held make-room's
+		// rotation to the look, and makes any other hold's retirement entry
+		// a look at NextLook.
+		f.HeldSince, f.NextLook, f.HeldRotation = h.Since, h.NextLook, h.Rotation
+	}
 	return f
 }
 

@@ -214,10 +214,18 @@ func (ru *run) finish(ctx context.Context) error {
 	_, revoke := ru.revoking()
 	// A rollback keeps the key it replaces valid, as a graceful rotation.
 	strict := !revoke && !ru.cfg().Graceful() && !ru.rollingBack() && old != nil && old.State == state.Previous
+	var hold *state.Hold // retire_when: unused found the old key in use
+	forced := false
 	if strict || revoke || j.CreateAttempts > 0 {
 		c, err := ru.adminIAM()
 		if err != nil {
 			return fmt.Errorf("finish: %w", err)
+		}
+		if strict {
+			if hold, forced, err = ru.checkUse(ctx, c, old, false); err != nil {
+				return fmt.Errorf("finish: %w", err)
+			}
+			strict = hold == nil
 		}
 		if strict {
 			if err := ru.retireOld(ctx, c, old.AccessKeyID); err != nil {
@@ -247,6 +255,10 @@ func (ru *run) finish(ctx context.Context) error {
 		if revoke {
 			ru.recordRevoke(tx, j)
 		}
+		if hold != nil {
+			ru.recordHold(tx, j.RotationID, hold)
+		}
+		ru.settleHold(tx, j.RotationID, retiredID(strict, j.CurrentKeyID), forced && strict)
 		prune(s, ru.cfg().MaxVersions)
 		if !rollback { // the schedule still counts from the last rotation
 			s.LastRotation = ru.now()

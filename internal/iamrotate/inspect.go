@@ -226,6 +226,10 @@ func (ru *run) makeRoom(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("make room: %w", err)
 	}
+	forced, err := ru.holdRoom(ctx, c, keyIDs(doomed))
+	if err != nil {
+		return fmt.Errorf("make room: %w", err)
+	}
 	if issued := ru.issued(doomed); issued && ru.st.Current() != nil {
 		// Checked at the start too; a replica may have fallen behind since.
 		if err := ru.waitReplicas(ctx, ru.st.Current().N); err != nil {
@@ -250,6 +254,7 @@ func (ru *run) makeRoom(ctx context.Context) error {
 				retire(v, ru.now())
 			}
 			tx.Audit(j.RotationID, "key.deleted", id, "make room for the new key")
+			ru.settleHold(tx, j.RotationID, id, forced[id])
 		}
 		s.Journal.Step = state.StepRoomMade
 		return nil

@@ -104,8 +104,11 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 		return fmt.Errorf("retire previous key of %s: %w", name, err)
 	}
 	prev := ru.st.Previous()
-	if prev == nil || ru.st.Journal != nil {
+	if ru.st.Journal != nil {
 		return nil
+	}
+	if prev == nil || ru.st.Held != nil && ru.st.Held.KeyID != prev.AccessKeyID {
+		return ru.dropStaleHold(ctx) // never retire a key before its time for a stale look
 	}
 	id := prev.AccessKeyID
 	if cur := ru.st.Current(); cur != nil {
@@ -115,7 +118,14 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 	}
 	revoked := !prev.RevokeAt.IsZero()
 	c, err := ru.adminIAM()
+	var hold *state.Hold
+	forced := false
+	if err == nil && !revoked {
+		hold, forced, err = ru.checkUse(ctx, c, prev, false)
+	}
 	switch {
+	case err == nil && hold != nil:
+		return ru.holdPrevious(ctx, hold)
 	case err == nil && revoked:
 		err = ru.deleteRevoked(ctx, c, id)
 	case err == nil:
@@ -132,6 +142,7 @@ func (r *Rotator) RetirePrevious(ctx context.Context, sec Spec) error {
 			}
 			retireAs(v, how, ru.now())
 		}
+		ru.settleHold(tx, "", id, forced)
 		if revoked {
 			tx.Audit("", "key.retired", id, "revoked: deleted after --revoke-after")
 			return nil

@@ -136,6 +136,16 @@ type Options struct {
 	// Observe, if set, receives each audit event once it is durable (the
 	// daemon turns some into notifications). It must not block.
 	Observe func(state.Event)
+	// UsageLag is how long IAM's last-use information may lag behind a
+	// use (retire_when: unused). Default DefaultUsageLag (4h); tests
+	// against awsfake's WithLastUsedDelay set a small one.
+	UsageLag time.Duration
+	// UsageQuiet is how long IAM must show no use of a replaced key before
+	// it counts as unused. Default DefaultUsageQuiet (24h).
+	UsageQuiet time.Duration
+	// LookEvery is how often a held retirement is looked at again.
+	// Default DefaultLookEvery (1h).
+	LookEvery time.Duration
 }
 
 // Rotator runs rotations. It is safe for concurrent use on different
@@ -168,6 +178,15 @@ func New(store Store, opts Options) *Rotator {
 	}
 	if opts.DeliveryAttempts <= 0 {
 		opts.DeliveryAttempts = 3
+	}
+	if opts.UsageLag <= 0 {
+		opts.UsageLag = DefaultUsageLag
+	}
+	if opts.UsageQuiet <= 0 {
+		opts.UsageQuiet = DefaultUsageQuiet
+	}
+	if opts.LookEvery <= 0 {
+		opts.LookEvery = DefaultLookEvery
 	}
 	return &Rotator{store: store, opts: opts}
 }
@@ -268,8 +287,8 @@ func (ru *run) drive(ctx context.Context) error {
 // stays open, and the next run resumes it: an orphan is removed, a delivery
 // retried, an old key retired.
 func (ru *run) fail(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return err
+	if ctx.Err() != nil || errors.Is(err, ErrRetirementHeld) {
+		return err // a held rotation closed itself
 	}
 	j := ru.st.Journal
 	var clean noKeyLeft

@@ -17,11 +17,13 @@ const (
 	DeliveryFailed    = config.EventDeliveryFailed
 	DriftDetected     = config.EventDriftDetected
 	RotationUpcoming  = config.EventRotationUpcoming
+	RetirementHeld    = config.EventRetirementHeld
+	RetirementForced  = config.EventRetirementForced
 )
 
 // Kinds lists every event kind, in the order of the documentation.
 func Kinds() []string {
-	return []string{RotationSucceeded, RotationFailed, DeliveryFailed, DriftDetected, RotationUpcoming}
+	return []string{RotationSucceeded, RotationFailed, DeliveryFailed, DriftDetected, RotationUpcoming, RetirementHeld, RetirementForced}
 }
 
 func knownKind(k string) bool {
@@ -88,6 +90,10 @@ func slackText(e Event) string {
 		msg = withDetail("delivery of "+e.Secret+" failed", e.Detail)
 	case DriftDetected:
 		msg = withDetail("drift detected on "+e.Secret, e.Detail)
+	case RetirementHeld:
+		msg = withDetail("retirement of a replaced key of "+e.Secret+" is held", e.Detail)
+	case RetirementForced:
+		msg = withDetail("replaced key of "+e.Secret+" retired although still in use", e.Detail)
 	case RotationUpcoming:
 		msg = "rotation of " + e.Secret + " is due"
 		if !e.Due.IsZero() {

@@ -59,6 +59,8 @@ func TestSlackFormat(t *testing.T) {
 		{Event{Kind: DeliveryFailed, Secret: "/team/x", Detail: "webhook sink webhook:ab: POST: 503 Service Unavailable after 5 attempts"}, "rotatord: delivery of /team/x failed: webhook sink webhook:ab: POST: 503 Service Unavailable after 5 attempts"},
 		{Event{Kind: DriftDetected, Secret: "/team/x", Detail: "current key AKIAOLD is inactive"}, "rotatord: drift detected on /team/x: current key AKIAOLD is inactive"},
 		{Event{Kind: RotationUpcoming, Secret: "/team/x", Due: due}, "rotatord: rotation of /team/x is due at 2026-03-04T03:00:00Z"},
+		{Event{Kind: RetirementHeld, Secret: "/team/x", Detail: "previous key still in use (s3, eu-west-1, 2 h ago)"}, "rotatord: retirement of a replaced key of /team/x is held: previous key still in use (s3, eu-west-1, 2 h ago)"},
+		{Event{Kind: RetirementForced, Secret: "/team/x", KeyID: "AKIAOLD"}, "rotatord: replaced key of /team/x retired although still in use"},
 		{Event{Kind: RotationFailed, Secret: "/a<b>&c", Detail: "<!channel>"}, "rotatord: rotation of /a&lt;b&gt;&amp;c failed: &lt;!channel&gt;"},
 	}
 	for _, tt := range tests {

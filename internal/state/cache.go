@@ -67,6 +67,10 @@ func cloneSecret(s *Secret) *Secret {
 		j.KeysAtInspect = slices.Clone(j.KeysAtInspect)
 		c.Journal = &j
 	}
+	if s.Held != nil {
+		h := *s.Held
+		c.Held = &h
+	}
 	return &c
 }
 
@@ -84,6 +88,9 @@ func normalized(s *Secret) *Secret {
 			v.Value = ""
 		}
 		v.Delivered, v.Committed = utcTimes(v.Delivered), utcTimes(v.Committed)
+	}
+	if h := c.Held; h != nil {
+		h.Since, h.LastUsed, h.NextLook, h.Notified = utc(h.Since), utc(h.LastUsed), utc(h.NextLook), utc(h.Notified)
 	}
 	if j := c.Journal; j != nil {
 		j.Started, j.NextDelivery = utc(j.Started), utc(j.NextDelivery)

@@ -25,6 +25,8 @@ func TestNormalizedIsDecoded(t *testing.T) {
 				{N: 4, AccessKeyID: "AKIA4", State: Pending},
 			},
 			Journal: &Journal{RotationID: "r", Started: at, Step: StepCreated, KeysAtInspect: []string{}, NewKeyID: "AKIA4", NextDelivery: at},
+			Held: &Hold{KeyID: "AKIA2", Since: at, LastUsed: at, Service: "s3", Region: "eu-west-1", Unsettled: true,
+				NextLook: at, Notified: at, Rotation: true, Kept: true},
 		},
 	}
 	for _, s := range cases {

@@ -22,6 +22,20 @@ type secretRecord struct {
 	LastError    string          `json:"last_error,omitempty"`
 	LastErrorAt  time.Time       `json:"last_error_at,omitzero"`
 	Archived     bool            `json:"archived,omitempty"`
+	Held         *holdRecord     `json:"held,omitempty"`
+}
+
+type holdRecord struct {
+	KeyID     string    `json:"key_id"`
+	Since     time.Time `json:"since"`
+	LastUsed  time.Time `json:"last_used,omitzero"`
+	Service   string    `json:"service,omitempty"`
+	Region    string    `json:"region,omitempty"`
+	Unsettled bool      `json:"unsettled,omitempty"`
+	NextLook  time.Time `json:"next_look,omitzero"`
+	Notified  time.Time `json:"notified,omitzero"`
+	Rotation  bool      `json:"rotation,omitempty"`
+	Kept      bool      `json:"kept,omitempty"`
 }
 
 type versionRecord struct {
@@ -99,6 +113,12 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 			Revoke:       j.Revoke, RevokeAfter: int64(j.RevokeAfter), RevokeReason: j.RevokeReason,
 		}
 	}
+	if h := s.Held; h != nil {
+		r.Held = &holdRecord{
+			KeyID: h.KeyID, Since: utc(h.Since), LastUsed: utc(h.LastUsed), Service: h.Service, Region: h.Region,
+			Unsettled: h.Unsettled, NextLook: utc(h.NextLook), Notified: utc(h.Notified), Rotation: h.Rotation, Kept: h.Kept,
+		}
+	}
 	return json.Marshal(r)
 }
 
@@ -138,6 +158,12 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 			CreateAttempts: j.CreateAttempts, DeliveryAttempts: j.DeliveryAttempts,
 			NextDelivery: j.NextDelivery,
 			Revoke:       j.Revoke, RevokeAfter: time.Duration(j.RevokeAfter), RevokeReason: j.RevokeReason,
+		}
+	}
+	if h := r.Held; h != nil {
+		s.Held = &Hold{
+			KeyID: h.KeyID, Since: h.Since, LastUsed: h.LastUsed, Service: h.Service, Region: h.Region,
+			Unsettled: h.Unsettled, NextLook: h.NextLook, Notified: h.Notified, Rotation: h.Rotation, Kept: h.Kept,
 		}
 	}
 	return s, nil

@@ -169,6 +169,9 @@ type Secret struct {
 	LastErrorAt time.Time
 	// Archived marks the state of a secret removed from the configuration.
 	Archived bool
+	// Held is the retirement of a replaced key that retire_when: unused
+	// holds, nil when none is held.
+	Held *Hold
 }
 
 // Current returns the current version, or nil.
