@@ -149,7 +149,7 @@ func utcStatus(s SecretStatus) SecretStatus {
 }
 
 func utcHold(h state.Hold) *state.Hold {
-	h.Since, h.LastUsed, h.NextLook, h.Notified = h.Since.UTC(), h.LastUsed.UTC(), h.NextLook.UTC(), h.Notified.UTC()
+	h.Since, h.LastUsed, h.NextLook, h.Settles, h.Notified = h.Since.UTC(), h.LastUsed.UTC(), h.NextLook.UTC(), h.Settles.UTC(), h.Notified.UTC()
 	return &h
 }
 

@@ -32,6 +32,9 @@ type view struct {
 	// leases is the store's lease table when replicas share it; nil on
 	// bbolt.
 	leases leaseView
+	// settle is the rotator's UsageSettle, which plan needs to project
+	// retire_when: unused.
+	settle func() time.Duration
 	// next and activity are the daemon's hooks; nil for the offline view.
 	next     func(name string) (time.Time, bool)
 	activity func(name string) string
@@ -224,7 +227,7 @@ var (
 // newOffline returns the offline backend over an engine and its store.
 func newOffline(e *Engine, store stateStore) *Offline {
 	leases, _ := store.(leaseView)
-	return &Offline{view: view{cfg: e.Config, store: store, leases: leases, now: time.Now}, engine: e, closer: store}
+	return &Offline{view: view{cfg: e.Config, store: store, leases: leases, now: time.Now, settle: e.rot.UsageSettle}, engine: e, closer: store}
 }
 
 // Rotate rotates in this process.
@@ -256,6 +259,7 @@ func (d *Daemon) backend() *backend {
 		leases: leases,
 		cfg:    func() *config.Config { c, _ := d.current(); return c },
 		store:  d.store, now: d.now,
+		settle: func() time.Duration { _, e := d.current(); return e.rot.UsageSettle() },
 		next: func(name string) (time.Time, bool) {
 			d.mu.Lock()
 			defer d.mu.Unlock()

@@ -38,7 +38,7 @@ func factsOf(st *state.Secret) schedule.Facts {
 		// retire_when: unused. schedule.EntriesFor moves a held make-room's
 		// rotation to the look, and makes any other hold's retirement entry
 		// a look at NextLook.
-		f.HeldSince, f.NextLook, f.HeldRotation = h.Since, h.NextLook, h.Rotation
+		f.HeldSince, f.NextLook, f.HeldRotation, f.HeldSettles = h.Since, h.NextLook, h.Rotation, h.Settles
 	}
 	return f
 }
@@ -106,7 +106,7 @@ func (v *view) Plan(ctx context.Context, q control.PlanQuery) (*control.Plan, er
 
 // planSecret projects one secret from now to to.
 func (v *view) planSecret(rs *config.RotatedSecret, st *state.Secret, now, to time.Time) ([]schedule.Item, bool, error) {
-	w := schedule.Window{From: now, To: to}
+	w := schedule.Window{From: now, To: to, UsageSettle: v.settle()}
 	if v.next == nil {
 		if kind, reason, ok := startJob(rs, st, now); ok && kind == jobRotate {
 			w.Start = reason

@@ -26,10 +26,10 @@ import (
 // through the control socket, is the same once its start-up is done.
 func TestPlanMatchesDaemon(t *testing.T) {
 	w := newWorld(t)
-	for _, u := range []string{"iv", "cr", "imm", "bf", "gr"} {
+	for _, u := range planUsers {
 		w.user(u)
 	}
-	for u, age := range map[string]int{"iv": 40, "imm": 10} {
+	for u, age := range map[string]int{"iv": 40, "imm": 10, "hd": 40} {
 		if err := w.fake.SetKeyCreateDate(w.users[u].AccessKeyID, t0.AddDate(0, 0, -age)); err != nil {
 			t.Fatal(err)
 		}
@@ -42,14 +42,27 @@ func TestPlanMatchesDaemon(t *testing.T) {
 		w.secretYAML("cr", "auto_rotate: true", `rotation_schedule: "0 4 1,15 * *"`, "grace_rotation: false", "notify_before: [2]", "rotation_timezone: Australia/Lord_Howe") +
 		w.secretYAML("imm", "auto_rotate: true", "rotation_interval: 45", "rotation_hour: 5", "catch_up: immediate") +
 		w.secretYAML("bf", "auto_rotate: true", "rotation_interval: 20", "rotation_hour: 6", "grace_period: 5", "grace_timing: before") +
-		w.secretYAML("gr", "auto_rotate: true", "rotation_interval: 60", "rotation_hour: 7")
+		w.secretYAML("gr", "auto_rotate: true", "rotation_interval: 60", "rotation_hour: 7") +
+		// retire_when: unused: each strict rotation's old key is held until
+		// IAM can show it unused (a day and 4 h, and 15 min: the key signed
+		// its own replacement); the first is held across the downtime.
+		w.secretYAML("hd", "auto_rotate: true", "rotation_interval: 30", "rotation_hour: 8", "grace_rotation: false",
+			"retire_when: unused", "catch_up: immediate") +
+		// A one-day grace period ends before IAM can show the key unused:
+		// its retirement waits for that too.
+		w.secretYAML("hg", "auto_rotate: true", "rotation_interval: 25", "rotation_hour: 9", "grace_period: 1", "retire_when: unused")
 
-	// A first run discovers the keys' ages; then the daemon is down for
-	// 50 days, so that iv and bf catch up at their hour and imm at once.
+	// A first run discovers the keys' ages and rotates hd (overdue,
+	// catch_up: immediate), whose old key is then held; then the daemon is
+	// down for 50 days, so that iv and bf catch up at their hour, imm and
+	// hd at once, and hd's held key is retired at once.
 	w.start(cfg)
 	w.idle()
-	if n := w.fake.Calls("CreateAccessKey"); n != 0 {
-		t.Fatalf("%d rotations in the first run, want none", n)
+	if n := w.fake.Calls("CreateAccessKey"); n != 1 {
+		t.Fatalf("%d rotations in the first run, want hd's", n)
+	}
+	if st := w.state("/app/hd"); st.Held == nil || st.Held.Settles.IsZero() {
+		t.Fatalf("hd after its strict rotation: held %+v, want its old key held until IAM shows it unused", st.Held)
 	}
 	if err := w.stop(); err != nil {
 		t.Fatal(err)
@@ -63,7 +76,7 @@ func TestPlanMatchesDaemon(t *testing.T) {
 	plan := offlinePlan(t, w, 400)
 	want := planLines(plan.Items)
 
-	for _, r := range []string{schedule.ReasonInterval, schedule.ReasonCron, schedule.ReasonCatchUp, schedule.ReasonGracePeriod, schedule.ReasonMakeRoom, schedule.ReasonStrict, schedule.ReasonNotifyBefore} {
+	for _, r := range []string{schedule.ReasonInterval, schedule.ReasonCron, schedule.ReasonCatchUp, schedule.ReasonGracePeriod, schedule.ReasonMakeRoom, schedule.ReasonStrict, schedule.ReasonNotifyBefore, schedule.ReasonHeld} {
 		if !slices.ContainsFunc(plan.Items, func(it control.PlanItem) bool { return it.Reason == r }) {
 			t.Errorf("the plan has no item of reason %s:\n%s", r, strings.Join(want, "\n"))
 		}
@@ -101,7 +114,7 @@ func TestPlanMatchesDaemon(t *testing.T) {
 
 	retired := map[string]bool{}
 	noteRetired := func() {
-		for _, rs := range []string{"iv", "cr", "imm", "bf", "gr"} {
+		for _, rs := range planUsers {
 			st, err := w.d.store.Get(context.Background(), "/app/"+rs)
 			if errors.Is(err, state.ErrNotFound) {
 				continue
@@ -151,6 +164,9 @@ func TestPlanMatchesDaemon(t *testing.T) {
 		t.Errorf("the plan has %d items, want a busy year (over 100)", len(want))
 	}
 }
+
+// planUsers are TestPlanMatchesDaemon's secrets, one user each.
+var planUsers = []string{"iv", "cr", "imm", "bf", "gr", "hd", "hg"}
 
 // offlinePlan is the plan of a CLI that finds no daemon: from the store,
 // at the test's clock.

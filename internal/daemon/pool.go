@@ -91,7 +91,7 @@ func (p *pool) submit(j job) error {
 		return errStopping
 	}
 	if kind, ok := p.active[j.secret]; ok {
-		if _, waiting := p.after[j.secret]; kind == jobRefresh && j.kind != jobRefresh && !waiting {
+		if _, waiting := p.after[j.secret]; waitsBehind(kind, j.kind) && !waiting {
 			p.after[j.secret] = j
 			return nil
 		}
@@ -99,6 +99,15 @@ func (p *pool) submit(j job) error {
 	}
 	p.queueLocked(j)
 	return nil
+}
+
+// waitsBehind reports whether a job of kind next, submitted while its
+// secret has a job of kind busy, waits for it and runs next rather than
+// being refused: anything behind a refresh, and a rotation behind a
+// retirement (the daemon's start queues a grace period's end missed while
+// down, and a catch_up: immediate rotation, at once).
+func waitsBehind(busy, next jobKind) bool {
+	return busy == jobRefresh && next != jobRefresh || busy == jobRetire && next == jobRotate
 }
 
 // queueLocked queues j and marks its secret busy. p.mu must be held.

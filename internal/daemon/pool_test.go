@@ -150,3 +150,41 @@ func TestPoolJobWaitsForRefresh(t *testing.T) {
 	_, idle := p.close()
 	<-idle
 }
+
+// TestPoolRotationWaitsForRetirement: a rotation submitted while its
+// secret's retirement is queued (a start that finds a grace period's end
+// missed and a catch_up: immediate rotation) runs after it; anything else
+// behind a retirement is refused as busy.
+func TestPoolRotationWaitsForRetirement(t *testing.T) {
+	release, retiring := make(chan struct{}), make(chan struct{})
+	ran := make(chan jobKind, 4)
+	p := newPool(context.Background(), 2, func(ctx context.Context, j job, awsDone func()) jobResult {
+		if j.kind == jobRetire {
+			close(retiring)
+			<-release
+		}
+		ran <- j.kind
+		return jobResult{}
+	})
+	if err := p.submit(job{secret: "a", kind: jobRetire}); err != nil {
+		t.Fatal(err)
+	}
+	<-retiring
+	if err := p.submit(job{secret: "a", kind: jobRefresh}); !errors.Is(err, errBusy) {
+		t.Errorf("a refresh behind a retirement: %v, want errBusy", err)
+	}
+	if err := p.submit(job{secret: "a", kind: jobRotate}); err != nil {
+		t.Fatalf("a rotation behind a retirement: %v", err)
+	}
+	if err := p.submit(job{secret: "a", kind: jobRotate}); !errors.Is(err, errBusy) {
+		t.Errorf("a second rotation behind a retirement: %v, want errBusy", err)
+	}
+	close(release)
+	for _, want := range []jobKind{jobRetire, jobRotate} {
+		if k := <-ran; k != want {
+			t.Fatalf("ran %v, want %v", k, want)
+		}
+	}
+	_, idle := p.close()
+	<-idle
+}

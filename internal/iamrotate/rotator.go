@@ -191,6 +191,11 @@ func New(store Store, opts Options) *Rotator {
 	return &Rotator{store: store, opts: opts}
 }
 
+// UsageSettle is how long after its replacement a key IAM shows no newer
+// use of counts as unused (retire_when: unused): the usage lag plus the
+// quiet span. rotatord plan projects holds with it.
+func (r *Rotator) UsageSettle() time.Duration { return r.opts.UsageLag + r.opts.UsageQuiet }
+
 // Result tells what a Rotate call did.
 type Result struct {
 	RotationID string

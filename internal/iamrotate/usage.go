@@ -127,7 +127,7 @@ func (ru *run) checkUse(ctx context.Context, c *iam.Client, v *state.Version, ro
 	if !h.Kept && deadline.Before(next) {
 		next = deadline
 	}
-	h.NextLook = next
+	h.NextLook, h.Settles = next, settled
 	return h, false, nil
 }
 

@@ -33,6 +33,9 @@ type Facts struct {
 	HeldSince    time.Time
 	NextLook     time.Time
 	HeldRotation bool
+	// HeldSettles is when the held key counts as unused if IAM shows no
+	// newer use (state.Hold.Settles); zero for a hold that does not say.
+	HeldSettles time.Time
 }
 
 // Why a rotation or retirement happens (Entries, Item).

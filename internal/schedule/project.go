@@ -36,6 +36,9 @@ type Window struct {
 	// Max bounds the items of one secret (a cron schedule such as @every
 	// 30s has millions in a year); 0 means DefaultMaxItems.
 	Max int
+	// UsageSettle is how long after its replacement a key IAM shows no
+	// newer use of counts as unused (retire_when: unused; usage.go).
+	UsageSettle time.Duration
 }
 
 // DefaultMaxItems is Window.Max's default.
@@ -61,7 +64,7 @@ func Project(s *config.RotatedSecret, f Facts, w Window) (items []Item, truncate
 		return true
 	}
 	if w.Start != "" {
-		if !rotate(s, &f, now, w.Start, add) {
+		if !rotate(s, &f, now, w.Start, w.UsageSettle, add) {
 			return items, truncated, nil
 		}
 	}
@@ -73,12 +76,35 @@ func Project(s *config.RotatedSecret, f Facts, w Window) (items []Item, truncate
 		retire := !e.Retire.IsZero()
 		retireAt := maxTime(e.Retire, now)
 		rotates := e.Rotate != nil && !e.Next.IsZero()
+		next := e.Next
+		switch held := !f.NextLook.IsZero(); {
+		case held && rotates && !f.HeldRotation && next.Before(maxTime(heldEnd(s, f), now)):
+			// A rotation due while the key is held waits for it: its
+			// make-room would delete the held key.
+			f.HeldRotation, f.NextLook = true, next
+			continue
+		case held:
+			end := maxTime(heldEnd(s, f), now)
+			if retire && e.RetireReason == ReasonHeld {
+				retireAt = maxTime(end, retireAt)
+			}
+			if rotates && e.Reason == ReasonHeld {
+				next = maxTime(end, next)
+			}
+		case f.Previous && unused(s):
+			if retire && e.RetireReason == ReasonGracePeriod {
+				retireAt = waitUnused(s, f.Replaced, retireAt, w.UsageSettle)
+			}
+			if rotates && s.Graceful() && (!retire || !retireAt.Before(next)) {
+				next = waitUnused(s, f.Replaced, next, w.UsageSettle) // its make-room
+			}
+		}
 		var at time.Time
 		switch {
-		case retire && (!rotates || retireAt.Before(e.Next)):
+		case retire && (!rotates || retireAt.Before(next)):
 			at = retireAt
 		case rotates:
-			at, retire = e.Next, false
+			at, retire = next, false
 		default:
 			return items, truncated, nil
 		}
@@ -104,19 +130,26 @@ func Project(s *config.RotatedSecret, f Facts, w Window) (items []Item, truncate
 			f.retired()
 			continue
 		}
-		if !rotate(s, &f, at, e.Reason, add) {
+		if !rotate(s, &f, at, e.Reason, w.UsageSettle, add) {
 			return items, truncated, nil
 		}
 	}
 }
 
 // rotate adds a rotation at at and the retirement it makes itself, and
-// moves f past it; false when the items are full.
-func rotate(s *config.RotatedSecret, f *Facts, at time.Time, reason string, add func(Item) bool) bool {
+// moves f past it; false when the items are full. With retire_when:
+// unused a strict rotation's old key is held until it settles.
+func rotate(s *config.RotatedSecret, f *Facts, at time.Time, reason string, settle time.Duration, add func(Item) bool) bool {
 	if !add(Item{At: at, Kind: KindRotation, Reason: reason}) {
 		return false
 	}
+	strictHold := !s.Graceful() && unused(s) && settles(s, at, settle).After(at)
 	switch {
+	case strictHold && f.Previous:
+		if !add(Item{At: at, Kind: KindRetirement, Reason: ReasonMakeRoom}) { // the held key
+			return false
+		}
+	case strictHold:
 	case !s.Graceful():
 		if !add(Item{At: at, Kind: KindRetirement, Reason: ReasonStrict}) {
 			return false
@@ -127,6 +160,9 @@ func rotate(s *config.RotatedSecret, f *Facts, at time.Time, reason string, add 
 		}
 	}
 	f.Rotated(s, at)
+	if strictHold {
+		f.hold(s, at, settle)
+	}
 	return true
 }
 

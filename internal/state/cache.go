@@ -90,7 +90,7 @@ func normalized(s *Secret) *Secret {
 		v.Delivered, v.Committed = utcTimes(v.Delivered), utcTimes(v.Committed)
 	}
 	if h := c.Held; h != nil {
-		h.Since, h.LastUsed, h.NextLook, h.Notified = utc(h.Since), utc(h.LastUsed), utc(h.NextLook), utc(h.Notified)
+		h.Since, h.LastUsed, h.NextLook, h.Settles, h.Notified = utc(h.Since), utc(h.LastUsed), utc(h.NextLook), utc(h.Settles), utc(h.Notified)
 	}
 	if j := c.Journal; j != nil {
 		j.Started, j.NextDelivery = utc(j.Started), utc(j.NextDelivery)

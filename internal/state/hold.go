@@ -23,6 +23,13 @@ type Hold struct {
 	Unsettled bool
 	// NextLook is when the daemon asks IAM again.
 	NextLook time.Time
+	// Settles is when the key counts as unused if IAM shows no newer use
+	// by then: the later of its replacement and the end of its last use's
+	// 15-minute span, plus IAM's reporting lag and the quiet span. The
+	// daemon retires it at the first look from then on (or at the end of
+	// retire_max_wait, whichever comes first); rotatord plan shows that
+	// time.
+	Settles time.Time
 	// Notified is when retirement.held was last sent (once, then daily).
 	Notified time.Time
 	// Rotation is true when a rotation's make-room found the key in use:

@@ -33,6 +33,7 @@ type holdRecord struct {
 	Region    string    `json:"region,omitempty"`
 	Unsettled bool      `json:"unsettled,omitempty"`
 	NextLook  time.Time `json:"next_look,omitzero"`
+	Settles   time.Time `json:"settles,omitzero"`
 	Notified  time.Time `json:"notified,omitzero"`
 	Rotation  bool      `json:"rotation,omitempty"`
 	Kept      bool      `json:"kept,omitempty"`
@@ -116,7 +117,7 @@ func encodeSecret(sl *Sealer, s *Secret) ([]byte, error) {
 	if h := s.Held; h != nil {
 		r.Held = &holdRecord{
 			KeyID: h.KeyID, Since: utc(h.Since), LastUsed: utc(h.LastUsed), Service: h.Service, Region: h.Region,
-			Unsettled: h.Unsettled, NextLook: utc(h.NextLook), Notified: utc(h.Notified), Rotation: h.Rotation, Kept: h.Kept,
+			Unsettled: h.Unsettled, NextLook: utc(h.NextLook), Settles: utc(h.Settles), Notified: utc(h.Notified), Rotation: h.Rotation, Kept: h.Kept,
 		}
 	}
 	return json.Marshal(r)
@@ -163,7 +164,7 @@ func decodeSecret(sl *Sealer, data []byte) (*Secret, error) {
 	if h := r.Held; h != nil {
 		s.Held = &Hold{
 			KeyID: h.KeyID, Since: h.Since, LastUsed: h.LastUsed, Service: h.Service, Region: h.Region,
-			Unsettled: h.Unsettled, NextLook: h.NextLook, Notified: h.Notified, Rotation: h.Rotation, Kept: h.Kept,
+			Unsettled: h.Unsettled, NextLook: h.NextLook, Settles: h.Settles, Notified: h.Notified, Rotation: h.Rotation, Kept: h.Kept,
 		}
 	}
 	return s, nil
