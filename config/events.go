@@ -16,11 +16,15 @@ const (
 	// EventRetirementForced: retire_max_wait passed and the key still in
 	// use was retired anyway.
 	EventRetirementForced = "retirement.forced"
+	// EventRollbackSucceeded: rotatord rollback made the previous key
+	// current again; EventRollbackFailed: a rollback failed or was refused.
+	EventRollbackSucceeded = "rollback.succeeded"
+	EventRollbackFailed    = "rollback.failed"
 )
 
 // events lists every event, in the order messages name them.
 var events = []string{EventRotationSucceeded, EventRotationFailed, EventDeliveryFailed, EventDriftDetected, EventRotationUpcoming,
-	EventRetirementHeld, EventRetirementForced}
+	EventRetirementHeld, EventRetirementForced, EventRollbackSucceeded, EventRollbackFailed}
 
 // Wants reports whether the webhook receives event: Events lists it, or
 // Events is empty (all events).

@@ -66,8 +66,10 @@ func (m *metrics) holds(secret string, st *state.Secret) {
 // notifyAudit turns the audit events that are notifications into them.
 func (d *Daemon) notifyAudit(e state.Event) {
 	switch e.Kind {
-	case notify.DriftDetected, notify.RetirementHeld, notify.RetirementForced:
+	case notify.DriftDetected, notify.RetirementHeld, notify.RetirementForced, notify.RollbackSucceeded, notify.RollbackFailed:
 		d.notify(notify.Event{Kind: e.Kind, Secret: e.Secret, RotationID: e.RotationID, KeyID: e.KeyID, Detail: e.Detail, Time: e.Time})
+	case "rollback.refused":
+		d.notify(notify.Event{Kind: notify.RollbackFailed, Secret: e.Secret, KeyID: e.KeyID, Detail: "refused: " + e.Detail, Time: e.Time})
 	}
 }
 

@@ -19,11 +19,14 @@ const (
 	RotationUpcoming  = config.EventRotationUpcoming
 	RetirementHeld    = config.EventRetirementHeld
 	RetirementForced  = config.EventRetirementForced
+	RollbackSucceeded = config.EventRollbackSucceeded
+	RollbackFailed    = config.EventRollbackFailed
 )
 
 // Kinds lists every event kind, in the order of the documentation.
 func Kinds() []string {
-	return []string{RotationSucceeded, RotationFailed, DeliveryFailed, DriftDetected, RotationUpcoming, RetirementHeld, RetirementForced}
+	return []string{RotationSucceeded, RotationFailed, DeliveryFailed, DriftDetected, RotationUpcoming, RetirementHeld, RetirementForced,
+		RollbackSucceeded, RollbackFailed}
 }
 
 func knownKind(k string) bool {
@@ -94,6 +97,13 @@ func slackText(e Event) string {
 		msg = withDetail("retirement of a replaced key of "+e.Secret+" is held", e.Detail)
 	case RetirementForced:
 		msg = withDetail("replaced key of "+e.Secret+" retired although still in use", e.Detail)
+	case RollbackSucceeded:
+		msg = withDetail("rollback of "+e.Secret+" succeeded", e.Detail)
+		if e.KeyID != "" {
+			msg += ": current key " + e.KeyID
+		}
+	case RollbackFailed:
+		msg = withDetail("rollback of "+e.Secret+" failed", e.Detail)
 	case RotationUpcoming:
 		msg = "rotation of " + e.Secret + " is due"
 		if !e.Due.IsZero() {
