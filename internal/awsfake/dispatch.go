@@ -78,6 +78,7 @@ func unroutable(r *http.Request, body []byte, scope string) (string, protocol, *
 // ServeHTTP answers one AWS API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
+	s.endpointHeaders(w)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		_, p, _ := unroutable(r, nil, "")
@@ -107,6 +108,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.countCall(svc.signingName, action, auth.keyID)
+	if s.overRate(svc.signingName) {
+		s.logCall(action, auth.keyID, Throttling.Code)
+		Throttling.answer(w, svc.proto, requestID)
+		return
+	}
 	if !s.delay(r, action) {
 		return // the client went away during the latency
 	}
@@ -133,6 +139,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logCall(action, auth.keyID, "")
+	if qp, ok := svc.proto.(queryProtocol); ok && s.indent {
+		qp.encodeResult(w, action, requestID, result, true)
+		return
+	}
 	svc.proto.writeResult(w, action, requestID, result)
 }
 
