@@ -80,3 +80,55 @@ func TestThrottledIAM(t *testing.T) {
 		t.Errorf("ListAccessKeys called %d times for %d secrets: no throttled call was retried?", w.fake.Calls("ListAccessKeys"), n)
 	}
 }
+
+// TestRateLimitAutoRotations: 150 secrets due at once on a target with
+// rate_limit: auto, against an account whose IAM answers Throttling beyond
+// 40 calls/s: every rotation succeeds, exactly once, and the limiter's
+// gauge shows the rate it found. (TestRateLimitAutoFindsRate checks the
+// rate itself.)
+func TestRateLimitAutoRotations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 15 s of rate-limited calls")
+	}
+	t.Parallel()
+	const n, perSecond = 150, 40
+	w := newWorld(t)
+	w.fake.SetAccountRate(perSecond, perSecond)
+	cfg := strings.Replace(manySecrets(w, n, "auto"), "workers: 4", "workers: 16", 1)
+	w.start(cfg)
+	w.advance(t0.Add(time.Hour))
+	checkAllRotatedOnce(t, w)
+	w.d.mu.Lock()
+	lim := w.d.limiters["prod"]
+	w.d.mu.Unlock()
+	found := lim.Rate()
+	t.Logf("%d IAM calls throttled; the limiter is at %.1f calls/s", w.fake.Throttled(), found)
+	if lim.Auto() == nil || found <= 2 || found > 3*perSecond {
+		t.Errorf("the limiter is at %.1f calls/s after %d rotations, want it to have grown from 2 towards %d", found, n, perSecond)
+	}
+	if got, ok := gauge(t, w.d, "rotatord_rate_limit", "prod"); !ok || got < 2 {
+		t.Errorf("rotatord_rate_limit{target=\"prod\"} = %v (found: %v), want the limiter's rate", got, ok)
+	}
+}
+
+// gauge returns the value of the daemon's metric name for target.
+func gauge(t *testing.T, d *Daemon, name, target string) (float64, bool) {
+	t.Helper()
+	mfs, err := d.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "target" && l.GetValue() == target {
+					return m.GetGauge().GetValue(), true
+				}
+			}
+		}
+	}
+	return 0, false
+}

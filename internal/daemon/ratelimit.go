@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +22,7 @@ type Limiter struct {
 	fixed     *rate.Limiter // a fixed rate_limit; nil with auto
 	perSecond float64       // the fixed rate_limit
 	auto      *pace.Auto    // rate_limit: auto; nil otherwise
+	throttled atomic.Int64  // attempts answered with a throttling error
 }
 
 // NewLimiter returns the limiter of t's rate_limit.
@@ -38,6 +40,10 @@ func (l *Limiter) Rate() float64 {
 	}
 	return l.perSecond
 }
+
+// Throttled returns how many attempts through the limiter were answered
+// with a throttling error.
+func (l *Limiter) Throttled() int64 { return l.throttled.Load() }
 
 // Auto returns the adaptive limiter of a rate_limit: auto, or nil.
 func (l *Limiter) Auto() *pace.Auto { return l.auto }
@@ -83,18 +89,24 @@ func iamRateLimit(lim *Limiter) func(*middleware.Stack) error {
 			if awsmiddleware.GetServiceID(ctx) != "IAM" {
 				return next.HandleFinalize(ctx, in)
 			}
+			var sent time.Time
+			var err error
 			if lim.auto == nil {
-				if err := lim.fixed.Wait(ctx); err != nil {
-					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
-				}
-				return next.HandleFinalize(ctx, in)
+				err = lim.fixed.Wait(ctx)
+			} else {
+				sent, err = lim.auto.Wait(ctx)
 			}
-			sent, err := lim.auto.Wait(ctx)
 			if err != nil {
 				return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 			}
 			out, md, err := next.HandleFinalize(ctx, in)
-			lim.auto.Done(sent, outcome(err), time.Since(sent))
+			o := outcome(err)
+			if o == pace.Throttled {
+				lim.throttled.Add(1)
+			}
+			if lim.auto != nil {
+				lim.auto.Done(sent, o, time.Since(sent))
+			}
 			return out, md, err
 		})
 	return func(s *middleware.Stack) error {
