@@ -107,8 +107,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.countCall(svc.signingName, action, auth.keyID)
-	if s.overRate(svc.signingName) {
+	throttled := s.overRate(svc.signingName)
+	s.countCall(svc.signingName, action, auth.keyID, throttled)
+	if throttled {
 		s.logCall(action, auth.keyID, Throttling.Code)
 		Throttling.answer(w, svc.proto, requestID)
 		return
@@ -179,11 +180,11 @@ func (s *Server) Unhandled() []string {
 	return append([]string(nil), s.unhandled...)
 }
 
-func (s *Server) countCall(service, action, keyID string) {
+func (s *Server) countCall(service, action, keyID string, throttled bool) {
 	s.lock()
 	s.calls[action]++
 	if s.recording {
-		s.callLog = append(s.callLog, CallRecord{Service: service, Action: action, KeyID: keyID, At: time.Now()})
+		s.callLog = append(s.callLog, CallRecord{Service: service, Action: action, KeyID: keyID, At: time.Now(), Throttled: throttled})
 	}
 	s.mu.Unlock()
 }
@@ -195,6 +196,8 @@ type CallRecord struct {
 	Action  string
 	KeyID   string // the access key id that signed it (as claimed, checked or not)
 	At      time.Time
+	// Throttled: the account-wide rate (WithAccountRate) refused it.
+	Throttled bool
 }
 
 // RecordCalls starts (or stops) recording every call's arrival in
