@@ -100,6 +100,17 @@ func TestConverges(t *testing.T) {
 					}
 				}
 				t.Logf("first 30s: %d ok, %d throttled", between(c.ok, t0, 0, 30), between(c.throttled, t0, 0, 30))
+				reach := -1.0
+				for s := 5.0; s <= 150; s += 0.1 {
+					if float64(between(c.ok, t0, s-5, s))/5 >= 0.9*rate {
+						reach = s
+						break
+					}
+				}
+				t.Logf("0.9 of the rate over 5 s first at %.1fs", reach)
+				if reach < 0 || reach > 30 {
+					t.Errorf("0.9 of the rate over 5 s first reached at %.1fs, want within 30 s", reach)
+				}
 			})
 		}
 	}
