@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,9 @@ type accountFigures struct {
 	// of the rate over five seconds; negative: never.
 	Reach time.Duration
 	// From and To bound the steady window: from 30 s after ready (the
-	// second half of the run if it is shorter than 40 s) to the last call.
+	// second half of the run if it is shorter than 40 s) to the last call
+	// of the daemon that finished first (the others then have the account
+	// to themselves).
 	From, To time.Duration
 	// Steady is the successful IAM calls a second in the steady window,
 	// all daemons together, and Shares each daemon's.
@@ -63,7 +66,14 @@ func account(res *Result, ws []*world, readies []time.Time) *accountFigures {
 	if len(calls) == 0 {
 		return f
 	}
-	f.To = calls[len(calls)-1].at
+	last := make([]time.Duration, len(ws))
+	for _, c := range calls {
+		last[c.daemon] = c.at
+	}
+	f.To = slices.Min(last)
+	if f.To <= 0 { // a daemon made no IAM call
+		f.To = calls[len(calls)-1].at
+	}
 	f.From = 30 * time.Second
 	if f.To < 40*time.Second {
 		f.From = f.To / 2
@@ -76,7 +86,7 @@ func account(res *Result, ws []*world, readies []time.Time) *accountFigures {
 		} else {
 			okTimes = append(okTimes, c.at)
 		}
-		if c.at >= f.From {
+		if c.at >= f.From && c.at <= f.To {
 			steadyAll++
 			if !c.throttled {
 				steadyOK++
