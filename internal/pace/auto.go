@@ -162,7 +162,10 @@ func (a *Auto) Done(sent time.Time, o Outcome, latency time.Duration) {
 	case Success:
 		if a.congestedLocked(latency) && now.Sub(a.cutAt) > window && !sent.Before(a.cutAt) {
 			a.cutLocked(now, sent)
-			a.ewma = a.floor // measure afresh at the new rate
+			// The latency is the new floor: it takes another doubling
+			// to cut again, so that a latency that stays high whatever
+			// the rate (a busy host, a slower route) costs one cut.
+			a.floor = a.ewma
 			changed = true
 		} else if a.slowStart {
 			a.rate = math.Min(a.rate+SlowStartGain, math.Max(a.max, MinRate))
@@ -191,8 +194,9 @@ func (a *Auto) cutLocked(now, sent time.Time) {
 }
 
 // congestedLocked feeds a successful call's latency into the smoothed
-// latency and its floor, and reports a clear rise: the smoothed latency
-// over twice the floor plus 50 ms. a.mu must be held.
+// latency and its floor (the lowest smoothed latency, rising slowly
+// towards the present one), and reports a clear rise: the smoothed
+// latency over twice the floor plus 50 ms. a.mu must be held.
 func (a *Auto) congestedLocked(latency time.Duration) bool {
 	l := latency.Seconds()
 	if a.ewma == 0 {
@@ -200,7 +204,7 @@ func (a *Auto) congestedLocked(latency time.Duration) bool {
 		return false
 	}
 	a.ewma += (l - a.ewma) / 8
-	a.floor = math.Min(l, a.floor+(a.ewma-a.floor)/512)
+	a.floor = math.Min(a.ewma, a.floor+(a.ewma-a.floor)/512)
 	return a.ewma > 2*a.floor+0.05
 }
 

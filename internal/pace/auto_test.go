@@ -195,6 +195,14 @@ func TestBounds(t *testing.T) {
 	if l.slowStart {
 		t.Error("still in slow start after a latency cut")
 	}
+	// A latency that stays high, whatever the rate, costs that one cut.
+	cutAt := l.cutAt
+	for range 500 {
+		send(l, Success, 300*time.Millisecond)
+	}
+	if l.cutAt != cutAt {
+		t.Errorf("cut again at %v under a steady 300ms (first cut at %v)", l.cutAt, cutAt)
+	}
 }
 
 // TestWait: callers go in the order they came, at the limiter's rate, and
