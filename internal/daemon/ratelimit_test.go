@@ -104,8 +104,8 @@ func TestRateLimitAutoFindsRate(t *testing.T) {
 	if ra+rb < 0.75*rate || ra < 0.2*rate || rb < 0.2*rate {
 		t.Errorf("shared: %.1f + %.1f calls/s, want about half of %d each", ra, rb, rate)
 	}
-	if float64(throttled) > 0.05*float64(calls) {
-		t.Errorf("%d of %d calls throttled, want under 5%%", throttled, calls)
+	if float64(throttled) > 0.08*float64(calls) {
+		t.Errorf("%d of %d calls throttled, want under 8%%", throttled, calls)
 	}
 	// A throttled answer may reach a worker after the test stopped it:
 	// at most one a worker goes uncounted.
