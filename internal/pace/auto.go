@@ -8,16 +8,17 @@
 //
 //   - Slow start. It starts at StartRate and, until the first throttle,
 //     adds SlowStartGain calls/s for every call that succeeds: the rate
-//     grows by about 40% a second while calls wait for it.
+//     grows by about 35% a second while calls wait for it.
 //   - Cut. A call answered Throttling (or a clear rise in latency: the
-//     smoothed latency over twice its floor plus 50 ms) cuts the rate to
-//     Beta of the rate it was sent at. Calls sent before the last cut do
-//     not cut again: they were sent at the rate already cut.
+//     smoothed latency over twice its floor plus 50 ms, which then becomes
+//     the floor) cuts the rate to Beta of the rate it was sent at. Calls
+//     sent before the last cut do not cut again: they were sent at the
+//     rate already cut.
 //   - Recovery. After a cut the rate follows a cubic curve back to the
 //     rate that was throttled (W) over Recovery seconds, flat near W, then
 //     rises faster and faster beyond it to probe for more. With the curve
 //     scaled to W, a cycle takes about the same time at 5 calls/s as at
-//     100: a throttle every 20 s or so, one call in hundreds at 20 calls/s.
+//     100: a throttle every 15-30 s, one call in 300-600 at 20 calls/s.
 //   - Bounds. The rate never exceeds Max, never goes under MinRate, and
 //     never exceeds twice the rate calls were actually sent at over the
 //     last two seconds (or StartRate), so that a quiet target does not
@@ -26,7 +27,8 @@
 // Every worker calling a target shares its limiter, so the target's calls
 // together find and hold the account's rate; two processes (two rotatord
 // daemons, or rotatord and another tool) sharing an account each cut when
-// throttled and end up near an even share.
+// throttled; the one that sends more is throttled more, and they end up
+// near an even share.
 package pace
 
 import (
