@@ -108,7 +108,8 @@ func (a *Auto) Rate() float64 {
 	return a.rateLocked(a.now())
 }
 
-// Throttles returns how many answers cut the rate or were throttled.
+// Throttles returns how many answers were throttled (whether or not they
+// cut the rate).
 func (a *Auto) Throttles() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
