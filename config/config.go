@@ -50,19 +50,20 @@ const (
 // Defaults applied to fields the file leaves out. `rotatord validate --print`
 // shows them.
 const (
-	DefaultStatePath         = "/var/lib/rotatord/state.db"
-	DefaultLeaseDuration     = 30 * time.Second
-	DefaultProtectionKeyFile = "/etc/rotatord/protection.key"
-	DefaultWorkers           = 8
-	DefaultListen            = "127.0.0.1:9464"
-	DefaultControlSocket     = "/run/rotatord/rotatord.sock"
-	DefaultShutdownTimeout   = 30 * time.Second
-	DefaultRegion            = "us-east-1"
-	DefaultRateLimit         = 5.0
-	DefaultRoleSessionName   = "rotatord"
-	DefaultVerifyTimeout     = 60 * time.Second
-	DefaultMaxVersions       = 10
-	DefaultWebhookTimeout    = 10 * time.Second
+	DefaultStatePath              = "/var/lib/rotatord/state.db"
+	DefaultLeaseDuration          = 30 * time.Second
+	DefaultProtectionKeyFile      = "/etc/rotatord/protection.key"
+	DefaultWorkers                = 8
+	DefaultListen                 = "127.0.0.1:9464"
+	DefaultControlSocket          = "/run/rotatord/rotatord.sock"
+	DefaultShutdownTimeout        = 30 * time.Second
+	DefaultRegion                 = "us-east-1"
+	DefaultRateLimit         Rate = 5
+	DefaultRateLimitMax           = 1000.0
+	DefaultRoleSessionName        = "rotatord"
+	DefaultVerifyTimeout          = 60 * time.Second
+	DefaultMaxVersions            = 10
+	DefaultWebhookTimeout         = 10 * time.Second
 	// DefaultRetireMaxWait bounds how long retire_when: unused holds a
 	// replaced key's retirement while a consumer still uses it.
 	DefaultRetireMaxWait = 14 * 24 * time.Hour
@@ -171,8 +172,12 @@ type Target struct {
 	RoleSessionName string `yaml:"role_session_name"`
 
 	// RateLimit is the most IAM calls per second rotatord makes for this
-	// target.
-	RateLimit float64 `yaml:"rate_limit"`
+	// target, or AutoRate (written `auto`): rotatord finds the rate the
+	// account allows, up to RateLimitMax (see internal/pace).
+	RateLimit Rate `yaml:"rate_limit"`
+	// RateLimitMax bounds an automatic rate_limit (default
+	// DefaultRateLimitMax); only with rate_limit: auto.
+	RateLimitMax float64 `yaml:"rate_limit_max"`
 
 	Pos Pos `yaml:"-"`
 }

@@ -46,6 +46,7 @@ var (
 	secretType   = reflect.TypeFor[SecretValue]()
 	durationType = reflect.TypeFor[Duration]()
 	modeType     = reflect.TypeFor[FileMode]()
+	rateType     = reflect.TypeFor[Rate]()
 	sinkType     = reflect.TypeFor[Sink]()
 	posType      = reflect.TypeFor[Pos]()
 )
@@ -141,6 +142,9 @@ func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
 		return
 	case modeType:
 		d.mode(n, path, v)
+		return
+	case rateType:
+		d.rate(n, path, v)
 		return
 	case sinkType:
 		d.sink(n, path, v)

@@ -65,6 +65,9 @@ func targetDefaults(t *Target, path string, col *collector) {
 	if !col.given(path + ".rate_limit") {
 		t.RateLimit = DefaultRateLimit
 	}
+	if t.RateLimit.Auto() && !col.given(path+".rate_limit_max") {
+		t.RateLimitMax = DefaultRateLimitMax
+	}
 }
 
 // secretDefaults fills in a secret's defaults; zone is the file's

@@ -10,7 +10,7 @@ import (
 // omitZero lists the fields whose zero value means "not given" and that
 // Marshal leaves out when zero. allow_insecure_endpoint prints only where
 // it is true, so that an insecure endpoint stands out.
-var omitZero = map[string]bool{"rotation_interval": true, "lease_duration": true, "allow_insecure_endpoint": true, "retire_max_wait": true, "retire_on_timeout": true}
+var omitZero = map[string]bool{"rotation_interval": true, "lease_duration": true, "allow_insecure_endpoint": true, "retire_max_wait": true, "retire_on_timeout": true, "rate_limit_max": true}
 
 // Marshal returns the effective configuration as YAML, for `rotatord
 // validate --print`: every default filled in, fields in the order of the

@@ -214,3 +214,31 @@ func TestAliasesAndMergeKeys(t *testing.T) {
 		t.Errorf("unknown key next to a merge: got %v", es)
 	}
 }
+
+// TestRateLimitAuto: rate_limit: auto takes rate_limit_max's default,
+// prints as it was written, and parses back the same.
+func TestRateLimitAuto(t *testing.T) {
+	for _, tt := range []struct {
+		field string
+		max   float64
+	}{
+		{"rate_limit: auto", DefaultRateLimitMax},
+		{"rate_limit: auto\n    rate_limit_max: 40", 40},
+	} {
+		c := mustParse(t, strings.Replace(head, "credentials: default", "credentials: default\n    "+tt.field, 1)+secret)
+		tg := c.Targets[1]
+		if !tg.RateLimit.Auto() || tg.RateLimitMax != tt.max {
+			t.Errorf("%q: got rate_limit %v, max %v; want auto, %v", tt.field, tg.RateLimit, tg.RateLimitMax, tt.max)
+		}
+		if c.Targets[0].RateLimitMax != 0 {
+			t.Errorf("a fixed rate_limit got rate_limit_max %v", c.Targets[0].RateLimitMax)
+		}
+		out, err := c.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), "rate_limit: auto\n") || strings.Count(string(out), "rate_limit_max:") != 1 {
+			t.Errorf("%q printed as:\n%s", tt.field, out)
+		}
+	}
+}

@@ -214,6 +214,25 @@ func (d *decoder) boolean(n *yaml.Node, path string, v reflect.Value) {
 	}
 }
 
+// rate decodes a rate_limit: a number, or auto.
+func (d *decoder) rate(n *yaml.Node, path string, v reflect.Value) {
+	var f float64
+	tag := n.ShortTag()
+	switch {
+	case n.Kind != yaml.ScalarNode:
+		d.typeError(n, path, "a number or auto", false)
+	case tag == "!!str" && n.Value == "auto":
+		v.SetFloat(float64(AutoRate))
+		d.ok(n, path)
+	case (tag == "!!int" || tag == "!!float") && decodeFloat(n, &f):
+		v.SetFloat(f)
+		d.ok(n, path)
+	case d.quotedAs(n, path, "!!int", "a number"), d.quotedAs(n, path, "!!float", "a number"):
+	default:
+		d.fail(n, path, show(n)+" is not a number or auto; write IAM calls per second, such as 5, or auto to find the rate the account allows")
+	}
+}
+
 func (d *decoder) duration(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.ScalarNode {
 		d.typeError(n, path, "a duration such as 90s or 2m", false)

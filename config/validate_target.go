@@ -28,9 +28,22 @@ func (k *checker) target(i int, names map[string]int) {
 		k.targetCredentials(t, path)
 	}
 	k.role(t, path)
-	if !(t.RateLimit > 0 && t.RateLimit <= 1000) {
-		k.errorf(path+".rate_limit", "%s is out of range; IAM calls per second must be more than 0 and at most 1000",
-			strconv.FormatFloat(t.RateLimit, 'g', -1, 64))
+	k.rateLimit(t, path)
+}
+
+// rateLimit checks rate_limit and rate_limit_max.
+func (k *checker) rateLimit(t *Target, path string) {
+	if !t.RateLimit.Auto() && !(t.RateLimit > 0 && t.RateLimit <= 1000) {
+		k.errorf(path+".rate_limit", "%s is out of range; IAM calls per second must be more than 0 and at most 1000, or auto",
+			strconv.FormatFloat(float64(t.RateLimit), 'g', -1, 64))
+	}
+	switch {
+	case !k.given(path + ".rate_limit_max"):
+	case !t.RateLimit.Auto():
+		k.errorf(path+".rate_limit_max", "only applies with rate_limit: auto; set rate_limit: auto, or remove rate_limit_max")
+	case !(t.RateLimitMax > 0 && t.RateLimitMax <= 1000):
+		k.errorf(path+".rate_limit_max", "%s is out of range; IAM calls per second must be more than 0 and at most 1000",
+			strconv.FormatFloat(t.RateLimitMax, 'g', -1, 64))
 	}
 }
 

@@ -20,6 +20,24 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // MarshalYAML implements yaml.Marshaler.
 func (d Duration) MarshalYAML() (any, error) { return FormatDuration(time.Duration(d)), nil }
 
+// Rate is a target's rate_limit: IAM calls per second, or AutoRate.
+type Rate float64
+
+// AutoRate is the rate_limit written `auto`: rotatord finds the rate
+// itself, up to rate_limit_max.
+const AutoRate Rate = -1
+
+// Auto reports whether r is AutoRate.
+func (r Rate) Auto() bool { return r == AutoRate }
+
+// MarshalYAML implements yaml.Marshaler.
+func (r Rate) MarshalYAML() (any, error) {
+	if r.Auto() {
+		return "auto", nil
+	}
+	return float64(r), nil
+}
+
 // FileMode is a file permission written in octal, such as "0600".
 type FileMode os.FileMode
 

@@ -37,6 +37,25 @@ type Options struct {
 	// RateLimit is each target's rate_limit (IAM calls per second); 0 means
 	// the highest the configuration allows (1000), i.e. none that binds.
 	RateLimit float64
+	// RateAuto sets rate_limit: auto, with rate_limit_max RateLimit.
+	RateAuto bool
+	// ThrottleRate is the account's IAM rate in awsfake, which rotatord is
+	// not told: calls beyond it (and a bucket of ThrottleBurst) are
+	// answered Throttling. 0: none.
+	ThrottleRate  float64
+	ThrottleBurst int
+	// CloseConnections makes awsfake close the connection after every
+	// answer; Realistic makes its answers the size AWS sends.
+	CloseConnections, Realistic bool
+	// Isolate runs the daemon in a process of its own, so that OwnCPU is
+	// rotatord's alone (awsfake stays in this process).
+	Isolate bool
+	// Daemons is how many daemons share the account, each with Secrets
+	// secrets of its own (implies Isolate when more than 1).
+	Daemons int
+	// Profile, with Isolate, is where the daemon writes a CPU profile of
+	// its steady state (ready to the last rotation).
+	Profile string
 	// Dir holds the configuration, state and sink files; empty: a new
 	// temporary directory, removed afterwards.
 	Dir string
@@ -75,6 +94,9 @@ type Result struct {
 	ReloadScheduled int           // with Reload: entries the runner scheduled during the reload
 	MaxTargetPerSec int           // most IAM calls one target made in any second
 	Failed          int
+	Throttled       int           // IAM calls awsfake answered Throttling (ThrottleRate)
+	OwnCPUPerRot    time.Duration // with Isolate: the daemon's own CPU per rotation, ready to the end
+	Account         *accountFigures
 }
 
 // Run runs one benchmark.
@@ -91,7 +113,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer cleanup()
-	fake := awsfake.New()
+	var fopts []awsfake.Option
+	if o.ThrottleRate > 0 {
+		fopts = append(fopts, awsfake.WithAccountRate(o.ThrottleRate, max(o.ThrottleBurst, 1)))
+	}
+	if o.CloseConnections {
+		fopts = append(fopts, awsfake.WithConnectionClose())
+	}
+	if o.Realistic {
+		fopts = append(fopts, awsfake.WithRealisticResponses())
+	}
+	fake := awsfake.New(fopts...)
 	for _, a := range []string{"GetUser", "GetAccessKeyLastUsed", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "GetCallerIdentity"} {
 		fake.SetLatency(a, o.Latency)
 	}
@@ -106,15 +138,33 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer cleanSinks()
-	w := &world{o: o, dir: dir, sinkDir: sinkDir, fake: fake, endpoint: endpoint}
-	if err := w.seed(ctx); err != nil {
-		return nil, err
+	if o.Daemons > 1 {
+		o.Isolate = true
+	}
+	ws := make([]*world, max(o.Daemons, 1))
+	for i := range ws {
+		ws[i] = &world{o: o, dir: dir, sinkDir: sinkDir, fake: fake, endpoint: endpoint}
+		if len(ws) > 1 {
+			ws[i].prefix = fmt.Sprintf("d%d-", i)
+			ws[i].dir, ws[i].sinkDir = filepath.Join(dir, ws[i].prefix), filepath.Join(sinkDir, ws[i].prefix)
+			for _, d := range []string{ws[i].dir, ws[i].sinkDir} {
+				if err := os.MkdirAll(d, 0o700); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := ws[i].seed(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if o.StartupOnly {
-		return w.startup(ctx)
+		return ws[0].startup(ctx)
 	}
 	fake.RecordCalls(true)
-	return w.run(ctx)
+	if o.Isolate {
+		return isolated(ctx, ws)
+	}
+	return ws[0].run(ctx)
 }
 
 // world is one run's fixture: users and keys in awsfake, the files.
@@ -124,6 +174,7 @@ type world struct {
 	sinkDir  string // the file sinks' directory: a tmpfs where there is one
 	fake     *awsfake.Server
 	endpoint string
+	prefix   string // of its users' and admins' names, when several daemons share the account
 	admins   []aws.Credentials
 	users    []aws.Credentials
 }
@@ -181,23 +232,35 @@ func (w *world) run(ctx context.Context) (*Result, error) {
 	n := int(done.Load())
 	res.Rotations, res.Failed = n, int(failed.Load())
 	res.Elapsed = time.Duration(last.Load() - ready.UnixNano()) // every secret is queued at start
-	w.figures(res, d, after.cpu-before.cpu)
+	var st *state.Stats
+	if b, ok := d.Store().(*state.Bolt); ok {
+		s := b.Stats()
+		st = &s
+	}
+	figures(res, []*world{w}, st, after.cpu-before.cpu)
+	res.Account = account(res, []*world{w}, []time.Time{ready})
 	return res, nil
 }
 
-// figures fills in the per-rotation and rate figures.
-func (w *world) figures(res *Result, d *daemon.Daemon, cpu time.Duration) {
-	o, n := w.o, float64(res.Rotations)
+// figures fills in the per-rotation and rate figures of the daemons of
+// ws; st are their stores' figures (nil: not a bbolt store).
+func figures(res *Result, ws []*world, st *state.Stats, cpu time.Duration) {
+	o, n := ws[0].o, float64(res.Rotations)
 	calls, iam := 0, 0
 	perTarget := map[string][]time.Time{}
 	admin := map[string]bool{}
-	for _, a := range w.admins {
-		admin[a.AccessKeyID] = true
+	for _, w := range ws {
+		for _, a := range w.admins {
+			admin[a.AccessKeyID] = true
+		}
 	}
-	for _, c := range w.fake.CallLog() {
+	for _, c := range ws[0].fake.CallLog() {
 		calls++
 		if c.Service == "iam" {
 			iam++
+			if c.Throttled {
+				res.Throttled++
+			}
 			if admin[c.KeyID] {
 				perTarget[c.KeyID] = append(perTarget[c.KeyID], c.At)
 			}
@@ -206,13 +269,15 @@ func (w *world) figures(res *Result, d *daemon.Daemon, cpu time.Duration) {
 	res.CallsPerRot, res.IAMCallsPerRot = float64(calls)/n, float64(iam)/n
 	res.Achieved = n / res.Elapsed.Seconds()
 	byWorkers := float64(o.Workers) / (res.CallsPerRot * o.Latency.Seconds())
-	byRate := o.RateLimit * float64(o.Targets) / res.IAMCallsPerRot
+	byRate := o.RateLimit * float64(o.Targets*max(o.Daemons, 1)) / res.IAMCallsPerRot
+	if o.ThrottleRate > 0 {
+		byRate = min(byRate, o.ThrottleRate*n/float64(iam-res.Throttled)) // the account's rate, in rotations
+	}
 	res.Limit = byRate
 	if o.Latency > 0 {
 		res.Limit = min(byWorkers, byRate)
 	}
-	if b, ok := d.Store().(*state.Bolt); ok {
-		st := b.Stats()
+	if st != nil {
 		res.UpdatesPerRot, res.CommitsPerRot = float64(st.Updates)/n, float64(st.Commits)/n
 		res.FsyncsPerRot = 2*res.CommitsPerRot + 2 // one file sink per secret: the file, then its directory
 		res.CommitTime = st.Busy / time.Duration(max(st.Commits, 1))
@@ -292,14 +357,21 @@ func Table(rs []*Result) string {
 		return b.String()
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%8s %3s %7s %7s %6s %8s %9s %9s %8s %6s %8s %8s %8s %7s %8s %8s %11s %8s %8s %7s\n",
-		"N", "T", "workers", "latency", "rate", "ready", "calls/rot", "iam/rot", "rot/s", "limit", "achieved", "updates", "commits", "fsyncs", "commit", "busy", "cpu/1000rot", "peakRSS", "max/s/T", "failed")
+	fmt.Fprintf(&b, "%8s %3s %7s %7s %6s %8s %9s %9s %8s %6s %8s %8s %8s %7s %8s %8s %11s %8s %8s %7s %9s %7s\n",
+		"N", "T", "workers", "latency", "rate", "ready", "calls/rot", "iam/rot", "rot/s", "limit", "achieved", "updates", "commits", "fsyncs", "commit", "busy", "cpu/1000rot", "peakRSS", "max/s/T", "failed", "throttled", "own/rot")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "%8d %3d %7d %7s %6.0f %8s %9.2f %9.2f %8.1f %6.1f %8.2f %8.2f %8.2f %7.2f %8s %7.0f%% %11s %7dM %8d %7d\n",
-			r.Secrets, r.Targets, r.Workers, r.Latency, r.RateLimit, r.StartToReady.Round(time.Millisecond),
+		rate, own := fmt.Sprintf("%.0f", r.RateLimit), "-"
+		if r.RateAuto {
+			rate = "auto"
+		}
+		if r.Isolate || r.Daemons > 1 {
+			own = r.OwnCPUPerRot.Round(10 * time.Microsecond).String()
+		}
+		fmt.Fprintf(&b, "%8d %3d %7d %7s %6s %8s %9.2f %9.2f %8.1f %6.1f %8.2f %8.2f %8.2f %7.2f %8s %7.0f%% %11s %7dM %8d %7d %9d %7s\n",
+			r.Secrets, r.Targets, r.Workers, r.Latency, rate, r.StartToReady.Round(time.Millisecond),
 			r.CallsPerRot, r.IAMCallsPerRot, r.Achieved, r.Limit, r.Achieved/r.Limit, r.UpdatesPerRot, r.CommitsPerRot, r.FsyncsPerRot,
 			r.CommitTime.Round(10*time.Microsecond), 100*r.CommitterBusy,
-			r.CPUPer1000.Round(time.Millisecond), r.PeakRSS>>20, r.MaxTargetPerSec, r.Failed)
+			r.CPUPer1000.Round(time.Millisecond), r.PeakRSS>>20, r.MaxTargetPerSec, r.Failed, r.Throttled, own)
 	}
 	return b.String()
 }

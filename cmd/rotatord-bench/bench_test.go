@@ -43,6 +43,33 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestRunAccountRate: against an account rate hidden in awsfake, with
+// rate_limit: auto, connections closed after each answer and full-size
+// answers, every rotation succeeds and the account figures add up.
+func TestRunAccountRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a daemon")
+	}
+	r, err := Run(context.Background(), Options{Secrets: 60, Targets: 1, Workers: 8, RateAuto: true,
+		ThrottleRate: 40, ThrottleBurst: 40, CloseConnections: true, Realistic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Rotations != 60 || r.Failed != 0 {
+		t.Fatalf("%d rotations, %d failed; want 60 and 0", r.Rotations, r.Failed)
+	}
+	f := r.Account
+	if f == nil || f.Rate != 40 || f.Steady <= 0 || len(f.Shares) != 1 || f.Shares[0] != f.Steady {
+		t.Fatalf("account figures %+v", f)
+	}
+	if f.ThrottledAll > 0.1 || r.Throttled > 12 {
+		t.Errorf("%d calls throttled (%.1f%%)", r.Throttled, 100*f.ThrottledAll)
+	}
+	if tab := AccountTable([]*Result{r}); !strings.Contains(tab, "auto") || len(strings.Split(strings.TrimSpace(tab), "\n")) != 2 {
+		t.Errorf("account table:\n%s", tab)
+	}
+}
+
 func TestMaxInWindow(t *testing.T) {
 	t0 := time.Unix(0, 0)
 	at := func(ms ...int) []time.Time {

@@ -20,11 +20,11 @@ import (
 func (w *world) seed(ctx context.Context) error {
 	o := w.o
 	for t := range o.Targets {
-		w.admins = append(w.admins, w.fake.SeedUser(fmt.Sprintf("admin-%d", t), true))
+		w.admins = append(w.admins, w.fake.SeedUser(fmt.Sprintf("%sadmin-%d", w.prefix, t), true))
 	}
 	w.users = make([]aws.Credentials, o.Secrets)
 	for i := range o.Secrets {
-		w.users[i] = w.fake.SeedUser(fmt.Sprintf("u%06d", i), false)
+		w.users[i] = w.fake.SeedUser(w.userName(i), false)
 	}
 	key, err := state.NewProtectionKey()
 	if err != nil {
@@ -34,16 +34,20 @@ func (w *world) seed(ctx context.Context) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 1\nworkers: %d\nlisten: 127.0.0.1:0\ncontrol_socket: %s\nstate:\n  path: state.db\n  protection_key_file: protection.key\ntargets:\n",
 		o.Workers, filepath.Join(w.dir, "c.sock"))
+	rate := fmt.Sprintf("%g", o.RateLimit)
+	if o.RateAuto {
+		rate = fmt.Sprintf("auto\n    rate_limit_max: %g", o.RateLimit)
+	}
 	for t, a := range w.admins {
 		files[fmt.Sprintf("t%d.secret", t)] = a.SecretAccessKey
-		fmt.Fprintf(&b, "  - name: t%d\n    endpoint: %s\n    access_key_id: %s\n    secret_access_key_file: t%d.secret\n    rate_limit: %g\n",
-			t, w.endpoint, a.AccessKeyID, t, o.RateLimit)
+		fmt.Fprintf(&b, "  - name: t%d\n    endpoint: %s\n    access_key_id: %s\n    secret_access_key_file: t%d.secret\n    rate_limit: %s\n",
+			t, w.endpoint, a.AccessKeyID, t, rate)
 	}
 	b.WriteString("secrets:\n")
 	for i, u := range w.users {
-		fmt.Fprintf(&b, "  - name: /bench/s%06d\n    target: t%d\n    authentication_credentials: use-target-creds\n    access_key_id: %s\n    user_name: u%06d\n"+
+		fmt.Fprintf(&b, "  - name: /bench/s%06d\n    target: t%d\n    authentication_credentials: use-target-creds\n    access_key_id: %s\n    user_name: %s\n"+
 			"    auto_rotate: true\n    rotation_interval: 30\n    rotation_hour: 3\n    catch_up: immediate\n    sinks:\n      - {type: file, path: %s/%06d.ini, profile: p}\n",
-			i, i%o.Targets, u.AccessKeyID, i, w.sinkDir, i)
+			i, i%o.Targets, u.AccessKeyID, w.userName(i), w.sinkDir, i)
 	}
 	files["rotatord.yaml"] = b.String()
 	// w.dir is the benchmark's own work directory (0700): not configured
@@ -84,7 +88,7 @@ func (w *world) seedState(ctx context.Context, key string) error {
 				u := w.users[i]
 				err := st.Update(ctx, fmt.Sprintf("/bench/s%06d", i), func(tx *state.Tx) error {
 					s := tx.Secret
-					s.UserName, s.UserARN, s.LastRotation = fmt.Sprintf("u%06d", i), w.fake.UserARN(fmt.Sprintf("u%06d", i)), last
+					s.UserName, s.UserARN, s.LastRotation = w.userName(i), w.fake.UserARN(w.userName(i)), last
 					s.Versions = []state.Version{{N: 1, AccessKeyID: u.AccessKeyID, Created: last, State: state.Current, Imported: true}}
 					return nil
 				})
@@ -109,3 +113,6 @@ func (w *world) seedState(ctx context.Context, key string) error {
 		return nil
 	}
 }
+
+// userName is the IAM user of secret i.
+func (w *world) userName(i int) string { return fmt.Sprintf("%su%06d", w.prefix, i) }

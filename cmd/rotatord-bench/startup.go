@@ -92,6 +92,13 @@ func ChildMain() bool {
 		return false
 	}
 	daemon.SetProcs()
+	if n, err := strconv.Atoi(os.Getenv(rotateEnv)); err == nil {
+		if err := rotateChild(path, n); err != nil {
+			fmt.Fprintln(os.Stderr, "rotatord-bench daemon:", strings.TrimSpace(err.Error()))
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	reloaded := make(chan slog.Record, 1)

@@ -78,6 +78,7 @@ func unroutable(r *http.Request, body []byte, scope string) (string, protocol, *
 // ServeHTTP answers one AWS API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
+	s.endpointHeaders(w)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		_, p, _ := unroutable(r, nil, "")
@@ -106,7 +107,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.countCall(svc.signingName, action, auth.keyID)
+	throttled := s.overRate(svc.signingName)
+	s.countCall(svc.signingName, action, auth.keyID, throttled)
+	if throttled {
+		s.logCall(action, auth.keyID, Throttling.Code)
+		Throttling.answer(w, svc.proto, requestID)
+		return
+	}
 	if !s.delay(r, action) {
 		return // the client went away during the latency
 	}
@@ -133,6 +140,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logCall(action, auth.keyID, "")
+	if qp, ok := svc.proto.(queryProtocol); ok && s.indent {
+		qp.encodeResult(w, action, requestID, result, true)
+		return
+	}
 	svc.proto.writeResult(w, action, requestID, result)
 }
 
@@ -169,11 +180,11 @@ func (s *Server) Unhandled() []string {
 	return append([]string(nil), s.unhandled...)
 }
 
-func (s *Server) countCall(service, action, keyID string) {
+func (s *Server) countCall(service, action, keyID string, throttled bool) {
 	s.lock()
 	s.calls[action]++
 	if s.recording {
-		s.callLog = append(s.callLog, CallRecord{Service: service, Action: action, KeyID: keyID, At: time.Now()})
+		s.callLog = append(s.callLog, CallRecord{Service: service, Action: action, KeyID: keyID, At: time.Now(), Throttled: throttled})
 	}
 	s.mu.Unlock()
 }
@@ -185,6 +196,8 @@ type CallRecord struct {
 	Action  string
 	KeyID   string // the access key id that signed it (as claimed, checked or not)
 	At      time.Time
+	// Throttled: the account-wide rate (WithAccountRate) refused it.
+	Throttled bool
 }
 
 // RecordCalls starts (or stops) recording every call's arrival in

@@ -34,7 +34,11 @@
 //     created); see [Call.MayUse];
 //   - fault injection per action, of any service: error responses, errors
 //     after the action took effect, dropped connections, latency and
-//     holds.
+//     holds;
+//   - the endpoints users really have: an account-wide IAM rate the
+//     client is not told, answered with Throttling ([WithAccountRate]); a
+//     connection closed after every answer ([WithConnectionClose]); and
+//     answers indented as AWS sends them ([WithRealisticResponses]).
 //
 // Choices where AWS offers more than a test needs:
 //   - permissions are not policies: a user or role is admin or not;

@@ -56,8 +56,18 @@ type responseMetadata struct {
 }
 
 func (p queryProtocol) writeResult(w http.ResponseWriter, action, requestID string, v any) {
-	x := xmlWriters.Get().(*xmlWriter)
-	defer xmlWriters.Put(x)
+	p.encodeResult(w, action, requestID, v, false)
+}
+
+// encodeResult answers with the result v of action, its XML indented as
+// AWS indents it when indent is set.
+func (p queryProtocol) encodeResult(w http.ResponseWriter, action, requestID string, v any, indent bool) {
+	pool := &xmlWriters
+	if indent {
+		pool = &indentedXMLWriters
+	}
+	x := pool.Get().(*xmlWriter)
+	defer pool.Put(x)
 	x.buf.Reset()
 	start := xml.StartElement{
 		Name: xml.Name{Local: action + "Response"},
@@ -79,6 +89,9 @@ func (p queryProtocol) writeResult(w http.ResponseWriter, action, requestID stri
 	}
 	if err != nil {
 		x.enc = xml.NewEncoder(&x.buf) // the failed one may hold an open element
+		if indent {
+			x.enc.Indent("", "  ")
+		}
 		p.writeError(w, errInternal(fmt.Errorf("encode %s result: %w", action, err)), requestID)
 		return
 	}
@@ -95,6 +108,14 @@ type xmlWriter struct {
 var xmlWriters = sync.Pool{New: func() any {
 	x := &xmlWriter{}
 	x.enc = xml.NewEncoder(&x.buf)
+	return x
+}}
+
+// indentedXMLWriters are xmlWriters that indent as AWS does.
+var indentedXMLWriters = sync.Pool{New: func() any {
+	x := &xmlWriter{}
+	x.enc = xml.NewEncoder(&x.buf)
+	x.enc.Indent("", "  ")
 	return x
 }}
 

@@ -47,6 +47,10 @@ type Server struct {
 	faults    map[string][]*queuedFault
 	latency   map[string]time.Duration
 	holds     map[string][]*Hold
+	bucket    *bucket // the account-wide rate (WithAccountRate); nil: none
+
+	closeConns bool // set once by New; read-only afterwards
+	indent     bool // set once by New; read-only afterwards
 
 	// IAM's last-used delay and credential report: see lastused.go and
 	// iam_report.go.

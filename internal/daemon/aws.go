@@ -143,6 +143,6 @@ func TargetIAM(ctx context.Context, cfg *config.Config, name string, creds aws.C
 	if creds != nil {
 		c.Credentials = creds
 	}
-	c.APIOptions = append(c.APIOptions, iamRateLimit(newLimiter(t.RateLimit)))
+	c.APIOptions = append(c.APIOptions, iamRateLimit(NewLimiter(t)))
 	return iam.NewFromConfig(c), nil
 }

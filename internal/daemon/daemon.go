@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/robfig/cron/v3"
-	"golang.org/x/time/rate"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
@@ -83,7 +82,7 @@ type Daemon struct {
 	engine   *Engine
 	notifier *notify.Notifier
 	entries  map[string]*entry
-	limiters map[string]*rate.Limiter
+	limiters map[string]*Limiter
 	// claims remembers which secret was seen on which IAM user, across
 	// reloads (see owners.go).
 	claims *userClaims
@@ -134,7 +133,7 @@ func Run(ctx context.Context, o Options) error {
 
 	d := &Daemon{
 		opts: o, log: o.Logger, store: st, now: o.Now, runner: o.Runner,
-		entries: map[string]*entry{}, limiters: map[string]*rate.Limiter{},
+		entries: map[string]*entry{}, limiters: map[string]*Limiter{},
 		replica: ReplicaName(cfg), claims: newUserClaims(),
 	}
 	stopBeat, err := d.heartbeat(ctx, cfg)
@@ -250,14 +249,10 @@ func (d *Daemon) shutdown(timeout time.Duration, cancelWork context.CancelFunc) 
 // store, with the targets' rate limiters kept across reloads.
 func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 	d.mu.Lock()
-	lims := make(map[string]*rate.Limiter, len(cfg.Targets))
-	for _, t := range cfg.Targets {
-		lim := d.limiters[t.Name]
-		if lim == nil {
-			lim = newLimiter(t.RateLimit)
-		}
-		lim.SetLimit(limitOf(t.RateLimit))
-		lims[t.Name] = lim
+	lims := make(map[string]*Limiter, len(cfg.Targets))
+	for i := range cfg.Targets {
+		t := &cfg.Targets[i]
+		lims[t.Name] = d.limiters[t.Name].reuse(t)
 	}
 	d.mu.Unlock()
 	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{

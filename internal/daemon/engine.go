@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"golang.org/x/time/rate"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
@@ -56,7 +55,7 @@ type EngineOptions struct {
 	Rotator iamrotate.Options
 	// Limiters hold each target's rate_limit, by target name; a target
 	// without one is not limited. The daemon keeps them across reloads.
-	Limiters map[string]*rate.Limiter
+	Limiters map[string]*Limiter
 	// Retryer replaces the SDK's standard retryer (tests: a faster one).
 	Retryer func() aws.Retryer
 	// SinkRetry replaces the webhook sinks' retry policy (tests).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rotatord/rotatord/internal/awsfake/awstest"
+	"github.com/rotatord/rotatord/internal/pace"
 )
 
 // manySecrets seeds n users and returns a configuration whose secrets all
@@ -79,4 +80,73 @@ func TestThrottledIAM(t *testing.T) {
 	if w.fake.Calls("ListAccessKeys") < n+5 {
 		t.Errorf("ListAccessKeys called %d times for %d secrets: no throttled call was retried?", w.fake.Calls("ListAccessKeys"), n)
 	}
+}
+
+// TestRateLimitAutoRotations: 150 secrets due at once on a target with
+// rate_limit: auto, against an account whose IAM answers Throttling beyond
+// 40 calls/s: every rotation succeeds, exactly once, and the limiter's
+// gauge shows the rate it found. (TestRateLimitAutoFindsRate checks the
+// rate itself.)
+func TestRateLimitAutoRotations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 15 s of rate-limited calls")
+	}
+	t.Parallel()
+	const n, perSecond = 150, 40
+	w := newWorld(t)
+	w.fake.SetAccountRate(perSecond, perSecond)
+	cfg := strings.Replace(manySecrets(w, n, "auto"), "workers: 4", "workers: 16", 1)
+	w.start(cfg)
+	w.d.mu.Lock()
+	lim := w.d.limiters["prod"]
+	w.d.mu.Unlock()
+	// The most the limiter let through while the secrets rotated: once
+	// they are done it falls back towards 2 calls/s, the rate it would
+	// start a quiet target at.
+	stop, peak := make(chan struct{}), make(chan float64)
+	go func() {
+		best := 0.0
+		for {
+			best = max(best, lim.Rate())
+			select {
+			case <-stop:
+				peak <- best
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	w.advance(t0.Add(time.Hour))
+	close(stop)
+	found := <-peak
+	checkAllRotatedOnce(t, w)
+	t.Logf("%d IAM calls throttled; the limiter reached %.1f calls/s", w.fake.Throttled(), found)
+	if lim.Auto() == nil || found <= 2*pace.StartRate || found > 4*perSecond {
+		t.Errorf("the limiter reached %.1f calls/s over %d rotations, want it to grow from 2 towards %d", found, n, perSecond)
+	}
+	if got, ok := gauge(t, w.d, "rotatord_rate_limit", "prod"); !ok || got < pace.MinRate {
+		t.Errorf("rotatord_rate_limit{target=\"prod\"} = %v (present: %v), want the limiter's rate", got, ok)
+	}
+}
+
+// gauge returns the value of the daemon's metric name for target.
+func gauge(t *testing.T, d *Daemon, name, target string) (float64, bool) {
+	t.Helper()
+	mfs, err := d.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "target" && l.GetValue() == target {
+					return m.GetGauge().GetValue(), true
+				}
+			}
+		}
+	}
+	return 0, false
 }

@@ -48,7 +48,7 @@ func newMetrics(d *Daemon) *metrics {
 	}
 	m.held = newHeldMetrics()
 	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases, m.held.now, m.held.total,
-		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d},
+		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d}, rateCollector{d},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reloadOK.Set(1)
 	m.reloadTime.SetToCurrentTime()
@@ -163,4 +163,25 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	q, r := c.d.pool.counts()
 	ch <- prometheus.MustNewConstMetric(queuedDesc, prometheus.GaugeValue, float64(q))
 	ch <- prometheus.MustNewConstMetric(runningDesc, prometheus.GaugeValue, float64(r))
+}
+
+var (
+	rateDesc = prometheus.NewDesc("rotatord_rate_limit",
+		"IAM calls per second the target's limiter lets through now: its rate_limit, or, with rate_limit: auto, the rate it has found.", []string{"target"}, nil)
+	throttledDesc = prometheus.NewDesc("rotatord_iam_throttled_total",
+		"IAM calls of the target answered with a throttling error (each attempt; the SDK retries them).", []string{"target"}, nil)
+)
+
+// rateCollector reports each target's limiter.
+type rateCollector struct{ d *Daemon }
+
+func (c rateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- rateDesc; ch <- throttledDesc }
+
+func (c rateCollector) Collect(ch chan<- prometheus.Metric) {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	for name, l := range c.d.limiters {
+		ch <- prometheus.MustNewConstMetric(rateDesc, prometheus.GaugeValue, l.Rate(), name)
+		ch <- prometheus.MustNewConstMetric(throttledDesc, prometheus.CounterValue, float64(l.Throttled()), name)
+	}
 }

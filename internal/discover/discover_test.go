@@ -123,7 +123,7 @@ func (a *account) client(t *testing.T, rateLimit float64) *iam.Client {
 	t.Helper()
 	cfg := &config.Config{Targets: []config.Target{{
 		Name: "prod", Region: "us-east-1", Endpoint: a.url, Credentials: config.CredentialsStatic,
-		AccessKeyID: a.admin.AccessKeyID, SecretAccessKey: config.SecretValue(a.admin.SecretAccessKey), RateLimit: rateLimit,
+		AccessKeyID: a.admin.AccessKeyID, SecretAccessKey: config.SecretValue(a.admin.SecretAccessKey), RateLimit: config.Rate(rateLimit),
 	}}}
 	c, err := daemon.TargetIAM(t.Context(), cfg, "prod", nil)
 	if err != nil {

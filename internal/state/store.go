@@ -221,11 +221,16 @@ func (b *Bolt) History(ctx context.Context, name string) ([]Event, error) {
 	return out, nil
 }
 
-// load decodes the named secret in tx, or returns ErrNotFound.
+// load decodes the named secret in tx, or returns ErrNotFound. A record
+// decoded (or written) before comes from the cache: the daemon reads each
+// secret right after its rotation wrote it.
 func (b *Bolt) load(tx *bolt.Tx, name string) (*Secret, error) {
 	data := tx.Bucket(bucketSecrets).Get([]byte(name))
 	if data == nil {
 		return nil, ErrNotFound
+	}
+	if s, ok := b.cache.get(name, data); ok {
+		return s, nil
 	}
 	s, err := decodeSecret(b.seal, data)
 	if err != nil {
