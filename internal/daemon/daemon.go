@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/buildinfo"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/notify"
@@ -53,6 +54,9 @@ type Options struct {
 	// retries (tests).
 	SinkRetry     *webhook.Retry
 	NotifyOptions notify.Options
+	// Build is the binary's identity, exported as rotatord_build_info;
+	// zero: what buildinfo.Read finds without -ldflags overrides.
+	Build buildinfo.Info
 }
 
 // Daemon is a running rotatord: one configuration at a time, a worker pool,
@@ -113,6 +117,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.Notify == nil {
 		o.Notify = sdNotify
+	}
+	if o.Build == (buildinfo.Info{}) {
+		o.Build = buildinfo.Read("", "", "")
 	}
 	// Catch SIGHUP from the start: its default action would kill us.
 	hup := make(chan os.Signal, 1)

@@ -45,7 +45,15 @@ func newMetrics(d *Daemon) *metrics {
 			Help: "Jobs on a shared store that another replica decided: held_elsewhere (its lease was taken), rotated_elsewhere (it rotated the secret first), lost (this replica lost the lease mid-rotation; its writes were refused).",
 		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases,
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rotatord_build_info",
+		Help: "Always 1; its labels say which build runs: version, commit (+dirty if built from a modified tree) and go_version.",
+		ConstLabels: prometheus.Labels{
+			"version": d.opts.Build.Version, "commit": d.opts.Build.Commit, "go_version": d.opts.Build.GoVersion,
+		},
+	})
+	build.Set(1)
+	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases, build,
 		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reloadOK.Set(1)
