@@ -102,6 +102,10 @@ type entry struct {
 	last       time.Time      // the last rotation, or when the key was created; zero if unknown
 	keyCreated time.Time      // when the current key was created; zero if unknown
 	next       time.Time      // the next rotation; zero if none
+	interval   time.Duration  // the gap between the schedule's next two rotations; zero if none
+	// pendingSince is when the rotation whose delivery is pending (a sink
+	// lacks its new key) began; zero if none is.
+	pendingSince time.Time
 }
 
 // Run loads the configuration, opens the store, recovers open rotations,

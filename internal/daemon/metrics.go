@@ -124,9 +124,14 @@ var (
 		"When the secret was last rotated (or its key created), Unix time.", []string{"secret"}, nil)
 	nextRotationDesc = prometheus.NewDesc("rotatord_next_rotation_timestamp_seconds",
 		"When the secret is next rotated, Unix time.", []string{"secret"}, nil)
+	intervalDesc = prometheus.NewDesc("rotatord_rotation_interval_seconds",
+		"The secret's rotation interval: the time between the next two rotations its schedule makes.", []string{"secret"}, nil)
+	pendingDesc = prometheus.NewDesc("rotatord_delivery_pending_since_timestamp_seconds",
+		"When the rotation whose delivery is pending (a sink lacks the new key; both keys stay valid) began, Unix time; absent when none is.", []string{"secret"}, nil)
 )
 
-// scheduleCollector reports each secret's last and next rotation from the
+// scheduleCollector reports each secret's last and next rotation, its
+// interval and its pending delivery from the
 // daemon's schedule entries at scrape time, so that 100,000 secrets cost
 // no metric objects between scrapes.
 type scheduleCollector struct{ d *Daemon }
@@ -134,6 +139,8 @@ type scheduleCollector struct{ d *Daemon }
 func (c scheduleCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lastRotationDesc
 	ch <- nextRotationDesc
+	ch <- intervalDesc
+	ch <- pendingDesc
 }
 
 func (c scheduleCollector) Collect(ch chan<- prometheus.Metric) {
@@ -145,6 +152,12 @@ func (c scheduleCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if !e.next.IsZero() {
 			ch <- prometheus.MustNewConstMetric(nextRotationDesc, prometheus.GaugeValue, float64(e.next.Unix()), name)
+		}
+		if e.interval > 0 {
+			ch <- prometheus.MustNewConstMetric(intervalDesc, prometheus.GaugeValue, e.interval.Seconds(), name)
+		}
+		if !e.pendingSince.IsZero() {
+			ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(e.pendingSince.Unix()), name)
 		}
 	}
 }
