@@ -273,7 +273,7 @@ func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 	}
 	d.mu.Unlock()
 	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{
-		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
+		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Observe: d.metrics.observeAWS, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
 		Replica: d.replica, claims: d.claims, acks: d.acks,
 	})
 	if err != nil {

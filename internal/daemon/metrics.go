@@ -22,6 +22,12 @@ type metrics struct {
 	// leases counts what replicas sharing the store did to this one's
 	// jobs; no secret label, to keep the series few.
 	leases *prometheus.CounterVec
+	// awsRequests counts AWS requests by target, service, operation and
+	// result (awsmetrics.go).
+	awsRequests *prometheus.CounterVec
+	// all is every collector in reg: what /metrics can show
+	// (metrics_names_test.go lists their names for deploy/'s checks).
+	all []prometheus.Collector
 }
 
 func newMetrics(d *Daemon) *metrics {
@@ -44,6 +50,7 @@ func newMetrics(d *Daemon) *metrics {
 			Name: "rotatord_lease_outcomes_total",
 			Help: "Jobs on a shared store that another replica decided: held_elsewhere (its lease was taken), rotated_elsewhere (it rotated the secret first), lost (this replica lost the lease mid-rotation; its writes were refused).",
 		}, []string{"outcome"}),
+		awsRequests: newAWSRequests(),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "rotatord_build_info",
@@ -53,9 +60,10 @@ func newMetrics(d *Daemon) *metrics {
 		},
 	})
 	build.Set(1)
-	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases, build,
+	m.all = []prometheus.Collector{m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases, m.awsRequests, build,
 		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d},
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
+	m.reg.MustRegister(m.all...)
 	m.reloadOK.Set(1)
 	m.reloadTime.SetToCurrentTime()
 	return m

@@ -3,10 +3,11 @@ package daemon
 import (
 	"testing"
 
+	"github.com/rotatord/rotatord/internal/awsfake"
 	"github.com/rotatord/rotatord/internal/buildinfo"
 )
 
-// series returns the value of the gauge name whose labels include want,
+// series returns the value of the gauge or counter name whose labels include want,
 // and whether the daemon's registry has one.
 func (w *world) series(name string, want map[string]string) (float64, bool) {
 	w.t.Helper()
@@ -30,6 +31,9 @@ func (w *world) series(name string, want map[string]string) (float64, bool) {
 				}
 			}
 			if n == len(want) {
+				if c := m.GetCounter(); c != nil {
+					return c.GetValue(), true
+				}
 				return m.GetGauge().GetValue(), true
 			}
 		}
@@ -47,5 +51,31 @@ func TestBuildInfoMetric(t *testing.T) {
 	labels := map[string]string{"version": "v1.2.3", "commit": "abc123+dirty", "go_version": "go1.26.8"}
 	if v, ok := w.series("rotatord_build_info", labels); !ok || v != 1 {
 		t.Fatalf("rotatord_build_info%v = %v (present %v), want 1", labels, v, ok)
+	}
+}
+
+// TestAWSRequestsMetric: each AWS request attempt is counted by target,
+// service, operation and result, a throttled attempt the SDK retries as
+// throttled.
+func TestAWSRequestsMetric(t *testing.T) {
+	w := newWorld(t)
+	k := w.user("app")
+	if err := w.fake.SetKeyCreateDate(k.AccessKeyID, t0.AddDate(0, 0, -40)); err != nil {
+		t.Fatal(err)
+	}
+	w.fake.FailNext("CreateAccessKey", 1, awsfake.Throttling)
+	w.start(w.header("") + w.secretYAML("app", "auto_rotate: true", "rotation_interval: 30", "rotation_hour: 3", "catch_up: immediate"))
+	eventually(t, "the catch-up rotation", func() bool { return len(w.fake.Keys("app")) == 2 })
+	w.idle()
+	create := map[string]string{"target": "prod", "service": "IAM", "operation": "CreateAccessKey"}
+	for result, want := range map[string]float64{"throttled": 1, "ok": 1} {
+		create["result"] = result
+		if v, ok := w.series("rotatord_aws_requests_total", create); !ok || v != want {
+			t.Errorf("rotatord_aws_requests_total%v = %v (present %v), want %v", create, v, ok, want)
+		}
+	}
+	verify := map[string]string{"target": "prod", "service": "STS", "operation": "GetCallerIdentity", "result": "ok"}
+	if v, ok := w.series("rotatord_aws_requests_total", verify); !ok || v < 1 {
+		t.Errorf("rotatord_aws_requests_total%v = %v (present %v), want at least 1", verify, v, ok)
 	}
 }
