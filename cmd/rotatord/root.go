@@ -125,6 +125,7 @@ protection key or the access keys in its memory.`,
 		c.stateCommand(),
 		c.demoCommand(),
 		c.versionCommand(),
+		c.healthCommand(),
 		c.commandsCommand(),
 	)
 	return root
