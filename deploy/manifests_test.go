@@ -689,7 +689,8 @@ func TestDockerfile(t *testing.T) {
 	if len(froms) == 0 || froms[len(froms)-1] != "gcr.io/distroless/static-debian12:nonroot" {
 		t.Errorf("the final stage is %q; want gcr.io/distroless/static-debian12:nonroot", froms)
 	}
-	for _, s := range []string{"CGO_ENABLED=0", "-trimpath", "./cmd/rotatord", `"run", "-c", "/etc/rotatord/rotatord.yaml", "--log-format", "json"`} {
+	for _, s := range []string{"CGO_ENABLED=0", "-trimpath", "-buildid=", "-X main.commit=${COMMIT}", "./cmd/rotatord", `"run", "-c", "/etc/rotatord/rotatord.yaml", "--log-format", "json"`,
+		`HEALTHCHECK `, `CMD ["/usr/bin/rotatord", "health"]`, "USER 65532:65532"} {
 		if !strings.Contains(all, s) {
 			t.Errorf("Dockerfile lacks %s", s)
 		}

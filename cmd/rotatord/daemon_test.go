@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -216,6 +217,10 @@ func TestDaemonEndToEnd(t *testing.T) {
 	p := w.startDaemon()
 	if v := p.metric("rotatord_config_last_reload_successful"); v != 1 {
 		t.Fatalf("reload metric %v at start, want 1", v)
+	}
+	buildSeries := fmt.Sprintf(`rotatord_build_info{commit=%q,go_version=%q,version=%q}`, testCommit, runtime.Version(), testVersion)
+	if v := p.metric(buildSeries); v != 1 {
+		t.Fatalf("%s is %v, want 1", buildSeries, v)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + p.listen + path)

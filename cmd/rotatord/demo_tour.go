@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, w io.Writer, o demoOptions) (err error) {
 	ran := make(chan error, 1)
 	go func() {
 		ran <- daemon.Run(dctx, daemon.Options{
-			ConfigPath: cfgPath, Logger: o.Logger, NoWatch: true,
+			ConfigPath: cfgPath, Logger: o.Logger, NoWatch: true, Build: build(),
 			AfterRotation: func(_ string, res *iamrotate.Result, err error) {
 				select {
 				case rotated <- rotation{res, err}:

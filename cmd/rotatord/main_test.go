@@ -25,7 +25,9 @@ import (
 )
 
 // binary is the rotatord binary the end-to-end tests run, built once by
-// TestMain with the failpoints armed (and -race when the tests run with it).
+// TestMain with the failpoints armed (and -race when the tests run with it),
+// its version, commit and date set by -ldflags as a release build's are
+// (linkedBuild, checked by TestVersion).
 var binary string
 
 func TestMain(m *testing.M) {
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "rotatord")
-	args := []string{"build", "-tags", "failpoints", "-o", binary}
+	args := []string{"build", "-tags", "failpoints", "-o", binary, "-ldflags", linkedBuild}
 	if raceEnabled {
 		args = append(args, "-race")
 	}

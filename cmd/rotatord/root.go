@@ -91,6 +91,7 @@ no other process of the same user (ptrace, /proc/PID/mem), can read the
 protection key or the access keys in its memory.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       build().String(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := newLogger(c.stderr, c.logFormat, c.logLevel)
 			if err != nil {
@@ -100,6 +101,7 @@ protection key or the access keys in its memory.`,
 			return nil
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return errUsage{err} })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&c.configPath, "config", "c", "/etc/rotatord/rotatord.yaml", "configuration `file`")
@@ -123,6 +125,9 @@ protection key or the access keys in its memory.`,
 		c.adoptCommand(),
 		c.stateCommand(),
 		c.demoCommand(),
+		c.versionCommand(),
+		c.healthCommand(),
+		c.commandsCommand(),
 	)
 	return root
 }

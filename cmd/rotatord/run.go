@@ -73,7 +73,7 @@ output (JSON unless a terminal); errors that stop it go to standard error.`,
 				return errUsage{err}
 			}
 			daemon.SetProcs()
-			return daemon.Run(c.ctx, daemon.Options{ConfigPath: c.configPath, Logger: log})
+			return daemon.Run(c.ctx, daemon.Options{ConfigPath: c.configPath, Logger: log, Build: build()})
 		},
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/rotatord/rotatord/config"
+	"github.com/rotatord/rotatord/internal/buildinfo"
 	"github.com/rotatord/rotatord/internal/control"
 	"github.com/rotatord/rotatord/internal/iamrotate"
 	"github.com/rotatord/rotatord/internal/notify"
@@ -51,6 +52,9 @@ type Options struct {
 	// retries (tests).
 	SinkRetry     *webhook.Retry
 	NotifyOptions notify.Options
+	// Build is the binary's identity, exported as rotatord_build_info;
+	// zero: what buildinfo.Read finds without -ldflags overrides.
+	Build buildinfo.Info
 }
 
 // Daemon is a running rotatord: one configuration at a time, a worker pool,
@@ -96,6 +100,10 @@ type entry struct {
 	last       time.Time      // the last rotation, or when the key was created; zero if unknown
 	keyCreated time.Time      // when the current key was created; zero if unknown
 	next       time.Time      // the next rotation; zero if none
+	interval   time.Duration  // the gap between the schedule's next two rotations; zero if none
+	// pendingSince is when the rotation whose delivery is pending (a sink
+	// lacks its new key) began; zero if none is.
+	pendingSince time.Time
 }
 
 // Run loads the configuration, opens the store, recovers open rotations,
@@ -111,6 +119,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.Notify == nil {
 		o.Notify = sdNotify
+	}
+	if o.Build == (buildinfo.Info{}) {
+		o.Build = buildinfo.Read("", "", "")
 	}
 	// Catch SIGHUP from the start: its default action would kill us.
 	hup := make(chan os.Signal, 1)
@@ -256,7 +267,7 @@ func (d *Daemon) apply(ctx context.Context, cfg *config.Config) error {
 	}
 	d.mu.Unlock()
 	eng, err := NewEngine(ctx, cfg, d.store, EngineOptions{
-		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
+		Logger: d.log, Rotator: d.rotatorOptions(), Limiters: lims, Observe: d.metrics.observeAWS, Retryer: d.opts.Retryer, SinkRetry: d.opts.SinkRetry,
 		Replica: d.replica, claims: d.claims, acks: d.acks,
 	})
 	if err != nil {

@@ -36,6 +36,9 @@ func TestIntervalSchedule(t *testing.T) {
 	if !last.Equal(first) {
 		t.Fatalf("last rotation %s, want %s", last, first)
 	}
+	if v, ok := w.series("rotatord_rotation_interval_seconds", map[string]string{"secret": "/app/app"}); !ok || v != 30*86400 {
+		t.Fatalf("rotatord_rotation_interval_seconds %v (present %v), want 30 days", v, ok)
+	}
 	for i := 1; i <= 3; i++ {
 		want := first.AddDate(0, 0, 30*i)
 		if got := w.next("/app/app"); !got.Equal(want) {
@@ -122,6 +125,10 @@ func TestDeliveryRetry(t *testing.T) {
 	if n := len(w.fake.Keys("app")); n != 2 {
 		t.Fatalf("%d keys while delivery is pending, want both (strict mode keeps the old one)", n)
 	}
+	pending := map[string]string{"secret": "/app/app"}
+	if v, ok := w.series("rotatord_delivery_pending_since_timestamp_seconds", pending); !ok || v != float64(st.Journal.Started.Unix()) {
+		t.Fatalf("rotatord_delivery_pending_since_timestamp_seconds %v (present %v), want %d, the rotation's start", v, ok, st.Journal.Started.Unix())
+	}
 	retryAt := w.next("/app/app")
 	if d := retryAt.Sub(w.clock.Now()); d != 30*time.Second {
 		t.Fatalf("delivery retry in %s, want 30s", d)
@@ -140,6 +147,12 @@ func TestDeliveryRetry(t *testing.T) {
 	}
 	if n := len(w.fake.Keys("app")); n != 1 {
 		t.Fatalf("%d keys after the delivery, want 1 (strict)", n)
+	}
+	if v, ok := w.series("rotatord_delivery_pending_since_timestamp_seconds", pending); ok {
+		t.Fatalf("rotatord_delivery_pending_since_timestamp_seconds is %v after the delivery, want absent", v)
+	}
+	if v, ok := w.series("rotatord_rotation_interval_seconds", pending); !ok || v != 86400 {
+		t.Fatalf("rotatord_rotation_interval_seconds of @daily %v (present %v), want a day", v, ok)
 	}
 	if n := w.fake.Calls("CreateAccessKey"); n != 1 {
 		t.Fatalf("CreateAccessKey called %d times, want 1", n)

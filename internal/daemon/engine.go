@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/control"
@@ -56,6 +57,9 @@ type EngineOptions struct {
 	// Limiters hold each target's rate_limit, by target name; a target
 	// without one is not limited. The daemon keeps them across reloads.
 	Limiters map[string]*Limiter
+	// Observe, if set, gives the API option that each target's AWS
+	// clients get (the daemon's request metrics), by target name.
+	Observe func(target string) func(*middleware.Stack) error
 	// Retryer replaces the SDK's standard retryer (tests: a faster one).
 	Retryer func() aws.Retryer
 	// SinkRetry replaces the webhook sinks' retry policy (tests).
@@ -92,6 +96,9 @@ func NewEngine(ctx context.Context, cfg *config.Config, store engineStore, o Eng
 		}
 		if lim := o.Limiters[t.Name]; lim != nil {
 			ta.Config.APIOptions = append(ta.Config.APIOptions, iamRateLimit(lim))
+		}
+		if o.Observe != nil {
+			ta.Config.APIOptions = append(ta.Config.APIOptions, o.Observe(t.Name))
 		}
 		if rs := cfg.TargetRotator(t.Name); rs != nil {
 			// The target's own key is rotated: its current key lives in the store.

@@ -109,13 +109,19 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 		d.entries[name] = e
 	}
 	old, oldRetire := e.id, e.retireID
-	e.id, e.retireID, e.next, e.last = 0, 0, time.Time{}, f.Last
+	e.id, e.retireID, e.next, e.last, e.interval = 0, 0, time.Time{}, f.Last, 0
 	if !created.IsZero() {
 		e.keyCreated = created
+	}
+	if st != nil {
+		e.pendingSince = deliveryPendingSince(st)
 	}
 	if en.Rotate != nil {
 		e.id = d.runner.Schedule(en.Rotate, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
 		e.next = en.Next
+		if sch, _ := schedule.For(rs, f.Last); sch != nil {
+			e.interval = rotationInterval(rs, sch, e.next)
+		}
 	}
 	e.upcoming = d.scheduleReminders(name, en.Reminders, e.upcoming)
 	retire := !en.Retire.IsZero()
@@ -332,6 +338,26 @@ func holderName(h *state.HeldError) string {
 	return h.Holder.Owner
 }
 
+// rotationInterval is how long the secret's keys live: rotation_interval
+// days, or for a rotation_schedule the gap between its rotation at next
+// and the one after.
+func rotationInterval(rs *config.RotatedSecret, sch cron.Schedule, next time.Time) time.Duration {
+	if _, ok := sch.(schedule.Interval); ok {
+		return time.Duration(rs.RotationInterval) * 24 * time.Hour
+	}
+	return sch.Next(next).Sub(next)
+}
+
+// deliveryPendingSince is when the open rotation of st began if its
+// delivery is pending (a delivery round left a sink without the new key),
+// else zero.
+func deliveryPendingSince(st *state.Secret) time.Time {
+	if j := st.Journal; j != nil && j.Step == state.StepDelivering && j.DeliveryAttempts > 0 {
+		return j.Started
+	}
+	return time.Time{}
+}
+
 // afterJob puts the secret back on its schedule with what the store now
 // says, or schedules a delivery retry. It returns the job to run next for
 // the secret: the rotation of a key found overdue by discovery, with
@@ -347,6 +373,11 @@ func (d *Daemon) afterJob(ctx context.Context, j job, rs *config.RotatedSecret, 
 	}
 	d.metrics.holds(rs.Name, st)
 	if errors.Is(err, iamrotate.ErrDeliveryPending) && st != nil && st.Journal != nil {
+		d.mu.Lock()
+		if e := d.entries[rs.Name]; e != nil {
+			e.pendingSince = deliveryPendingSince(st)
+		}
+		d.mu.Unlock()
 		d.retryDelivery(rs.Name, st.Journal.DeliveryAttempts)
 		return nil
 	}

@@ -23,6 +23,12 @@ type metrics struct {
 	// jobs; no secret label, to keep the series few.
 	leases *prometheus.CounterVec
 	held   *heldMetrics
+	// awsRequests counts AWS requests by target, service, operation and
+	// result (awsmetrics.go).
+	awsRequests *prometheus.CounterVec
+	// all is every collector in reg: what /metrics can show
+	// (metrics_names_test.go lists their names for deploy/'s checks).
+	all []prometheus.Collector
 }
 
 func newMetrics(d *Daemon) *metrics {
@@ -45,11 +51,21 @@ func newMetrics(d *Daemon) *metrics {
 			Name: "rotatord_lease_outcomes_total",
 			Help: "Jobs on a shared store that another replica decided: held_elsewhere (its lease was taken), rotated_elsewhere (it rotated the secret first), lost (this replica lost the lease mid-rotation; its writes were refused).",
 		}, []string{"outcome"}),
+		awsRequests: newAWSRequests(),
 	}
 	m.held = newHeldMetrics()
-	m.reg.MustRegister(m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases, m.held.now, m.held.total,
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rotatord_build_info",
+		Help: "Always 1; its labels say which build runs: version, commit (+dirty if built from a modified tree) and go_version.",
+		ConstLabels: prometheus.Labels{
+			"version": d.opts.Build.Version, "commit": d.opts.Build.Commit, "go_version": d.opts.Build.GoVersion,
+		},
+	})
+	build.Set(1)
+	m.all = []prometheus.Collector{m.rotations, m.duration, m.reloadOK, m.reloadTime, m.leases, m.awsRequests, build, m.held.now, m.held.total,
 		keyAgeCollector{d}, scheduleCollector{d}, queueCollector{d}, rateCollector{d},
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
+	m.reg.MustRegister(m.all...)
 	m.reloadOK.Set(1)
 	m.reloadTime.SetToCurrentTime()
 	return m
@@ -121,9 +137,14 @@ var (
 		"When the secret was last rotated (or its key created), Unix time.", []string{"secret"}, nil)
 	nextRotationDesc = prometheus.NewDesc("rotatord_next_rotation_timestamp_seconds",
 		"When the secret is next rotated, Unix time.", []string{"secret"}, nil)
+	intervalDesc = prometheus.NewDesc("rotatord_rotation_interval_seconds",
+		"The secret's rotation interval: the time between the next two rotations its schedule makes.", []string{"secret"}, nil)
+	pendingDesc = prometheus.NewDesc("rotatord_delivery_pending_since_timestamp_seconds",
+		"When the rotation whose delivery is pending (a sink lacks the new key; both keys stay valid) began, Unix time; absent when none is.", []string{"secret"}, nil)
 )
 
-// scheduleCollector reports each secret's last and next rotation from the
+// scheduleCollector reports each secret's last and next rotation, its
+// interval and its pending delivery from the
 // daemon's schedule entries at scrape time, so that 100,000 secrets cost
 // no metric objects between scrapes.
 type scheduleCollector struct{ d *Daemon }
@@ -131,6 +152,8 @@ type scheduleCollector struct{ d *Daemon }
 func (c scheduleCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lastRotationDesc
 	ch <- nextRotationDesc
+	ch <- intervalDesc
+	ch <- pendingDesc
 }
 
 func (c scheduleCollector) Collect(ch chan<- prometheus.Metric) {
@@ -142,6 +165,12 @@ func (c scheduleCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if !e.next.IsZero() {
 			ch <- prometheus.MustNewConstMetric(nextRotationDesc, prometheus.GaugeValue, float64(e.next.Unix()), name)
+		}
+		if e.interval > 0 {
+			ch <- prometheus.MustNewConstMetric(intervalDesc, prometheus.GaugeValue, e.interval.Seconds(), name)
+		}
+		if !e.pendingSince.IsZero() {
+			ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(e.pendingSince.Unix()), name)
 		}
 	}
 }
