@@ -2,47 +2,109 @@ package config
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rotatord/rotatord/internal/safefile"
 )
 
 // keyFiles checks every secret's secret_access_key_file without reading it
 // (see KeyFile), and sets the secret's KeyFile. Each directory is walked
-// once for all the files in it, and each file costs two system calls, so
-// that 100,000 secrets with a key file each validate in well under a
-// second. A problem many files share (a directory that others can write,
-// key files that others can read) is reported at the first secret, with
-// how many more share it.
+// once for all the files in it, and each file costs two system calls, on
+// every CPU, so that 100,000 secrets with a key file each validate in
+// well under a second. A problem many files share (a directory that
+// others can write, key files that others can read) is reported at the
+// first secret, with how many more share it.
 func (r *resolver) keyFiles() {
-	ck := safefile.NewChecker(keyFileOptions)
-	defer ck.Close()
+	failed := map[int]bool{} // secrets whose key file field has an error already
+	for key := range r.seen {
+		if i, ok := secretItem(key); ok && key == joinPath(indexPath("secrets", i), "secret_access_key_file") {
+			failed[i] = true
+		}
+	}
+	cwd, _ := os.Getwd() // once: filepath.Abs would ask for each relative path
+	workers := make([]*safefile.Checker, min(runtime.GOMAXPROCS(0), 8))
+	for w := range workers {
+		workers[w] = safefile.NewChecker(keyFileOptions)
+		defer workers[w].Close()
+	}
+	var files []KeyFile // one allocation for every secret's KeyFile
 	g := repeats{}
-	for i := range r.c.Secrets {
-		s := &r.c.Secrets[i]
-		path := joinPath(indexPath("secrets", i), "secret_access_key_file")
-		file := s.SecretAccessKeyFile
-		if file == "" || r.failed(path) {
-			continue
+	// A block at a time: the checks of 100,000 secrets at once would add
+	// 10 MB to the peak of Load, which this step is at.
+	checks := make([]keyCheck, min(len(r.c.Secrets), keyBlock))
+	for lo := 0; lo < len(r.c.Secrets); lo += keyBlock {
+		block := checks[:min(keyBlock, len(r.c.Secrets)-lo)]
+		for j := range block {
+			file, c := r.c.Secrets[lo+j].SecretAccessKeyFile, &block[j]
+			*c = keyCheck{abs: file}
+			if file != "" && !filepath.IsAbs(file) && cwd != "" {
+				c.abs = filepath.Join(cwd, file)
+			}
 		}
-		info, err := ck.Check(file)
-		if err == nil {
-			err = sizeProblem(info)
+		checkKeyFiles(workers, block)
+		for j := range block {
+			i, c, s := lo+j, &block[j], &r.c.Secrets[lo+j]
+			if c.abs == "" || failed[i] { // failed: such as a path with a newline in it, checked in vain
+				continue
+			}
+			file, dir := s.SecretAccessKeyFile, filepath.Dir(c.abs)
+			path := func() string { return joinPath(indexPath("secrets", i), "secret_access_key_file") }
+			if c.err != nil {
+				msg := fileProblem(file, "key", "write the secret access key into it, or fix the path", maxSecretFile, c.err)
+				cause := strings.ReplaceAll(strings.ReplaceAll(msg, c.abs, ""), file, "")
+				g.report(r, false, path(), dir+"\x00"+cause, dir, msg)
+				continue
+			}
+			if m := uint32(c.info.Mode.Perm()); m&0o044 != 0 {
+				msg := fmt.Sprintf("%s is readable by %s (mode %04o); chmod 600 %s", shownPath(file), readers(m), m, shownPath(file))
+				g.report(r, true, path(), dir+"\x00"+strconv.Itoa(int(m)), dir, msg)
+			}
+			if files == nil {
+				files = make([]KeyFile, len(r.c.Secrets)-i)
+			}
+			f := &files[len(files)-(len(r.c.Secrets)-i)]
+			*f = KeyFile{path: c.abs, id: c.info.ID}
+			s.KeyFile = f
 		}
-		dir := safefile.DirOf(file)
-		if err != nil {
-			msg := fileProblem(file, "key", "write the secret access key into it, or fix the path", maxSecretFile, err)
-			g.report(r, false, path, dir+"\x00"+strings.ReplaceAll(msg, file, ""), dir, msg)
-			continue
-		}
-		if m := uint32(info.Mode.Perm()); m&0o044 != 0 {
-			msg := fmt.Sprintf("%s is readable by %s (mode %04o); chmod 600 %s", shownPath(file), readers(m), m, shownPath(file))
-			g.report(r, true, path, dir+"\x00"+strconv.Itoa(int(m)), dir, msg)
-		}
-		s.KeyFile = &KeyFile{path: file, id: info.ID}
 	}
 	g.finish()
+}
+
+// keyBlock is how many secrets' key files keyFiles checks at a time.
+const keyBlock = 4096
+
+// keyCheck is one secret's key file to check (abs, "" for none), and what
+// the check found.
+type keyCheck struct {
+	abs  string
+	info safefile.Info
+	err  error
+}
+
+// checkKeyFiles checks the files of checks, a contiguous share of them on
+// each worker, a Checker each.
+func checkKeyFiles(workers []*safefile.Checker, checks []keyCheck) {
+	var wg sync.WaitGroup
+	for w, ck := range workers {
+		part := checks[w*len(checks)/len(workers) : (w+1)*len(checks)/len(workers)]
+		wg.Go(func() {
+			for i := range part {
+				c := &part[i]
+				if c.abs == "" {
+					continue
+				}
+				if c.info, c.err = ck.Check(c.abs); c.err == nil {
+					c.err = sizeProblem(c.info)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // repeats reports a problem that many secrets share once, at the first

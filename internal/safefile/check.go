@@ -128,14 +128,3 @@ func (c *Checker) dir(abs string) checkedDir {
 	c.dirs[abs] = cd
 	return cd
 }
-
-// DirOf is the directory part of the cleaned, absolute form of path, which
-// is how a Checker groups files: what callers may use to tell that two
-// problems have one cause.
-func DirOf(path string) string {
-	abs, err := absClean(path)
-	if err != nil {
-		return ""
-	}
-	return filepath.Dir(abs)
-}
