@@ -57,12 +57,12 @@ func (r *resolver) keyFiles() {
 			if c.err != nil {
 				msg := fileProblem(file, "key", "write the secret access key into it, or fix the path", maxSecretFile, c.err)
 				cause := strings.ReplaceAll(strings.ReplaceAll(msg, c.abs, ""), file, "")
-				g.report(r, false, path(), dir+"\x00"+cause, dir, msg)
+				g.report(r, false, path(), dir+"\x00"+cause, filepath.Dir(file), msg)
 				continue
 			}
 			if m := uint32(c.info.Mode.Perm()); m&0o044 != 0 {
 				msg := fmt.Sprintf("%s is readable by %s (mode %04o); chmod 600 %s", shownPath(file), readers(m), m, shownPath(file))
-				g.report(r, true, path(), dir+"\x00"+strconv.Itoa(int(m)), dir, msg)
+				g.report(r, true, path(), dir+"\x00"+strconv.Itoa(int(m)), filepath.Dir(file), msg)
 			}
 			if files == nil {
 				files = make([]KeyFile, len(r.c.Secrets)-i)
@@ -121,6 +121,7 @@ type repeat struct {
 
 // report reports msg at path, unless a secret before reported the same
 // key (a cause): then it only counts it, and marks an error's path failed.
+// dir is the directory to name, as the file names it.
 func (g repeats) report(r *resolver, warn bool, path, key, dir, msg string) {
 	if rp, ok := g[key]; ok {
 		rp.more++
