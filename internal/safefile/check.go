@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -15,13 +16,15 @@ const maxCheckerDirs = 64
 // Checker checks many files as ReadFile would before reading them, without
 // opening or reading any: each directory is walked from "/" and checked
 // once for all the files in it (see the package comment), and each file
-// then costs an fstatat and a faccessat relative to its directory. A
+// then costs an fstatat relative to its directory (and a faccessat, unless
+// this process owns it). A
 // Checker is for files that are read much later or never, such as
 // bootstrap keys: read one with ReadFile, and compare the Info.ID it
 // returns with the one Check returned, to know it is still the file that
 // was checked. It is not safe for concurrent use; Close it when done.
 type Checker struct {
 	o    Options
+	euid int // os.Geteuid, a system call, asked once
 	dirs map[string]checkedDir
 }
 
@@ -33,7 +36,7 @@ type checkedDir struct {
 
 // NewChecker returns a Checker that applies the checks of o.
 func NewChecker(o Options) *Checker {
-	return &Checker{o: o, dirs: map[string]checkedDir{}}
+	return &Checker{o: o, euid: os.Geteuid(), dirs: map[string]checkedDir{}}
 }
 
 // Close closes the directories c holds open.
@@ -87,10 +90,22 @@ func (c *Checker) Check(path string) (Info, error) {
 	if err := d.checkFile(abs, info, c.o); err != nil {
 		return Info{}, err
 	}
-	if err := ignoringEINTR(func() error { return unix.Faccessat(d.fd(), name, unix.R_OK, unix.AT_EACCESS|unix.AT_SYMLINK_NOFOLLOW) }); err != nil {
+	if err := readable(d, name, info, c.euid); err != nil {
 		return Info{}, &fs.PathError{Op: "open", Path: abs, Err: err}
 	}
 	return info, nil
+}
+
+// readable reports why this process (of effective uid euid) could not
+// open the file name in d, described by info, for reading. A file it owns
+// with the owner's read bit is readable whatever else is set (the owner
+// class is never narrowed by an ACL); for any other the kernel is asked
+// (faccessat).
+func readable(d *Dir, name string, info Info, euid int) error {
+	if info.UID == euid && info.Mode&0o400 != 0 {
+		return nil
+	}
+	return ignoringEINTR(func() error { return unix.Faccessat(d.fd(), name, unix.R_OK, unix.AT_EACCESS|unix.AT_SYMLINK_NOFOLLOW) })
 }
 
 // checkLink checks a path whose last component is a symbolic link, the
@@ -109,7 +124,7 @@ func (c *Checker) checkLink(path string) (Info, error) {
 	if err := d.checkFile(path, info, c.o); err != nil {
 		return Info{}, err
 	}
-	if err := ignoringEINTR(func() error { return unix.Faccessat(d.fd(), name, unix.R_OK, unix.AT_EACCESS|unix.AT_SYMLINK_NOFOLLOW) }); err != nil {
+	if err := readable(d, name, info, c.euid); err != nil {
 		return Info{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return info, nil
