@@ -16,7 +16,7 @@ import (
 // (see KeyFile), and sets the secret's KeyFile. Each directory is walked
 // once for all the files in it, and each file costs one or two system
 // calls (see safefile.Checker), on every CPU: 100,000 secrets with a key
-// file each take a tenth longer to load than without. A problem many files share (a directory that
+// file each take about a fifth longer to load than without. A problem many files share (a directory that
 // others can write, key files that others can read) is reported at the
 // first secret, with how many more share it.
 func (r *resolver) keyFiles() {
