@@ -208,6 +208,10 @@ type RotatedSecret struct {
 	SecretAccessKey     SecretValue `yaml:"secret_access_key"`
 	SecretAccessKeyFile string      `yaml:"secret_access_key_file"`
 	SecretAccessKeyEnv  string      `yaml:"secret_access_key_env"`
+	// KeyFile is the file SecretAccessKeyFile names, as Load checked it;
+	// Load does not read it, so SecretAccessKey stays empty: BootstrapKey
+	// reads it when needed. Nil without the field, and after Parse.
+	KeyFile *KeyFile `yaml:"-" json:"-"`
 	// UserName optionally names the IAM user; otherwise it is looked up
 	// from the access key. Two secrets of one target may not name the
 	// same user.

@@ -6,18 +6,18 @@ package config
 // (role_session_name with role_arn, profile with aws-credentials) are set
 // only then, so validation can still tell that the file set them.
 func setDefaults(c *Config, col *collector) {
-	orString(&c.State.Backend, BackendBbolt)
+	col.orString("state.backend", &c.State.Backend, BackendBbolt)
 	if c.State.Backend == BackendBbolt {
-		orString(&c.State.Path, DefaultStatePath)
+		col.orString("state.path", &c.State.Path, DefaultStatePath)
 	}
 	if c.State.ProtectionKeyEnv == "" {
-		orString(&c.State.ProtectionKeyFile, DefaultProtectionKeyFile)
+		col.orString("state.protection_key_file", &c.State.ProtectionKeyFile, DefaultProtectionKeyFile)
 	}
 	if !col.given("workers") {
 		c.Workers = DefaultWorkers
 	}
-	orString(&c.Listen, DefaultListen)
-	orString(&c.ControlSocket, DefaultControlSocket)
+	col.orString("listen", &c.Listen, DefaultListen)
+	col.orString("control_socket", &c.ControlSocket, DefaultControlSocket)
 	if !col.given("shutdown_timeout") {
 		c.ShutdownTimeout = Duration(DefaultShutdownTimeout)
 	}
@@ -34,7 +34,7 @@ func setDefaults(c *Config, col *collector) {
 		if t := c.TargetByName(st.Target); t != nil && st.Region == "" {
 			st.Region = t.Region
 		}
-		orString(&st.Region, DefaultRegion)
+		col.orString("state.region", &st.Region, DefaultRegion)
 	}
 	for i := range c.Secrets {
 		secretDefaults(&c.Secrets[i], indexPath("secrets", i), c.RotationTimezone, col)
@@ -50,17 +50,19 @@ func setDefaults(c *Config, col *collector) {
 	}
 }
 
-func orString(p *string, def string) {
-	if *p == "" {
+// orString sets the string field at path to def unless the file gave it,
+// even as "": a value given is checked as given.
+func (c *collector) orString(path string, p *string, def string) {
+	if *p == "" && !c.given(path) {
 		*p = def
 	}
 }
 
 func targetDefaults(t *Target, path string, col *collector) {
-	orString(&t.Region, DefaultRegion)
-	orString(&t.Credentials, CredentialsStatic)
+	col.orString(path+".region", &t.Region, DefaultRegion)
+	col.orString(path+".credentials", &t.Credentials, CredentialsStatic)
 	if t.RoleARN != "" {
-		orString(&t.RoleSessionName, DefaultRoleSessionName)
+		col.orString(path+".role_session_name", &t.RoleSessionName, DefaultRoleSessionName)
 	}
 	if !col.given(path + ".rate_limit") {
 		t.RateLimit = DefaultRateLimit
@@ -74,30 +76,30 @@ func targetDefaults(t *Target, path string, col *collector) {
 // rotation_timezone, which the secret inherits unless it gives its own.
 func secretDefaults(s *RotatedSecret, path, zone string, col *collector) {
 	s.Name = CanonicalName(s.Name)
-	orString(&s.RotatorType, RotatorAPIKey)
+	col.orString(path+".rotator_type", &s.RotatorType, RotatorAPIKey)
 	if s.RotatorType == RotatorTarget {
-		orString(&s.AuthenticationCredentials, UseTargetCreds)
+		col.orString(path+".authentication_credentials", &s.AuthenticationCredentials, UseTargetCreds)
 	} else {
-		orString(&s.AuthenticationCredentials, UseUserCreds)
+		col.orString(path+".authentication_credentials", &s.AuthenticationCredentials, UseUserCreds)
 	}
 	if !col.given(path + ".grace_rotation") {
 		s.GraceRotation = true
 	}
-	orString(&s.CatchUp, CatchUpNextHour)
+	col.orString(path+".catch_up", &s.CatchUp, CatchUpNextHour)
 	if !col.given(path + ".rotation_timezone") {
 		s.RotationTimezone = zone
 	}
 	if !col.given(path + ".verify_timeout") {
 		s.VerifyTimeout = Duration(DefaultVerifyTimeout)
 	}
-	orString(&s.GraceTiming, GraceTimingAfter)
-	orString(&s.Retire, RetireDelete)
-	orString(&s.RetireWhen, RetireWhenAlways)
+	col.orString(path+".grace_timing", &s.GraceTiming, GraceTimingAfter)
+	col.orString(path+".retire", &s.Retire, RetireDelete)
+	col.orString(path+".retire_when", &s.RetireWhen, RetireWhenAlways)
 	if s.RetireWhen == RetireWhenUnused {
 		if !col.given(path + ".retire_max_wait") {
 			s.RetireMaxWait = Duration(DefaultRetireMaxWait)
 		}
-		orString(&s.RetireOnTimeout, RetireOnTimeoutRetire)
+		col.orString(path+".retire_on_timeout", &s.RetireOnTimeout, RetireOnTimeoutRetire)
 	}
 	if !col.given(path + ".max_versions") {
 		s.MaxVersions = DefaultMaxVersions

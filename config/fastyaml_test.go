@@ -34,7 +34,7 @@ func TestChunkedMatchesTree(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "  - name: %s\n    target: t\n    authentication_credentials: use-target-creds\n    access_key_id: AKIAIOSFODNN7EXAMPLE\n", name)
 		if i%900 == 7 {
-			b.WriteString("    rotation_interval: 0\n    bogus: 1\n")
+			b.WriteString("    rotation_interval: 0\n    rotation_hour: -1\n    catch_up: \"\"\n    bogus: 1\n")
 		}
 		fmt.Fprintf(&b, "    sinks:\n      - {type: file, path: /x/%d.ini, profile: p}\n", i%1000)
 	}

@@ -53,11 +53,16 @@ secrets:
 	if err != nil {
 		t.Fatal(err)
 	}
+	boot, err := c.Secrets[1].BootstrapKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct{ name, got, want string }{
 		{"file, trimmed", c.Targets[0].SecretAccessKey.Reveal(), "prod-secret-value"},
 		{"env", c.Targets[1].SecretAccessKey.Reveal(), "staging-secret-value"},
 		{"inline", c.Secrets[0].SecretAccessKey.Reveal(), "inline-value"},
-		{"file with CRLF", c.Secrets[1].SecretAccessKey.Reveal(), "b-secret-value"},
+		{"file with CRLF, read when needed", boot.Reveal(), "b-secret-value"},
+		{"file not read at load", c.Secrets[1].SecretAccessKey.Reveal(), ""},
 		{"none", c.Secrets[2].SecretAccessKey.Reveal(), ""},
 		{"protection key", c.State.ProtectionKey.Reveal(), "rotatord-test-protection-key-32b"},
 	} {

@@ -29,9 +29,11 @@ func (r *resolver) resolve() {
 		t := &r.c.Targets[i]
 		r.ref(indexPath("targets", i), accessKeyRef, &t.SecretAccessKey, t.SecretAccessKeyFile, t.SecretAccessKeyEnv)
 	}
+	r.keyFiles()
 	for i := range r.c.Secrets {
-		s := &r.c.Secrets[i]
-		r.ref(indexPath("secrets", i), accessKeyRef, &s.SecretAccessKey, s.SecretAccessKeyFile, s.SecretAccessKeyEnv)
+		if s := &r.c.Secrets[i]; s.KeyFile == nil {
+			r.ref(indexPath("secrets", i), accessKeyRef, &s.SecretAccessKey, "", s.SecretAccessKeyEnv)
+		}
 	}
 	r.sinks()
 	r.notify()
@@ -159,32 +161,41 @@ func (r *resolver) private(path, file string, info fs.FileInfo) {
 // directory that another user could write is refused.
 func (r *resolver) read(path, file, noun, hint string, limit int64) (string, fs.FileInfo, bool) {
 	data, info, err := safefile.ReadFile(file, safefile.Options{Limit: limit, Strict: true, FollowLinks: true})
-	var unsafe *safefile.Error
-	switch {
-	case errors.Is(err, safefile.ErrTooLarge):
-		r.errorf(path, "%s is larger than %d KiB; it must hold only the %s", shownPath(file), limit>>10, noun)
-		return "", nil, false
-	case errors.Is(err, safefile.ErrIsDir):
-		r.errorf(path, "%s is a directory; name the file that holds the %s", shownPath(file), noun)
-		return "", nil, false
-	case errors.As(err, &unsafe):
-		if looksSecret(file) {
-			r.errorf(path, "%s; rotatord trusts only files that nobody but root can change", shownPath(file))
-		} else {
-			r.errorf(path, "%s", err)
-		}
-		return "", nil, false
-	case err != nil:
-		if looksSecret(file) {
-			hint = "put the key in a file and name that file here"
-		}
-		r.errorf(path, "%s; %s", pathErr(err, file), hint)
-		return "", nil, false
-	case strings.TrimSpace(string(data)) == "":
-		r.errorf(path, "%s is empty; write the %s into it", shownPath(file), noun)
+	if err == nil && strings.TrimSpace(string(data)) == "" {
+		err = errEmpty
+	}
+	if err != nil {
+		r.errorf(path, "%s", fileProblem(file, noun, hint, limit, err))
 		return "", nil, false
 	}
 	return string(data), fileInfo{info}, true
+}
+
+// errEmpty: a file holds nothing but white space.
+var errEmpty = errors.New("empty file")
+
+// fileProblem says why the file that holds a noun ("key") cannot be read
+// (err, from safefile, or errEmpty), and what to do; hint says what when
+// it cannot be opened. It never shows a path that looks like a secret.
+func fileProblem(file, noun, hint string, limit int64, err error) string {
+	var unsafe *safefile.Error
+	switch {
+	case errors.Is(err, errEmpty):
+		return fmt.Sprintf("%s is empty; write the %s into it", shownPath(file), noun)
+	case errors.Is(err, safefile.ErrTooLarge):
+		return fmt.Sprintf("%s is larger than %d KiB; it must hold only the %s", shownPath(file), limit>>10, noun)
+	case errors.Is(err, safefile.ErrIsDir):
+		return fmt.Sprintf("%s is a directory; name the file that holds the %s", shownPath(file), noun)
+	case errors.As(err, &unsafe):
+		if looksSecret(file) {
+			return shownPath(file) + "; rotatord trusts only files that nobody but root can change"
+		}
+		return err.Error()
+	}
+	if looksSecret(file) {
+		hint = "put the key in a file and name that file here"
+	}
+	return pathErr(err, file) + "; " + hint
 }
 
 // fileInfo is a safefile.Info as an fs.FileInfo, for the mode checks.

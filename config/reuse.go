@@ -101,6 +101,7 @@ func unresolved(s *RotatedSecret, delta int) RotatedSecret {
 	if c.SecretAccessKeyFile != "" || c.SecretAccessKeyEnv != "" {
 		c.SecretAccessKey = ""
 	}
+	c.KeyFile = nil
 	c.Sinks = slices.Clone(s.Sinks)
 	for j := range c.Sinks {
 		k := &c.Sinks[j]

@@ -48,6 +48,9 @@ func TestTopLevelRules(t *testing.T) {
 		{"key file and env", "state: {protection_key_file: /k, protection_key_env: K}\n" + head + secret, "state.protection_key_env: set either"},
 		{"key env name", "state: {protection_key_env: 'my key'}\n" + head + secret, "state.protection_key_env: is not the name of an environment variable"},
 		{"path with newline", "state:\n  path: |\n    /var/lib/x\n" + head + secret, "state.path: holds a control character"},
+		{"workers 0", "workers: 0\n" + head + secret, "workers: 0 is out of range 1..1024"},
+		{"state path empty", "state:\n  path: \"\"\n" + head + secret, "state.path: is empty"},
+		{"control socket empty", "control_socket: ''\n" + head + secret, "control_socket: is empty"},
 		{"top level not a mapping", "- version: 1\n", "expected a mapping of fields"},
 		{"empty file", "# nothing\n", "the file is empty"},
 		{"second document", head + secret + "---\nversion: 1\n", "more than one YAML document"},
@@ -114,7 +117,9 @@ func TestSecretRules(t *testing.T) {
 
 func TestScheduleRules(t *testing.T) {
 	runRules(t, []rule{
-		{"interval 0 is not given", head + secret + "    rotation_interval: 0\n", ""},
+		{"interval 0 is given", head + secret + "    rotation_interval: 0\n", "secrets[0].rotation_interval: 0 is out of range 1..365 days"},
+		{"interval 0 with auto_rotate", head + secret + "    auto_rotate: true\n    rotation_interval: 0\n", "secrets[0].rotation_interval: 0 is out of range 1..365 days"},
+		{"catch_up empty", head + secret + "    catch_up: \"\"\n", `secrets[0].catch_up: "" is not one of next-hour, immediate`},
 		{"interval 400", head + secret + "    auto_rotate: true\n    rotation_interval: 400\n", "secrets[0].rotation_interval: 400 is out of range 1..365 days"},
 		{"interval negative", head + secret + "    auto_rotate: true\n    rotation_interval: -3\n", "secrets[0].rotation_interval: -3 is out of range 1..365"},
 		{"interval 365", head + secret + "    auto_rotate: true\n    rotation_interval: 365\n", ""},

@@ -110,7 +110,7 @@ func (k *checker) dynamoState(s State) {
 	case !dynamoTableRe.MatchString(s.Table):
 		k.errorf("state.table", "%s is not a DynamoDB table name (3 to 255 letters, digits and _.-)", quote(s.Table))
 	}
-	if s.Region != "" && !regionRe.MatchString(s.Region) {
+	if (s.Region != "" || k.given("state.region")) && !regionRe.MatchString(s.Region) {
 		k.errorf("state.region", "%s is not an AWS region such as us-east-1", quote(s.Region))
 	}
 	k.endpoint("state", s.Endpoint, s.AllowInsecureEndpoint)
@@ -160,9 +160,13 @@ func (k *checker) enum(path, v string, allowed ...string) bool {
 }
 
 // path checks a file path value, when given; it reports whether the path is
-// usable.
+// usable. A path given as "" is reported as empty, not taken for one left
+// out.
 func (k *checker) path(path, p string) bool {
 	if p == "" {
+		if k.given(path) {
+			k.errorf(path, "is empty; name a file, or remove the field")
+		}
 		return false
 	}
 	if hasControl(p) {

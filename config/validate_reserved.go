@@ -60,7 +60,13 @@ func (r *reserved) lookup(p string) (reservedFile, bool) {
 // certificates and keys, templates).
 func (k *checker) reservedFiles() *reserved {
 	cwd, _ := os.Getwd() // "" leaves relative paths relative: still cleaned
-	r := &reserved{cwd: cwd, files: map[string]reservedFile{}}
+	n := 8 + len(k.c.Targets)
+	for i := range k.c.Secrets {
+		if k.c.Secrets[i].SecretAccessKeyFile != "" {
+			n++
+		}
+	}
+	r := &reserved{cwd: cwd, files: make(map[string]reservedFile, n)} // no rehashing for 100,000 key files
 	c := k.c
 	r.add(k, c.File, "the configuration file", "")
 	if c.State.Path != "" {

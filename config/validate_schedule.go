@@ -41,7 +41,8 @@ func parseCron(spec string) (s cron.Schedule, err error) {
 // schedule checks auto_rotate, rotation_interval, rotation_hour,
 // rotation_schedule, rotation_timezone, catch_up and verify_timeout.
 func (k *checker) schedule(s *RotatedSecret, path string) {
-	if s.RotationInterval != 0 {
+	givenInterval := s.RotationInterval != 0 || k.given(path+".rotation_interval")
+	if givenInterval {
 		k.intRange(path+".rotation_interval", s.RotationInterval, 1, 365, "days")
 	}
 	k.intRange(path+".rotation_hour", s.RotationHour, 0, 23, "(hour of the day in rotation_timezone)")
@@ -56,7 +57,7 @@ func (k *checker) schedule(s *RotatedSecret, path string) {
 				quote(s.RotationSchedule), safeErr(err))
 		}
 	}
-	hasInterval := s.RotationInterval != 0 || k.failed(path+".rotation_interval")
+	hasInterval := givenInterval || k.failed(path+".rotation_interval")
 	hasSchedule := s.RotationSchedule != "" || k.failed(path+".rotation_schedule")
 	switch {
 	case s.AutoRotate && !hasInterval && !hasSchedule:
@@ -64,7 +65,7 @@ func (k *checker) schedule(s *RotatedSecret, path string) {
 	case !s.AutoRotate && (hasInterval || hasSchedule) && !k.failed(path+".auto_rotate"):
 		k.warnf(path+".auto_rotate", "is false, so this secret never rotates on its schedule; set auto_rotate: true, or remove the schedule")
 	}
-	if s.RotationSchedule != "" && (s.RotationInterval != 0 || s.RotationHour != 0) {
+	if s.RotationSchedule != "" && (givenInterval || s.RotationHour != 0 || k.given(path+".rotation_hour")) {
 		k.warnf(path+".rotation_schedule", "replaces rotation_interval and rotation_hour; remove either the schedule or the interval and hour")
 	}
 	k.enum(path+".catch_up", s.CatchUp, CatchUpNextHour, CatchUpImmediate)

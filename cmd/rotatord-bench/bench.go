@@ -66,6 +66,10 @@ type Options struct {
 	// then reload the file with 1% of the secrets rescheduled; the secrets
 	// are seeded as rotated a day ago, so that none is due.
 	Reload bool
+	// KeyFiles, if not zero, gives every secret its own
+	// secret_access_key_file (keys/NAME.secret, holding its user's key)
+	// of this mode, as a file written by a provisioning tool would.
+	KeyFiles os.FileMode
 	// Log receives the daemon's warnings and errors; nil discards them.
 	Log io.Writer
 }

@@ -35,6 +35,7 @@ func main() {
 	flag.BoolVar(&o.StartupOnly, "startup-only", false, "measure the daemon's start-up to ready (in a process of its own), then stop")
 	flag.BoolVar(&o.Reload, "reload", false, "with -startup-only: once start-up jobs are done, reload the file with 1% of the secrets rescheduled")
 	flag.StringVar(&o.Dir, "dir", "", "work directory (default: a temporary one, removed)")
+	keyFiles := flag.Uint("key-files", 0, "give every secret its own secret_access_key_file of this mode, such as 0600 or 0644 (0: none)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
 	traceFile := flag.String("trace", "", "write an execution trace of the run to `file`")
 	memprofile := flag.String("memprofile", "", "write an allocation profile of the run to `file`")
@@ -48,6 +49,7 @@ func main() {
 	if o.ThrottleBurst == 0 {
 		o.ThrottleBurst = max(int(o.ThrottleRate), 1)
 	}
+	o.KeyFiles = os.FileMode(*keyFiles) & os.ModePerm
 	// The profile and trace files below are outputs the benchmark's user
 	// names on its command line, written with that user's rights: not
 	// configured paths, so not through internal/safefile.

@@ -45,9 +45,16 @@ func (w *world) seed(ctx context.Context) error {
 	}
 	b.WriteString("secrets:\n")
 	for i, u := range w.users {
-		fmt.Fprintf(&b, "  - name: /bench/s%06d\n    target: t%d\n    authentication_credentials: use-target-creds\n    access_key_id: %s\n    user_name: %s\n"+
-			"    auto_rotate: true\n    rotation_interval: 30\n    rotation_hour: 3\n    catch_up: immediate\n    sinks:\n      - {type: file, path: %s/%06d.ini, profile: p}\n",
-			i, i%o.Targets, u.AccessKeyID, w.userName(i), w.sinkDir, i)
+		fmt.Fprintf(&b, "  - name: /bench/s%06d\n    target: t%d\n    authentication_credentials: use-target-creds\n    access_key_id: %s\n    user_name: %s\n",
+			i, i%o.Targets, u.AccessKeyID, w.userName(i))
+		if o.KeyFiles != 0 {
+			fmt.Fprintf(&b, "    secret_access_key_file: keys/s%06d.secret\n", i)
+		}
+		fmt.Fprintf(&b, "    auto_rotate: true\n    rotation_interval: 30\n    rotation_hour: 3\n    catch_up: immediate\n    sinks:\n      - {type: file, path: %s/%06d.ini, profile: p}\n",
+			w.sinkDir, i)
+	}
+	if err := w.writeKeyFiles(); err != nil {
+		return err
 	}
 	files["rotatord.yaml"] = b.String()
 	// w.dir is the benchmark's own work directory (0700): not configured
@@ -58,6 +65,27 @@ func (w *world) seed(ctx context.Context) error {
 		}
 	}
 	return w.seedState(ctx, key)
+}
+
+// writeKeyFiles writes each secret's key file, with -key-files.
+func (w *world) writeKeyFiles() error {
+	if w.o.KeyFiles == 0 {
+		return nil
+	}
+	dir := filepath.Join(w.dir, "keys")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return err
+	}
+	for i, u := range w.users {
+		p := filepath.Join(dir, fmt.Sprintf("s%06d.secret", i))
+		if err := os.WriteFile(p, []byte(u.SecretAccessKey+"\n"), w.o.KeyFiles); err != nil {
+			return err
+		}
+		if err := os.Chmod(p, w.o.KeyFiles); err != nil { // past the umask
+			return err
+		}
+	}
+	return nil
 }
 
 // seedState records every secret as last rotated 40 days ago (with

@@ -153,7 +153,7 @@ func (e *Engine) Spec(name string) (iamrotate.Spec, error) {
 	case config.RotatorTarget:
 		spec.Bootstrap = iamrotate.Key{ID: t.AccessKeyID, Secret: t.SecretAccessKey}
 	default:
-		spec.Bootstrap = iamrotate.Key{ID: rs.AccessKeyID, Secret: rs.SecretAccessKey}
+		spec.Bootstrap = iamrotate.Key{ID: rs.AccessKeyID, Secret: rs.SecretAccessKey, File: rs.KeyFile}
 	}
 	for i, sc := range rs.Sinks {
 		s, err := e.newSink(sc)

@@ -35,7 +35,11 @@ func reservedFiles(cfg *config.Config) *safefile.Reserved {
 		add(n.HMACSecretFile, "notify HMAC secret file")
 	}
 	for _, s := range cfg.Secrets {
-		add(s.SecretAccessKeyFile, "key file of secret "+s.Name)
+		if s.KeyFile != nil { // checked by Load a moment ago: no second walk of 100,000 paths
+			r.AddID(s.KeyFile.ID(), s.KeyFile.Path(), "key file of secret "+s.Name)
+		} else {
+			add(s.SecretAccessKeyFile, "key file of secret "+s.Name)
+		}
 		for i := range s.Sinks {
 			for _, f := range s.Sinks[i].Files() {
 				if f.Reads != "" {

@@ -80,13 +80,17 @@ func (ru *run) importBootstrap(ctx context.Context) error {
 	if boot.ID == "" {
 		return fmt.Errorf("%w: the store holds no version and the configuration gives no access_key_id", ErrNoKey)
 	}
+	secret, err := boot.value()
+	if err != nil {
+		return fmt.Errorf("bootstrap key %s: %w", boot.ID, err)
+	}
 	return ru.update(ctx, func(tx *state.Tx) error {
 		s := tx.Secret
 		if s.Current() != nil {
 			return nil
 		}
 		s.Versions = append(s.Versions, state.Version{
-			N: s.NextN(), AccessKeyID: boot.ID, State: state.Current, Value: boot.Secret, Imported: true,
+			N: s.NextN(), AccessKeyID: boot.ID, State: state.Current, Value: secret, Imported: true,
 		})
 		tx.Audit("", "version.imported", boot.ID, "bootstrap key from the configuration")
 		return nil

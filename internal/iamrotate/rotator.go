@@ -109,10 +109,21 @@ func (sec Spec) LocalOnly() Spec {
 	return sec
 }
 
-// Key is an access key pair; Secret may be empty when unknown.
+// Key is an access key pair; Secret may be empty when unknown, or held
+// in File, which is read only when the key is taken in (see value).
 type Key struct {
 	ID     string
 	Secret config.SecretValue
+	File   *config.KeyFile
+}
+
+// value returns the key's secret: Secret, or else what File holds, read
+// now.
+func (k Key) value() (config.SecretValue, error) {
+	if k.Secret != "" || k.File == nil {
+		return k.Secret, nil
+	}
+	return k.File.Read()
 }
 
 // Options tune a Rotator. The zero value gives production behaviour.

@@ -1,6 +1,7 @@
 package safefile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -153,7 +154,13 @@ func (d *Dir) ReadFile(name string, o Options) ([]byte, Info, error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	// Sized by fstat, so that a large file (a configuration of 100,000
+	// secrets) is read into one buffer of its size, not grown by doubling
+	// to up to twice that.
+	var buf bytes.Buffer
+	buf.Grow(int(min(max(info.Size, 0), limit)) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, Info{}, fmt.Errorf("read %s: %w", f.Name(), err)
 	}

@@ -41,15 +41,21 @@ func (r *Reserved) Add(path, what string) error {
 	if err != nil {
 		return err
 	}
+	r.AddID(info.ID, path, what)
+	return nil
+}
+
+// AddID reserves the file with identity id, found at path a moment ago
+// (by a Checker, say), as Add would: it saves Add's walk of the path.
+func (r *Reserved) AddID(id ID, path, what string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ids == nil {
 		r.ids = map[ID]reservation{}
 	}
-	if _, ok := r.ids[info.ID]; !ok {
-		r.ids[info.ID] = reservation{what: what, path: path}
+	if _, ok := r.ids[id]; !ok {
+		r.ids[id] = reservation{what: what, path: path}
 	}
-	return nil
 }
 
 // Lookup says whether id is reserved, and as what: whether a reserved

@@ -12,6 +12,8 @@ var ownerPartRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$`)
 // CheckSink implements config.SinkSpec.
 func (c *Config) CheckSink(k *config.SinkChecker) {
 	switch {
+	case c.Path == "" && k.Given("path"):
+		k.Errorf("path", "is empty; name the file to write the credentials to")
 	case c.Path == "":
 		k.Errorf("path", "required; name the file to write the credentials to")
 	default:

@@ -55,10 +55,10 @@ func NewConfig() config.SinkSpec { return new(Config) }
 // SinkDefaults implements config.SinkSpec: format aws-credentials, its
 // profile default, mode 0600.
 func (c *Config) SinkDefaults(d *config.SinkChecker) {
-	if c.Format == "" {
+	if c.Format == "" && !d.Given("format") { // format: "" is checked as given
 		c.Format = FormatAWSCredentials
 	}
-	if c.Format == FormatAWSCredentials && c.Profile == "" {
+	if c.Format == FormatAWSCredentials && c.Profile == "" && !d.Given("profile") {
 		c.Profile = DefaultProfile
 	}
 	if !d.Given("mode") {
