@@ -101,8 +101,12 @@ func TestRateLimitAutoFindsRate(t *testing.T) {
 	if alone < 0.75*rate || alone > 1.1*rate {
 		t.Errorf("alone, 8-14 s after start: %.1f calls/s succeeded, want about %d", alone, rate)
 	}
-	if ra+rb < 0.75*rate || ra < 0.2*rate || rb < 0.2*rate {
-		t.Errorf("shared: %.1f + %.1f calls/s, want about half of %d each", ra, rb, rate)
+	// Shared, the two hold the rate and neither is starved out. How evenly
+	// they split it is internal/pace's TestShares (virtual clock, 30-70%
+	// each) and rotatord-bench's: here, with the CPUs shared by the rest of
+	// the suite, the newcomer took 1.5 of 20 calls/s in one run of twenty.
+	if ra+rb < 0.75*rate || ra < 0.05*rate || rb < 0.05*rate {
+		t.Errorf("shared: %.1f + %.1f calls/s, want %d together, neither under 1", ra, rb, rate)
 	}
 	if float64(throttled) > 0.08*float64(calls) {
 		t.Errorf("%d of %d calls throttled, want under 8%%", throttled, calls)
