@@ -104,7 +104,7 @@ func TestRateLimitAutoFindsRate(t *testing.T) {
 	// Shared, the two hold the rate and neither is starved out. How evenly
 	// they split it is internal/pace's TestShares (virtual clock, 30-70%
 	// each) and rotatord-bench's: here, with the CPUs shared by the rest of
-	// the suite, the newcomer took 1.5 of 20 calls/s in one run of twenty.
+	// the suite, the newcomer once took only 1.5 of 20 calls/s.
 	if ra+rb < 0.75*rate || ra < 0.05*rate || rb < 0.05*rate {
 		t.Errorf("shared: %.1f + %.1f calls/s, want %d together, neither under 1", ra, rb, rate)
 	}
