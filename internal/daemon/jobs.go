@@ -338,26 +338,6 @@ func holderName(h *state.HeldError) string {
 	return h.Holder.Owner
 }
 
-// rotationInterval is how long the secret's keys live: rotation_interval
-// days, or for a rotation_schedule the gap between its rotation at next
-// and the one after.
-func rotationInterval(rs *config.RotatedSecret, sch cron.Schedule, next time.Time) time.Duration {
-	if _, ok := sch.(schedule.Interval); ok {
-		return time.Duration(rs.RotationInterval) * 24 * time.Hour
-	}
-	return sch.Next(next).Sub(next)
-}
-
-// deliveryPendingSince is when the open rotation of st began if its
-// delivery is pending (a delivery round left a sink without the new key),
-// else zero.
-func deliveryPendingSince(st *state.Secret) time.Time {
-	if j := st.Journal; j != nil && j.Step == state.StepDelivering && j.DeliveryAttempts > 0 {
-		return j.Started
-	}
-	return time.Time{}
-}
-
 // afterJob puts the secret back on its schedule with what the store now
 // says, or schedules a delivery retry. It returns the job to run next for
 // the secret: the rotation of a key found overdue by discovery, with

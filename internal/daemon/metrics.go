@@ -6,8 +6,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/robfig/cron/v3"
 
+	"github.com/rotatord/rotatord/config"
 	"github.com/rotatord/rotatord/internal/iamrotate"
+	"github.com/rotatord/rotatord/internal/schedule"
 	"github.com/rotatord/rotatord/internal/state"
 )
 
@@ -213,4 +216,24 @@ func (c rateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(rateDesc, prometheus.GaugeValue, l.Rate(), name)
 		ch <- prometheus.MustNewConstMetric(throttledDesc, prometheus.CounterValue, float64(l.Throttled()), name)
 	}
+}
+
+// rotationInterval is how long the secret's keys live: rotation_interval
+// days, or for a rotation_schedule the gap between its rotation at next
+// and the one after.
+func rotationInterval(rs *config.RotatedSecret, sch cron.Schedule, next time.Time) time.Duration {
+	if _, ok := sch.(schedule.Interval); ok {
+		return time.Duration(rs.RotationInterval) * 24 * time.Hour
+	}
+	return sch.Next(next).Sub(next)
+}
+
+// deliveryPendingSince is when the open rotation of st began if its
+// delivery is pending (a delivery round left a sink without the new key),
+// else zero.
+func deliveryPendingSince(st *state.Secret) time.Time {
+	if j := st.Journal; j != nil && j.Step == state.StepDelivering && j.DeliveryAttempts > 0 {
+		return j.Started
+	}
+	return time.Time{}
 }
