@@ -119,8 +119,8 @@ func (d *Daemon) register(rs *config.RotatedSecret, st *state.Secret, now time.T
 	if en.Rotate != nil {
 		e.id = d.runner.Schedule(en.Rotate, cron.FuncJob(func() { d.submit(job{secret: name, kind: jobRotate}) }))
 		e.next = en.Next
-		if sch, _ := schedule.For(rs, f.Last); sch != nil {
-			e.interval = rotationInterval(rs, sch, e.next)
+		if en.Schedule != nil {
+			e.interval = rotationInterval(rs, en.Schedule, e.next)
 		}
 	}
 	e.upcoming = d.scheduleReminders(name, en.Reminders, e.upcoming)

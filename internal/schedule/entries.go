@@ -74,6 +74,9 @@ type Entries struct {
 	Rotate cron.Schedule
 	Next   time.Time
 	Reason string
+	// Schedule is the secret's own schedule (For), whatever a hold made of
+	// Rotate; nil when it does not rotate automatically.
+	Schedule cron.Schedule
 	// Reminders are the rotation.upcoming events still ahead of now,
 	// before Next.
 	Reminders []Reminder
@@ -90,6 +93,7 @@ type Entries struct {
 func EntriesFor(s *config.RotatedSecret, f Facts, now time.Time) (Entries, error) {
 	var e Entries
 	sch, err := For(s, f.Last)
+	e.Schedule = sch
 	held := !f.NextLook.IsZero()
 	switch {
 	case sch != nil && held && f.HeldRotation:
