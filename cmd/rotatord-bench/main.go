@@ -54,7 +54,7 @@ func main() {
 	// names on its command line, written with that user's rights: not
 	// configured paths, so not through internal/safefile.
 	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
+		f, err := os.Create(*traceFile) // an output the benchmark's user named
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
 			os.Exit(1)
@@ -66,7 +66,7 @@ func main() {
 		defer trace.Stop()
 	}
 	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+		f, err := os.Create(*cpuprofile) // an output the benchmark's user named
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rotatord-bench:", err)
 			os.Exit(1)
@@ -88,7 +88,7 @@ func main() {
 		os.Exit(1)
 	}
 	if *memprofile != "" {
-		f, err := os.Create(*memprofile)
+		f, err := os.Create(*memprofile) // an output the benchmark's user named
 		if err == nil {
 			err = pprof.Lookup("allocs").WriteTo(f, 0)
 			f.Close()

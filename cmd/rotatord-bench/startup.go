@@ -147,7 +147,7 @@ func reloadOnce(d *daemon.Daemon, path string, runner *countingRunner, reloaded 
 		time.Sleep(50 * time.Millisecond) // polling the pool, which has no signal for idle
 	}
 	// The benchmark's own configuration, in its own work directory.
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) // the benchmark's own work directory
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func reloadOnce(d *daemon.Daemon, path string, runner *countingRunner, reloaded 
 	for i := 1; i < len(items); i += 100 {
 		items[i] = strings.Replace(items[i], "rotation_hour: 3", "rotation_hour: 4", 1)
 	}
-	if err := os.WriteFile(path, []byte(strings.Join(items, "\n  - name: ")), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(strings.Join(items, "\n  - name: ")), 0o600); err != nil { // the same, its own
 		return err
 	}
 	runner.n.Store(0)

@@ -205,7 +205,7 @@ secrets:
 	// dir is the demo's own, made 0700 by os.MkdirTemp or by the user's
 	// --dir: these paths are rotatord's to create, not configured ones.
 	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil { // the demo's own 0700 directory
 			return "", fmt.Errorf("demo: %w", err)
 		}
 	}

@@ -80,7 +80,7 @@ func (k *keyInput) read(c *cli) (string, error) {
 		// Not through safefile: the path comes from the operator's own
 		// command line, is read once with the operator's rights, and may
 		// be a pipe on purpose (--api-key-file <(pass show key)).
-		f, err := os.Open(k.file)
+		f, err := os.Open(k.file) // the operator's own --api-key-file, read once (see above)
 		if err != nil {
 			return "", errUsage{fmt.Errorf("--%s-file: %w", k.flag, err)}
 		}

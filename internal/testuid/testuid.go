@@ -63,7 +63,7 @@ func TempDir(t testing.TB) string {
 	dir := t.TempDir()
 	// A test's own directories (the package is for tests only).
 	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(d, 0o755); err != nil {
+		if err := os.Chmod(d, 0o755); err != nil { // a test's own directory
 			t.Fatal(err)
 		}
 	}
